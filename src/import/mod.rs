@@ -1,0 +1,1 @@
+//! Serving modules from archives: the module index, bytecode cache. STUB.

@@ -1,0 +1,15 @@
+//! wheelhook: import several versions of a distribution side by side, straight from wheels.
+//!
+//! Everything but `python` is plain Rust, tested by `cargo test` without an interpreter.
+
+pub mod archive;
+pub mod error;
+pub mod import;
+pub mod resolve;
+pub mod store;
+pub mod wheel;
+
+#[cfg(feature = "python")]
+mod python;
+
+pub use error::{Error, Result};

@@ -1,0 +1,1 @@
+//! The pyo3 layer. STUB.
