@@ -1,1 +1,24 @@
-//! The pyo3 layer. STUB.
+//! The pyo3 layer, the only code that touches Python objects: `wheelhook._native`.
+
+mod errors;
+mod facts;
+mod finder;
+mod loader;
+mod tools;
+
+use pyo3::prelude::*;
+
+/// The `wheelhook._native` extension module.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<finder::Finder>()?;
+    m.add_class::<finder::PathEntry>()?;
+    m.add_class::<finder::ActiveDistribution>()?;
+    m.add_class::<loader::Loader>()?;
+    m.add_function(wrap_pyfunction!(tools::parse_wheel_filename, m)?)?;
+    m.add_function(wrap_pyfunction!(tools::supported_tags, m)?)?;
+    m.add_function(wrap_pyfunction!(tools::scan, m)?)?;
+    m.add_function(wrap_pyfunction!(tools::inspect_wheel, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

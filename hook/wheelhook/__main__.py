@@ -1,0 +1,5 @@
+"""`python -m wheelhook`: the command line."""
+
+from wheelhook._cli import main
+
+raise SystemExit(main())

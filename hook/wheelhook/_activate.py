@@ -1,0 +1,89 @@
+"""Installing the finder and activating the requirements a program declares."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from wheelhook import _native
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+#: Environment variable holding requirements to activate, one per line (children inherit it).
+REQUIRES_ENV = "WHEELHOOK_REQUIRES"
+#: Extra store directories, `os.pathsep`-separated, searched before site-packages.
+PATH_ENV = "WHEELHOOK_PATH"
+
+
+def install() -> _native.Finder:
+    """Puts the finder in `sys.meta_path` ahead of the path finder (once) and returns it."""
+    for finder in sys.meta_path:
+        if isinstance(finder, _native.Finder):
+            return finder
+    finder = _native.Finder()
+    position = len(sys.meta_path)
+    for i, other in enumerate(sys.meta_path):
+        if getattr(other, "__name__", None) == "PathFinder":
+            position = i
+            break
+    sys.meta_path.insert(position, finder)
+    sys.path_hooks.insert(0, finder.path_hook)
+    return finder
+
+
+def store_dirs() -> list[str]:
+    """The directories whose wheels are candidates: `WHEELHOOK_PATH`, then site-packages."""
+    dirs = [d for d in os.environ.get(PATH_ENV, "").split(os.pathsep) if d]
+    import site  # already imported at start-up unless -S was given
+
+    try:
+        dirs.extend(site.getsitepackages())
+    except AttributeError:  # an embedded or virtualenv-patched site module
+        import sysconfig
+
+        dirs.extend({sysconfig.get_path("purelib"), sysconfig.get_path("platlib")})
+    if site.ENABLE_USER_SITE:
+        dirs.append(site.getusersitepackages())
+    seen: set[str] = set()
+    return [d for d in dirs if not (d in seen or seen.add(d))]
+
+
+def default_dirs() -> list[str]:
+    """Where normally installed distributions are: `sys.path`, as `importlib.metadata` sees it."""
+    return [p or "." for p in sys.path if isinstance(p, str)]
+
+
+def parse_requirements(value: str | Iterable[str]) -> list[str]:
+    """A string (one requirement per line, `#` comments) or an iterable of strings."""
+    items = [value] if isinstance(value, str) else list(value)
+    out: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise TypeError(f"a requirement must be a string, not {type(item).__name__}: {item!r}")
+        for line in item.splitlines():
+            line = line.split(" #", 1)[0].strip()
+            if line and not line.startswith("#"):
+                out.append(line)
+    return out
+
+
+def declared_requirements() -> list[str]:
+    """`WHEELHOOK_REQUIRES` (pins from a parent), then `__main__.__requires__`."""
+    reqs = parse_requirements(os.environ.get(REQUIRES_ENV, ""))
+    main = sys.modules.get("__main__")
+    declared = getattr(main, "__requires__", None)
+    if declared is not None:
+        reqs.extend(parse_requirements(declared))
+    return reqs
+
+
+def on_import() -> None:
+    """What `import wheelhook` does: install the finder, activate what the program declares."""
+    install()
+    reqs = declared_requirements()
+    if reqs:
+        from wheelhook._api import require
+
+        require(*reqs)

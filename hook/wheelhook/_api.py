@@ -1,0 +1,46 @@
+"""The public functions: activate requirements, list the active set."""
+
+from __future__ import annotations
+
+import os
+
+from wheelhook import _activate, _native
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from wheelhook._native import ActiveDistribution
+
+
+def require(*requirements: str | Iterable[str], override_stdlib: bool = False) -> list[ActiveDistribution]:
+    """Activates `requirements` (PEP 508 strings) and everything they need; returns the resolution.
+
+    A normally installed distribution that satisfies a requirement is kept; otherwise the highest
+    compatible wheel in the store is activated, and its modules are imported from the wheel.
+    Raises `DistributionNotFound` or `VersionConflict` (both `ImportError`) and changes nothing
+    when the requirements cannot be met. With `override_stdlib=True`, a wheel may provide a
+    module that the standard library also has, for this process only.
+
+    >>> require("six==1.15.0")  # doctest: +SKIP
+    [<ActiveDistribution six 1.15.0 (wheel: .../six-1.15.0-py2.py3-none-any.whl)>]
+    """
+    reqs: list[str] = []
+    for r in requirements:
+        reqs.extend(_activate.parse_requirements(r))
+    finder = _activate.install()
+    result = finder.require(reqs, _activate.store_dirs(), _activate.default_dirs(), override_stdlib)
+    pins = "\n".join(f"{d.name}=={d.version}" for d in finder.active())
+    if pins:
+        os.environ[_activate.REQUIRES_ENV] = pins
+    return result
+
+
+def active() -> list[ActiveDistribution]:
+    """The distributions activated in this process, sorted by name."""
+    return _activate.install().active()
+
+
+def finder() -> _native.Finder:
+    """The process's finder (installed on first use)."""
+    return _activate.install()

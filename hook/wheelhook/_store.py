@@ -1,0 +1,78 @@
+"""Writing to a store: atomic drops and removals, serialised on a lock file."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+
+from wheelhook import _native
+from wheelhook.errors import InvalidWheel
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+LOCK_NAME = ".wheelhook.lock"
+
+
+@contextlib.contextmanager
+def locked(store: str) -> Iterator[None]:
+    """Serialises writers to one store (readers never lock)."""
+    import fcntl
+
+    os.makedirs(store, exist_ok=True)
+    fd = os.open(os.path.join(store, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_copy(src: str, dest: str) -> None:
+    """Copies `src` to `dest` through a temporary file in the same directory: fsync, rename,
+    fsync of the directory. A reader never sees a partial file; a mapped old file is untouched."""
+    directory = os.path.dirname(dest) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".wheelhook-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
+            shutil.copyfileobj(inp, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(directory)
+
+
+def drop(wheel: str, store: str) -> dict[str, str]:
+    """Validates `wheel` and copies it into `store`; returns its description."""
+    if not os.path.isfile(wheel):
+        raise InvalidWheel(f"{wheel}: no such file")
+    info: dict[str, str] = _native.inspect_wheel(wheel)
+    dest = os.path.join(store, os.path.basename(wheel))
+    with locked(store):
+        if os.path.exists(dest) and os.path.samefile(dest, wheel):
+            return {**info, "path": dest}
+        atomic_copy(wheel, dest)
+    return {**info, "path": dest}
+
+
+def default_store() -> str:
+    """The interpreter's (first) site-packages directory."""
+    import sysconfig
+
+    return sysconfig.get_path("purelib")

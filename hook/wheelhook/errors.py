@@ -1,0 +1,33 @@
+"""The exceptions wheelhook raises; each also inherits the builtin a caller would catch."""
+
+from __future__ import annotations
+
+__all__ = [
+    "DistributionNotFound",
+    "InvalidWheel",
+    "ResolutionError",
+    "VersionConflict",
+    "WheelhookError",
+]
+
+
+class WheelhookError(Exception):
+    """Base class of every wheelhook error."""
+
+
+class ResolutionError(WheelhookError, ImportError):
+    """The requirements cannot be activated; nothing was changed."""
+
+
+class DistributionNotFound(ResolutionError):
+    """A requirement names no usable distribution; the message lists every candidate and why it
+    was rejected."""
+
+
+class VersionConflict(ResolutionError):
+    """Candidates exist but no consistent set does, or a module is already imported at another
+    version; the message gives the derivation."""
+
+
+class InvalidWheel(WheelhookError, ValueError):
+    """A wheel file is malformed or unsafe; the message names the file, the member and the reason."""

@@ -1,0 +1,105 @@
+//! An activated wheel: its mapped archive, its importable roots and its module index.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf, MAIN_SEPARATOR};
+use std::sync::Arc;
+
+use thiserror::Error;
+
+use super::index::ModuleIndex;
+use crate::archive::{Archive, ArchiveError};
+use crate::store::Candidate;
+use crate::wheel::{DistInfoError, WheelInfo};
+
+/// Why a wheel cannot serve imports. Always names the wheel.
+#[derive(Debug, Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+    #[error("{path}: {reason}")]
+    Wheel { path: PathBuf, reason: String },
+}
+
+/// A wheel whose modules are being served.
+#[derive(Debug)]
+pub struct ActiveDist {
+    pub candidate: Candidate,
+    pub archive: Arc<Archive>,
+    /// The `.dist-info` directory inside the archive, no trailing `/`. Ex) `six-1.15.0.dist-info`
+    pub dist_info: String,
+    pub index: ModuleIndex,
+    /// The archive's path as Python sees it, the prefix of every `__file__`.
+    pub location: String,
+}
+
+impl ActiveDist {
+    /// Indexes `archive` for importing. `extension_suffixes` are the interpreter's.
+    pub fn new(
+        candidate: Candidate,
+        archive: Arc<Archive>,
+        extension_suffixes: &[String],
+    ) -> Result<Self, ImportError> {
+        let path = archive.path().to_path_buf();
+        let wheel_err = |reason: String| ImportError::Wheel { path: path.clone(), reason };
+        let dist_info = find_dist_info(&archive).map_err(wheel_err)?;
+        let wheel_file = format!("{dist_info}/WHEEL");
+        let text = archive.read(&wheel_file)?;
+        let text = std::str::from_utf8(&text).map_err(|_| wheel_err(format!("{wheel_file} is not UTF-8")))?;
+        let info = WheelInfo::parse(text).map_err(|e: DistInfoError| wheel_err(e.to_string()))?;
+        let data = format!("{}.data/", dist_info.trim_end_matches(".dist-info"));
+        let (first, second) = if info.root_is_purelib { ("purelib", "platlib") } else { ("platlib", "purelib") };
+        let roots = vec![String::new(), format!("{data}{first}/"), format!("{data}{second}/")];
+        let index = ModuleIndex::build(
+            archive.members().iter().map(|m| m.name.as_str()),
+            &roots,
+            extension_suffixes,
+        );
+        let location = path.to_string_lossy().into_owned();
+        Ok(Self { candidate, archive, dist_info, index, location })
+    }
+
+    /// The path Python sees for a member. Ex) `/site/six-1.15.0-py2.py3-none-any.whl/six.py`
+    pub fn member_path(&self, member: &str) -> String {
+        let mut out = String::with_capacity(self.location.len() + member.len() + 1);
+        out.push_str(&self.location);
+        out.push(MAIN_SEPARATOR);
+        if MAIN_SEPARATOR == '/' {
+            out.push_str(member);
+        } else {
+            out.extend(member.chars().map(|c| if c == '/' { MAIN_SEPARATOR } else { c }));
+        }
+        out
+    }
+
+    /// The member a path inside this archive names (the inverse of [`Self::member_path`]).
+    pub fn member_of<'p>(&self, path: &'p str) -> Option<Cow<'p, str>> {
+        let rest = path.strip_prefix(self.location.as_str())?;
+        let rest = rest.strip_prefix(MAIN_SEPARATOR).or_else(|| rest.strip_prefix('/'))?;
+        Some(if MAIN_SEPARATOR == '/' { Cow::Borrowed(rest) } else { Cow::Owned(rest.replace(MAIN_SEPARATOR, "/")) })
+    }
+
+    /// Reads one member.
+    pub fn read(&self, member: &str) -> Result<Cow<'_, [u8]>, ArchiveError> {
+        self.archive.read(member)
+    }
+
+    pub fn path(&self) -> &Path {
+        self.archive.path()
+    }
+}
+
+/// The single top-level `*.dist-info/` directory of an archive.
+pub fn find_dist_info(archive: &Archive) -> Result<String, String> {
+    let mut found: Option<&str> = None;
+    for member in archive.members() {
+        if let Some((dir, _)) = member.name.split_once('/') {
+            if dir.ends_with(".dist-info") && found != Some(dir) {
+                if found.is_some() {
+                    return Err("more than one .dist-info directory".into());
+                }
+                found = Some(dir);
+            }
+        }
+    }
+    found.map(str::to_owned).ok_or_else(|| "no .dist-info directory".into())
+}

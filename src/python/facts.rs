@@ -1,0 +1,95 @@
+//! Facts about the running interpreter, read once from `sys`, `os` and `_imp`.
+
+use std::collections::HashSet;
+
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+use crate::resolve::EnvironmentFacts;
+use crate::wheel::{InterpreterFacts, Platform, SupportedTags};
+
+/// Everything the finder needs to know about the interpreter.
+#[derive(Debug)]
+pub struct Facts {
+    pub tags: SupportedTags,
+    pub environment: EnvironmentFacts,
+    pub extension_suffixes: Vec<String>,
+    pub stdlib: HashSet<String>,
+}
+
+pub fn interpreter(py: Python<'_>) -> PyResult<InterpreterFacts> {
+    let sys = py.import("sys")?;
+    let implementation: String = sys.getattr("implementation")?.getattr("name")?.extract()?;
+    let info = sys.getattr("version_info")?;
+    let major: u8 = info.get_item(0)?.extract()?;
+    let minor: u8 = info.get_item(1)?.extract()?;
+    let abiflags: String = sys.getattr("abiflags").and_then(|a| a.extract()).unwrap_or_default();
+    Ok(InterpreterFacts {
+        implementation,
+        version: (major, minor),
+        debug: abiflags.contains('d'),
+        platform: Platform::detect(),
+    })
+}
+
+pub fn read(py: Python<'_>) -> PyResult<Facts> {
+    let sys = py.import("sys")?;
+    let os = py.import("os")?;
+    let interpreter = interpreter(py)?;
+    let tags = SupportedTags::new(&interpreter);
+    let extension_suffixes: Vec<String> = py.import("_imp")?.call_method0("extension_suffixes")?.extract()?;
+    let stdlib: HashSet<String> = match sys.getattr("stdlib_module_names") {
+        Ok(names) => names.extract()?,
+        Err(_) => sys.getattr("builtin_module_names")?.extract()?,
+    };
+
+    let implementation = sys.getattr("implementation")?;
+    let impl_version = implementation.getattr("version")?;
+    let impl_version = format_full_version(&impl_version.cast_into::<PyTuple>()?)?;
+    let version_info = sys.getattr("version_info")?.cast_into::<PyTuple>()?;
+    let full_version = format_full_version(&version_info)?;
+    let uname = os.call_method0("uname")?;
+    let name: String = implementation.getattr("name")?.extract()?;
+    let python_implementation = match name.as_str() {
+        "cpython" => "CPython".to_owned(),
+        "pypy" => "PyPy".to_owned(),
+        "ironpython" => "IronPython".to_owned(),
+        "jython" => "Jython".to_owned(),
+        other => other.to_owned(),
+    };
+    let (major, minor) = interpreter.version;
+    let mut environment = EnvironmentFacts::new();
+    let mut set = |k: &str, v: String| {
+        environment.insert(k.to_owned(), v);
+    };
+    set("implementation_name", name);
+    set("implementation_version", impl_version);
+    set("os_name", os.getattr("name")?.extract()?);
+    set("platform_machine", uname.getattr("machine")?.extract()?);
+    set("platform_python_implementation", python_implementation);
+    set("platform_release", uname.getattr("release")?.extract()?);
+    set("platform_system", uname.getattr("sysname")?.extract()?);
+    set("platform_version", uname.getattr("version")?.extract()?);
+    set("python_full_version", full_version);
+    set("python_version", format!("{major}.{minor}"));
+    set("sys_platform", sys.getattr("platform")?.extract()?);
+    Ok(Facts { tags, environment, extension_suffixes, stdlib })
+}
+
+/// `(3, 11, 7, 'final', 0)` -> `3.11.7`; `(3, 13, 0, 'candidate', 1)` -> `3.13.0rc1`, as PEP 508 says.
+fn format_full_version(info: &Bound<'_, PyTuple>) -> PyResult<String> {
+    let major: u32 = info.get_item(0)?.extract()?;
+    let minor: u32 = info.get_item(1)?.extract()?;
+    let micro: u32 = info.get_item(2)?.extract()?;
+    let level: String = info.get_item(3)?.extract()?;
+    let serial: u32 = info.get_item(4)?.extract()?;
+    let mut out = format!("{major}.{minor}.{micro}");
+    match level.as_str() {
+        "final" => {}
+        "alpha" => out.push_str(&format!("a{serial}")),
+        "beta" => out.push_str(&format!("b{serial}")),
+        "candidate" => out.push_str(&format!("rc{serial}")),
+        other => out.push_str(other),
+    }
+    Ok(out)
+}

@@ -1,0 +1,392 @@
+//! The meta-path finder: `find_spec` from the merged module index, activation, the path hook.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+use pep440_rs::Version;
+use pep508_rs::Requirement;
+use pyo3::exceptions::{PyImportError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyType};
+
+use super::errors::{resolve_error, wheelhook_error};
+use super::facts::{self, Facts};
+use super::loader::Loader;
+use crate::import::{ActiveDist, Registry, Served};
+use crate::resolve::resolve;
+use crate::store::{Candidate, Origin, Store, StoreConfig};
+use crate::wheel::PackageName;
+
+static MODULE_SPEC: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// One distribution of the active set, as Python sees it.
+#[pyclass(frozen, module = "wheelhook._native", get_all)]
+pub struct ActiveDistribution {
+    /// The normalised name. Ex) `six`
+    pub name: String,
+    pub version: String,
+    /// `"wheel"` or `"default"`.
+    pub kind: &'static str,
+    /// The wheel file, or the default's `.dist-info` directory.
+    pub path: String,
+    /// Top-level import names served from the wheel (empty for defaults).
+    pub top_level: Vec<String>,
+    /// The loader of a wheel's modules; `None` for defaults.
+    pub loader: Option<Py<Loader>>,
+}
+
+#[pymethods]
+impl ActiveDistribution {
+    fn __repr__(&self) -> String {
+        format!("<ActiveDistribution {} {} ({}: {})>", self.name, self.version, self.kind, self.path)
+    }
+}
+
+#[derive(Default)]
+struct State {
+    registry: Registry,
+    loaders: HashMap<PathBuf, Py<Loader>>,
+    /// Every pinned distribution, wheels and defaults, by name.
+    active: HashMap<PackageName, Py<ActiveDistribution>>,
+    pinned: HashMap<PackageName, Candidate>,
+    store: Option<(Vec<PathBuf>, Vec<PathBuf>, Arc<Store>)>,
+}
+
+/// The meta-path finder that serves activated wheels (`wheelhook._native.Finder`).
+#[pyclass(frozen, module = "wheelhook._native")]
+pub struct Finder {
+    facts: Facts,
+    state: RwLock<State>,
+}
+
+impl Finder {
+    fn store(&self, wheel_dirs: Vec<PathBuf>, default_dirs: Vec<PathBuf>) -> Arc<Store> {
+        {
+            let state = self.state.read();
+            if let Some((w, d, store)) = &state.store {
+                if *w == wheel_dirs && *d == default_dirs {
+                    return store.clone();
+                }
+            }
+        }
+        let config = StoreConfig {
+            wheel_dirs: wheel_dirs.clone(),
+            default_dirs: default_dirs.clone(),
+            tags: self.facts.tags.clone(),
+        };
+        let store = Arc::new(Store::scan(&config));
+        self.state.write().store = Some((wheel_dirs, default_dirs, store.clone()));
+        store
+    }
+
+    fn is_stdlib(&self, top: &str) -> bool {
+        self.facts.stdlib.contains(top)
+    }
+}
+
+fn parse_requirements(requirements: &[String]) -> PyResult<Vec<Requirement>> {
+    requirements
+        .iter()
+        .map(|r| {
+            Requirement::from_str(r)
+                .map_err(|e| PyValueError::new_err(format!("The requirement \"{r}\" is invalid: {e}")))
+        })
+        .collect()
+}
+
+#[pymethods]
+impl Finder {
+    #[new]
+    fn new(py: Python<'_>) -> PyResult<Self> {
+        Ok(Self { facts: facts::read(py)?, state: RwLock::new(State::default()) })
+    }
+
+    /// `importlib.abc.MetaPathFinder.find_spec`: one hash lookup; `None` for names not served.
+    #[pyo3(signature = (fullname, path=None, target=None))]
+    fn find_spec<'py>(
+        &self,
+        py: Python<'py>,
+        fullname: &str,
+        path: Option<Bound<'py, PyAny>>,
+        target: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let _ = target;
+        let (served, loader) = {
+            let state = self.state.read();
+            let Some(served) = state.registry.get(fullname) else { return Ok(None) };
+            let dist = match served {
+                Served::Module { dist, .. } | Served::Namespace { dist, .. } => dist,
+            };
+            let loader = state.loaders.get(dist.path()).map(|l| l.clone_ref(py));
+            (served.clone(), loader)
+        };
+        let Some(loader) = loader else { return Ok(None) };
+        let spec_class = MODULE_SPEC.import(py, "_frozen_importlib", "ModuleSpec")?;
+        let kwargs = PyDict::new(py);
+        match served {
+            Served::Module { dist, entry } => {
+                kwargs.set_item("origin", dist.member_path(&entry.member))?;
+                kwargs.set_item("is_package", entry.is_package)?;
+                let spec = spec_class.call((fullname, loader), Some(&kwargs))?;
+                spec.setattr("has_location", true)?;
+                if entry.is_package {
+                    let locations: Vec<String> =
+                        entry.search_locations.iter().map(|l| dist.member_path(l)).collect();
+                    spec.setattr("submodule_search_locations", locations)?;
+                }
+                Ok(Some(spec))
+            }
+            Served::Namespace { locations, .. } => {
+                // Portions of the same namespace outside the wheels (site-packages) join in.
+                let mut locations = locations;
+                let path_finder = py.import("_frozen_importlib_external")?.getattr("PathFinder")?;
+                let other = path_finder.call_method1("find_spec", (fullname, path))?;
+                if !other.is_none() && other.getattr("loader")?.is_none() {
+                    let extra: Option<Vec<String>> =
+                        other.getattr("submodule_search_locations")?.extract().ok();
+                    locations.extend(extra.unwrap_or_default());
+                }
+                kwargs.set_item("is_package", true)?;
+                let spec = spec_class.call((fullname, loader), Some(&kwargs))?;
+                spec.setattr("submodule_search_locations", locations)?;
+                Ok(Some(spec))
+            }
+        }
+    }
+
+    /// Resolves `requirements` against the store and activates the result; returns the whole
+    /// resolution (wheels and defaults). Nothing changes when it raises.
+    #[pyo3(signature = (requirements, wheel_dirs, default_dirs, override_stdlib=false))]
+    fn require(
+        &self,
+        py: Python<'_>,
+        requirements: Vec<String>,
+        wheel_dirs: Vec<PathBuf>,
+        default_dirs: Vec<PathBuf>,
+        override_stdlib: bool,
+    ) -> PyResult<Vec<Py<ActiveDistribution>>> {
+        let parsed = parse_requirements(&requirements)?;
+        let store = self.store(wheel_dirs, default_dirs);
+        let locked: HashMap<PackageName, Version> = {
+            let state = self.state.read();
+            state.pinned.iter().map(|(k, c)| (k.clone(), c.version.clone())).collect()
+        };
+        let environment = &self.facts.environment;
+        let chosen = py
+            .detach(|| resolve(store.as_ref(), &parsed, environment, &locked))
+            .map_err(|e| resolve_error(py, e))?;
+
+        // Open and index the new wheels before touching any state.
+        let mut new_dists: Vec<Arc<ActiveDist>> = Vec::new();
+        {
+            let state = self.state.read();
+            for candidate in &chosen {
+                if state.pinned.contains_key(&candidate.name) {
+                    continue;
+                }
+                if let Origin::Wheel { path, .. } = &candidate.origin {
+                    let archive = store.archive(path)?;
+                    let dist = ActiveDist::new(candidate.clone(), archive, &self.facts.extension_suffixes)?;
+                    new_dists.push(Arc::new(dist));
+                }
+            }
+        }
+        let skip = |top: &str| !override_stdlib && self.is_stdlib(top);
+        check_not_imported(py, &new_dists, &store, &skip)?;
+
+        let mut state = self.state.write();
+        let mut registry = state.registry.clone();
+        for dist in &new_dists {
+            registry.add(dist.clone(), &skip);
+        }
+        let mut result = Vec::new();
+        for candidate in chosen {
+            if let Some(existing) = state.active.get(&candidate.name) {
+                result.push(existing.clone_ref(py));
+                continue;
+            }
+            let dist = new_dists.iter().find(|d| d.candidate == candidate);
+            let loader = match dist {
+                Some(dist) => {
+                    let loader = Py::new(py, Loader::new(dist.clone()))?;
+                    state.loaders.insert(dist.path().to_path_buf(), loader.clone_ref(py));
+                    Some(loader)
+                }
+                None => None,
+            };
+            let active = Py::new(
+                py,
+                ActiveDistribution {
+                    name: candidate.name.to_string(),
+                    version: candidate.version.to_string(),
+                    kind: if candidate.is_default() { "default" } else { "wheel" },
+                    path: candidate.origin.path().to_string_lossy().into_owned(),
+                    top_level: dist
+                        .map(|d| d.index.top_level().filter(|t| !skip(t)).map(str::to_owned).collect())
+                        .unwrap_or_default(),
+                    loader,
+                },
+            )?;
+            state.active.insert(candidate.name.clone(), active.clone_ref(py));
+            state.pinned.insert(candidate.name.clone(), candidate);
+            result.push(active);
+        }
+        state.registry = registry;
+        Ok(result)
+    }
+
+    /// The active set, sorted by name.
+    fn active(&self, py: Python<'_>) -> Vec<Py<ActiveDistribution>> {
+        let state = self.state.read();
+        let mut names: Vec<&PackageName> = state.active.keys().collect();
+        names.sort();
+        names.into_iter().map(|n| state.active[n].clone_ref(py)).collect()
+    }
+
+    /// `importlib.metadata` support: the active wheels' distributions, by `wheelhook.metadata`.
+    #[pyo3(signature = (context=None))]
+    fn find_distributions<'py>(
+        slf: &Bound<'py, Self>,
+        py: Python<'py>,
+        context: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let module = py.import("wheelhook.metadata")?;
+        module.call_method1("find_distributions", (slf, context))
+    }
+
+    /// Forgets the listing of the store, so wheels dropped since are seen.
+    fn invalidate_caches(&self) {
+        self.state.write().store = None;
+    }
+
+    /// A `sys.path_hooks` entry: claims paths inside active wheels so that nothing else
+    /// (zipimport) reads them, and serves `pkgutil.iter_modules` over them.
+    fn path_hook(slf: &Bound<'_, Self>, path: &str) -> PyResult<PathEntry> {
+        let finder = slf.get();
+        let state = finder.state.read();
+        if !state.registry.owns_path(path) {
+            return Err(PyImportError::new_err("not a path inside an active wheel"));
+        }
+        Ok(PathEntry { finder: slf.clone().unbind(), path: path.to_owned() })
+    }
+
+    fn __repr__(&self) -> String {
+        let state = self.state.read();
+        format!("<wheelhook.Finder serving {} wheels>", state.registry.dists().len())
+    }
+}
+
+impl Finder {
+    /// The names directly inside `path` (a directory inside an active wheel) as `(name, is_package)`.
+    fn children(&self, path: &str) -> Vec<(String, bool)> {
+        let state = self.state.read();
+        let Some((dist, dir)) = state.registry.locate(path) else { return Vec::new() };
+        let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+        let mut out: Vec<(String, bool)> = dist
+            .index
+            .iter()
+            .filter_map(|(name, entry)| {
+                let leaf = name.rsplit('.').next().unwrap_or(name);
+                let member_dir = entry.search_locations.first().map(String::as_str).unwrap_or(&entry.member);
+                let parent = if entry.is_package {
+                    member_dir.rsplit_once('/').map_or("", |(p, _)| p)
+                } else {
+                    entry.member.rsplit_once('/').map_or("", |(p, _)| p)
+                };
+                let wanted = prefix.trim_end_matches('/');
+                (parent == wanted || (wanted.is_empty() && parent.is_empty()))
+                    .then(|| (leaf.to_owned(), entry.is_package))
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// A path-entry finder for a directory inside an active wheel (`sys.path_importer_cache` value).
+#[pyclass(frozen, module = "wheelhook._native")]
+pub struct PathEntry {
+    finder: Py<Finder>,
+    path: String,
+}
+
+#[pymethods]
+impl PathEntry {
+    /// Serves names the meta-path finder serves from this directory; declines the rest.
+    #[pyo3(signature = (fullname, target=None))]
+    fn find_spec<'py>(
+        &self,
+        py: Python<'py>,
+        fullname: &str,
+        target: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let finder = self.finder.bind(py);
+        let spec = finder.get().find_spec(py, fullname, None, target)?;
+        Ok(spec.filter(|s| {
+            let origin: Option<String> = s.getattr("origin").ok().and_then(|o| o.extract().ok());
+            origin.is_some_and(|o| o.starts_with(&self.path))
+        }))
+    }
+
+    /// `pkgutil.iter_modules` support: `(prefixed name, is_package)` for the directory's children.
+    #[pyo3(signature = (prefix=""))]
+    fn iter_modules(&self, py: Python<'_>, prefix: &str) -> Vec<(String, bool)> {
+        let finder = self.finder.bind(py);
+        finder.get().children(&self.path).into_iter().map(|(n, p)| (format!("{prefix}{n}"), p)).collect()
+    }
+
+    fn invalidate_caches(&self) {}
+
+    #[getter]
+    fn path(&self) -> &str {
+        &self.path
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<wheelhook.PathEntry {:?}>", self.path)
+    }
+}
+
+/// Refuses to activate a wheel whose top-level modules are already imported from elsewhere.
+fn check_not_imported(
+    py: Python<'_>,
+    new_dists: &[Arc<ActiveDist>],
+    store: &Store,
+    skip: &dyn Fn(&str) -> bool,
+) -> PyResult<()> {
+    let modules = py.import("sys")?.getattr("modules")?;
+    for dist in new_dists {
+        for top in dist.index.top_level().filter(|t| !skip(t)) {
+            let Ok(module) = modules.get_item(top) else { continue };
+            let file: Option<String> = module.getattr("__file__").ok().and_then(|f| f.extract().ok());
+            let from = file.as_deref().unwrap_or("a built-in or namespace location");
+            let installed = installed_version(store, &dist.candidate.name)
+                .map(|v| format!(" ({} {v} is installed)", dist.candidate.name))
+                .unwrap_or_default();
+            return Err(wheelhook_error(
+                py,
+                "VersionConflict",
+                format!(
+                    "Cannot activate {} {} from {}: the module \"{top}\" is already imported from {from}{installed}. \
+                     A module cannot change version in a running process: restart the program with the \
+                     requirement declared before the first import (for example `__requires__` at the top \
+                     of the main script).",
+                    dist.candidate.name,
+                    dist.candidate.version,
+                    dist.location,
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn installed_version(store: &Store, name: &PackageName) -> Option<Version> {
+    use crate::resolve::Provider;
+    store.candidates(name).iter().find(|c| c.is_default()).map(|c| c.version.clone())
+}

@@ -1,0 +1,166 @@
+//! The loader of one active wheel: code, source, data and resources straight from the archive.
+
+use std::sync::Arc;
+
+use pyo3::exceptions::{PyFileNotFoundError, PyImportError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyDict};
+
+use crate::import::{ActiveDist, ModuleEntry, ModuleKind};
+
+static COMPILE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static EXEC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static DECODE_SOURCE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// `importlib.abc.InspectLoader` + `ResourceLoader` for the modules of one wheel.
+#[pyclass(frozen, module = "wheelhook._native")]
+pub struct Loader {
+    dist: Arc<ActiveDist>,
+}
+
+impl Loader {
+    pub fn new(dist: Arc<ActiveDist>) -> Self {
+        Self { dist }
+    }
+
+    fn entry(&self, fullname: &str) -> PyResult<&ModuleEntry> {
+        self.dist.index.get(fullname).ok_or_else(|| {
+            PyImportError::new_err(format!("{} does not provide the module {fullname}", self.dist.location))
+        })
+    }
+
+    fn source_bytes(&self, fullname: &str) -> PyResult<(&ModuleEntry, Vec<u8>)> {
+        let entry = self.entry(fullname)?;
+        if entry.kind != ModuleKind::Source {
+            return Err(PyImportError::new_err(format!("{fullname} has no Python source")));
+        }
+        let bytes = self.dist.read(&entry.member).map_err(|e| {
+            PyImportError::new_err(format!("cannot import {fullname}: {e}"))
+        })?;
+        Ok((entry, bytes.into_owned()))
+    }
+}
+
+#[pymethods]
+impl Loader {
+    /// The default module creation.
+    fn create_module(&self, _spec: &Bound<'_, PyAny>) -> Option<Py<PyAny>> {
+        None
+    }
+
+    /// Runs the module's code in its namespace; namespace portions have none.
+    fn exec_module(&self, py: Python<'_>, module: &Bound<'_, PyAny>) -> PyResult<()> {
+        let name: String = module.getattr("__spec__")?.getattr("name")?.extract()?;
+        if self.entry(&name).is_ok_and(|e| e.kind == ModuleKind::Namespace) || self.dist.index.get(&name).is_none() {
+            return Ok(());
+        }
+        let code = self.get_code(py, &name)?;
+        let namespace = module.getattr("__dict__")?.cast_into::<PyDict>()?;
+        EXEC.import(py, "builtins", "exec")?.call1((code, namespace))?;
+        Ok(())
+    }
+
+    /// The module's code object, compiled from the archive's source.
+    fn get_code<'py>(&self, py: Python<'py>, fullname: &str) -> PyResult<Bound<'py, PyAny>> {
+        let (entry, source) = self.source_bytes(fullname)?;
+        let origin = self.dist.member_path(&entry.member);
+        let compile = COMPILE.import(py, "builtins", "compile")?;
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("dont_inherit", true)?;
+        compile.call((PyBytes::new(py, &source), origin, "exec"), Some(&kwargs))
+    }
+
+    /// The decoded source (PEP 263 cookies honoured), for tracebacks and `inspect`.
+    fn get_source(&self, py: Python<'_>, fullname: &str) -> PyResult<Option<String>> {
+        let entry = self.entry(fullname)?;
+        if entry.kind != ModuleKind::Source {
+            return Ok(None);
+        }
+        let (_, source) = self.source_bytes(fullname)?;
+        let decode = DECODE_SOURCE.import(py, "_frozen_importlib_external", "decode_source")?;
+        decode.call1((PyBytes::new(py, &source),))?.extract()
+    }
+
+    fn get_filename(&self, fullname: &str) -> PyResult<String> {
+        let entry = self.entry(fullname)?;
+        if entry.kind == ModuleKind::Namespace {
+            return Err(PyImportError::new_err(format!("{fullname} is a namespace package")));
+        }
+        Ok(self.dist.member_path(&entry.member))
+    }
+
+    fn is_package(&self, fullname: &str) -> PyResult<bool> {
+        Ok(self.entry(fullname)?.is_package)
+    }
+
+    /// The bytes of a member, named by its path inside the archive (as `__file__` is).
+    fn get_data<'py>(&self, py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyBytes>> {
+        let member = self.dist.member_of(path).ok_or_else(|| not_found(path))?;
+        if self.dist.archive.member(&member).is_none() {
+            return Err(not_found(path));
+        }
+        let bytes = self.dist.read(&member)?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// `importlib.resources` support, by `wheelhook.resources`.
+    fn get_resource_reader<'py>(
+        slf: &Bound<'py, Self>,
+        py: Python<'py>,
+        fullname: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        py.import("wheelhook.resources")?.call_method1("reader", (slf, fullname))
+    }
+
+    /// A member's bytes, or `None` when the archive has no such member.
+    fn read<'py>(&self, py: Python<'py>, member: &str) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        if self.dist.archive.member(member).is_none() {
+            return Ok(None);
+        }
+        Ok(Some(PyBytes::new(py, &self.dist.read(member)?)))
+    }
+
+    /// Every member name, directories excluded.
+    fn members(&self) -> Vec<String> {
+        self.dist.archive.members().iter().filter(|m| !m.is_dir).map(|m| m.name.clone()).collect()
+    }
+
+    /// The path Python sees for a member.
+    fn member_path(&self, member: &str) -> String {
+        self.dist.member_path(member)
+    }
+
+    /// The member a path names, if it lies inside this wheel.
+    fn member_of(&self, path: &str) -> Option<String> {
+        self.dist.member_of(path).map(|m| m.into_owned())
+    }
+
+    #[getter]
+    fn archive(&self) -> String {
+        self.dist.location.clone()
+    }
+
+    #[getter]
+    fn dist_info(&self) -> String {
+        self.dist.dist_info.clone()
+    }
+
+    #[getter]
+    fn name(&self) -> String {
+        self.dist.candidate.name.to_string()
+    }
+
+    #[getter]
+    fn version(&self) -> String {
+        self.dist.candidate.version.to_string()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<wheelhook.Loader {:?}>", self.dist.location)
+    }
+}
+
+fn not_found(path: &str) -> PyErr {
+    PyFileNotFoundError::new_err((2, "No such file in the wheel", path.to_owned()))
+}

@@ -1,0 +1,105 @@
+//! Module-level functions of `wheelhook._native` for the command line and the tests.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use super::facts;
+use crate::archive::Archive;
+use crate::import::find_dist_info;
+use crate::resolve::Provider;
+use crate::store::{Store, StoreConfig};
+use crate::wheel::{Metadata, PackageName, SupportedTags, WheelFilename};
+
+/// Parses a wheel filename: `{"name", "version", "build", "tags"}`; `ValueError` when invalid.
+#[pyfunction]
+pub fn parse_wheel_filename<'py>(py: Python<'py>, filename: &str) -> PyResult<Bound<'py, PyDict>> {
+    let parsed = WheelFilename::from_str(filename).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let out = PyDict::new(py);
+    out.set_item("name", parsed.name.as_str())?;
+    out.set_item("version", parsed.version.to_string())?;
+    out.set_item("build", parsed.build_tag.clone())?;
+    out.set_item("tags", parsed.tags().map(|t| t.to_string()).collect::<Vec<_>>())?;
+    Ok(out)
+}
+
+/// The running interpreter's supported tags, best first.
+#[pyfunction]
+pub fn supported_tags(py: Python<'_>) -> PyResult<Vec<String>> {
+    let tags = SupportedTags::new(&facts::interpreter(py)?);
+    Ok(tags.tags.iter().map(|t| t.to_string()).collect())
+}
+
+/// Lists the store: `(candidates, rejected)` as dictionaries, for `wheelhook list`.
+#[pyfunction]
+pub fn scan<'py>(
+    py: Python<'py>,
+    wheel_dirs: Vec<PathBuf>,
+    default_dirs: Vec<PathBuf>,
+) -> PyResult<(Vec<Bound<'py, PyDict>>, Vec<Bound<'py, PyDict>>)> {
+    let tags = SupportedTags::new(&facts::interpreter(py)?);
+    let store = Store::scan(&StoreConfig { wheel_dirs, default_dirs, tags });
+    let mut candidates = Vec::new();
+    let mut rejected = Vec::new();
+    for name in store.names() {
+        for c in store.candidates(name) {
+            let d = PyDict::new(py);
+            d.set_item("name", name.as_str())?;
+            d.set_item("version", c.version.to_string())?;
+            d.set_item("kind", if c.is_default() { "default" } else { "wheel" })?;
+            d.set_item("path", c.origin.path())?;
+            d.set_item("rank", c.rank)?;
+            candidates.push(d);
+        }
+        for r in store.rejected(name) {
+            let d = PyDict::new(py);
+            d.set_item("name", name.as_str())?;
+            d.set_item("version", r.version.as_ref().map(ToString::to_string))?;
+            d.set_item("path", &r.path)?;
+            d.set_item("reason", &r.reason)?;
+            rejected.push(d);
+        }
+    }
+    Ok((candidates, rejected))
+}
+
+/// Checks a wheel for dropping and describes it: `{"name", "version", "dist_info", "filename"}`.
+/// Raises `wheelhook.errors.InvalidWheel` naming the file and the reason.
+#[pyfunction]
+pub fn inspect_wheel<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyDict>> {
+    let invalid = |reason: String| super::errors::wheelhook_error(py, "InvalidWheel", reason);
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+    let filename = WheelFilename::from_str(&file_name).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+    let archive = Archive::open(&path).map_err(|e| invalid(e.to_string()))?;
+    let dist_info = find_dist_info(&archive).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+    let metadata_member = format!("{dist_info}/METADATA");
+    let text = archive.read(&metadata_member).map_err(|e| invalid(e.to_string()))?;
+    let text = std::str::from_utf8(&text)
+        .map_err(|_| invalid(format!("{}: {metadata_member} is not UTF-8", path.display())))?;
+    let metadata = Metadata::parse(text).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+    if PackageName::new(&metadata.name) != filename.name {
+        return Err(invalid(format!(
+            "{}: the filename names the distribution \"{}\" but METADATA says \"{}\"",
+            path.display(),
+            filename.name,
+            metadata.name
+        )));
+    }
+    if metadata.version != filename.version {
+        return Err(invalid(format!(
+            "{}: the filename says version {} but METADATA says {}",
+            path.display(),
+            filename.version,
+            metadata.version
+        )));
+    }
+    let out = PyDict::new(py);
+    out.set_item("name", filename.name.as_str())?;
+    out.set_item("version", filename.version.to_string())?;
+    out.set_item("dist_info", dist_info)?;
+    out.set_item("filename", file_name)?;
+    Ok(out)
+}
