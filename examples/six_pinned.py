@@ -1,0 +1,13 @@
+"""A program that needs six 1.15.0 while the environment has 1.16.0 installed."""
+
+__requires__ = ["six==1.15.0"]
+
+import importlib.metadata  # noqa: E402
+import sys  # noqa: E402
+
+import wheelhook  # noqa: E402, F401  (activates __requires__)
+import six  # noqa: E402, I001
+
+print(f"six {six.__version__} (importlib.metadata: {importlib.metadata.version('six')})")
+print(f"  from {six.__file__}")
+print(f"  sys.path has {len(sys.path)} entries, none of them a wheel")

@@ -1,0 +1,196 @@
+"""Activation end to end: `__requires__`, `require()`, the finder's view of a real wheel."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import Env, WheelSpec, new_env, pypi_wheel
+
+SHOW_SIX = """
+    import sys
+    before = list(sys.path)
+    {requires}
+    import wheelhook
+    import six, importlib.metadata, json
+    print(json.dumps({{
+        "version": six.__version__,
+        "metadata": importlib.metadata.version("six"),
+        "file": six.__file__,
+        "path_same": sys.path == before,
+        "loader": type(six.__spec__.loader).__name__,
+    }}))
+"""
+
+
+def show_six(env: Env, requires: str, **kw: object) -> dict[str, object]:
+    out = env.run(SHOW_SIX.format(requires=requires), **kw)  # type: ignore[arg-type]
+    return json.loads(out.stdout)
+
+
+def test_wheel_dropped_in_site_packages_shadows_the_default(tmp_path: Path) -> None:
+    env = new_env(tmp_path / "venv", str(pypi_wheel("six==1.16.0")))
+    wheel = pypi_wheel("six==1.15.0")
+    env.run_args("-m", "wheelhook", "drop", str(wheel))
+    dropped = env.site_packages / wheel.name
+    assert dropped.is_file()
+
+    got = show_six(env, '__requires__ = ["six==1.15.0"]')
+    assert got["version"] == "1.15.0"
+    assert got["metadata"] == "1.15.0"
+    assert got["file"] == f"{dropped}/six.py"
+    assert got["path_same"] is True
+    assert got["loader"] == "Loader"
+
+    plain = show_six(env, "")
+    assert plain["version"] == "1.16.0"
+    assert plain["metadata"] == "1.16.0"
+    assert str(plain["file"]).startswith(str(env.site_packages / "six.py"))
+
+
+def test_default_wins_when_it_satisfies(six_env: Env, store: Path) -> None:
+    (store / pypi_wheel("six==1.15.0").name).write_bytes(pypi_wheel("six==1.15.0").read_bytes())
+    got = show_six(six_env, '__requires__ = "six>=1.10"', env={"WHEELHOOK_PATH": str(store)})
+    assert got["version"] == "1.16.0"
+    got = show_six(six_env, '__requires__ = "six<1.16"', env={"WHEELHOOK_PATH": str(store)})
+    assert got["version"] == "1.15.0"
+
+
+def test_unmet_requirement_fails_at_import_naming_what_exists(six_env: Env, store: Path) -> None:
+    (store / pypi_wheel("six==1.15.0").name).write_bytes(pypi_wheel("six==1.15.0").read_bytes())
+    proc = six_env.run(
+        '__requires__ = ["six==9.9"]\nimport wheelhook\n', env={"WHEELHOOK_PATH": str(store)}, check=False
+    )
+    assert proc.returncode == 1
+    assert "wheelhook.errors.DistributionNotFound" in proc.stderr
+    assert "six==9.9" in proc.stderr
+    assert "1.16.0" in proc.stderr and "1.15.0" in proc.stderr
+
+
+def test_require_returns_the_activation_and_is_an_import_error(host: Env, make_wheel, store: Path) -> None:
+    make_wheel(WheelSpec("alpha", "1.0", {"alpha.py": "X = 1\n"}))
+    make_wheel(WheelSpec("alpha", "2.0", {"alpha.py": "X = 2\n"}))
+    out = host.run(
+        """
+        import wheelhook, json
+        got = wheelhook.require("alpha<2")
+        import alpha
+        try:
+            wheelhook.require("nothing-here>=1")
+        except ImportError as e:
+            err = type(e).__name__
+        print(json.dumps({
+            "got": [(d.name, d.version, d.kind) for d in got],
+            "x": alpha.X,
+            "err": err,
+            "active": [d.name for d in wheelhook.active()],
+        }))
+        """,
+        env={"WHEELHOOK_PATH": str(store)},
+    )
+    assert json.loads(out.stdout) == {
+        "got": [["alpha", "1.0", "wheel"]],
+        "x": 1,
+        "err": "DistributionNotFound",
+        "active": ["alpha"],
+    }
+
+
+def test_highest_compatible_wheel_wins(host: Env, make_wheel, store: Path) -> None:
+    for v in ("1.0", "1.5", "2.0"):
+        make_wheel(WheelSpec("beta", v, {"beta.py": f"V = {v!r}\n"}))
+    make_wheel(WheelSpec("beta", "3.0", {"beta.py": "V = '3.0'\n"}, tag="cp27-cp27m-win32"))
+    out = host.run('__requires__ = "beta"\nimport wheelhook, beta\nprint(beta.V)\n', env={"WHEELHOOK_PATH": str(store)})
+    assert out.stdout.strip() == "2.0"
+
+
+PACKAGE = {
+    "pkg/__init__.py": "from . import sub\nNAME = 'pkg'\n",
+    "pkg/sub.py": "def boom():\n    raise ValueError('from the wheel')\n",
+    "pkg/data/info.txt": "hello resource\n",
+    "pkg/nested/__init__.py": "",
+    "pkg/nested/deep.py": "# -*- coding: latin-1 -*-\nTEXT = 'caf\xe9'\n",
+}
+
+
+def test_package_attributes_source_and_data(host: Env, make_wheel, store: Path) -> None:
+    files: dict[str, bytes | str] = dict(PACKAGE)
+    files["pkg/nested/deep.py"] = "# -*- coding: latin-1 -*-\nTEXT = 'caf\xe9'\n".encode("latin-1")
+    wheel = make_wheel(WheelSpec("pkg", "1.0", files))
+    out = host.run(
+        """
+        __requires__ = ["pkg==1.0"]
+        import wheelhook, json, inspect, traceback, importlib.util
+        import pkg, pkg.nested.deep
+        try:
+            pkg.sub.boom()
+        except ValueError:
+            tb = traceback.format_exc()
+        spec = importlib.util.find_spec("pkg.sub")
+        print(json.dumps({
+            "file": pkg.__file__,
+            "path": list(pkg.__path__),
+            "sub_file": pkg.sub.__file__,
+            "tb_has_line": "raise ValueError('from the wheel')" in tb,
+            "getsource": inspect.getsource(pkg.sub.boom),
+            "is_package": pkg.__loader__.is_package("pkg"),
+            "data": pkg.__loader__.get_data(pkg.__path__[0] + "/data/info.txt").decode(),
+            "deep": pkg.nested.deep.TEXT,
+            "origin": spec.origin,
+        }))
+        """,
+        env={"WHEELHOOK_PATH": str(store)},
+    )
+    got = json.loads(out.stdout)
+    assert got["file"] == f"{wheel}/pkg/__init__.py"
+    assert got["path"] == [f"{wheel}/pkg"]
+    assert got["sub_file"] == f"{wheel}/pkg/sub.py"
+    assert got["origin"] == f"{wheel}/pkg/sub.py"
+    assert got["tb_has_line"] is True
+    assert got["getsource"] == "def boom():\n    raise ValueError('from the wheel')\n"
+    assert got["is_package"] is True
+    assert got["data"] == "hello resource\n"
+    assert got["deep"] == "caf\xe9"
+
+
+def test_sys_path_untouched_and_finder_installed_once(host: Env, make_wheel, store: Path) -> None:
+    make_wheel(WheelSpec("gamma", "1.0", {"gamma.py": ""}))
+    out = host.run(
+        """
+        import sys, json
+        before = list(sys.path)
+        __requires__ = "gamma"
+        import wheelhook, importlib
+        importlib.reload(wheelhook)
+        wheelhook.require("gamma")
+        import gamma
+        finders = [f for f in sys.meta_path if type(f).__name__ == "Finder"]
+        names = [getattr(f, "__name__", type(f).__name__) for f in sys.meta_path]
+        print(json.dumps({"same": sys.path == before, "finders": len(finders),
+                          "before_path_finder": names.index("Finder") < names.index("PathFinder")}))
+        """,
+        env={"WHEELHOOK_PATH": str(store)},
+    )
+    assert json.loads(out.stdout) == {"same": True, "finders": 1, "before_path_finder": True}
+
+
+def test_stdlib_names_are_never_served(host: Env, make_wheel, store: Path) -> None:
+    make_wheel(WheelSpec("evil", "1.0", {"json/__init__.py": "HIJACKED = True\n", "evil.py": ""}))
+    out = host.run(
+        '__requires__ = "evil"\nimport wheelhook, json\nprint(hasattr(json, "HIJACKED"))\n',
+        env={"WHEELHOOK_PATH": str(store)},
+    )
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("with_dirs", [False, True])
+def test_namespace_package_across_two_wheels(host: Env, make_wheel, store: Path, with_dirs: bool) -> None:
+    make_wheel(WheelSpec("ns-one", "1.0", {"nsp/one/__init__.py": "V = 1\n"}, with_dirs=with_dirs))
+    make_wheel(WheelSpec("ns-two", "1.0", {"nsp/two/__init__.py": "V = 2\n"}, with_dirs=with_dirs))
+    out = host.run(
+        '__requires__ = ["ns-one", "ns-two"]\nimport wheelhook\nimport nsp.one, nsp.two\n'
+        "print(nsp.one.V + nsp.two.V, len(list(nsp.__path__)))\n",
+        env={"WHEELHOOK_PATH": str(store)},
+    )
+    assert out.stdout.split() == ["3", "2"]
