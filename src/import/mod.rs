@@ -1,9 +1,14 @@
-//! Serving modules from archives: which member a module name maps to, and the activated wheels.
+//! Serving modules from archives: which member a module name maps to, the activated wheels,
+//! and the private cache (bytecode, native extensions).
 
+mod bytecode;
+mod cache;
 mod dist;
 mod index;
 mod registry;
 
+pub use bytecode::{BytecodeCache, SourceStamp};
+pub use cache::{check_private, default_dir, open_dir, write_atomic, CacheError};
 pub use dist::{find_dist_info, ActiveDist, ImportError};
 pub use index::{ModuleEntry, ModuleIndex, ModuleKind, SearchStep, SEARCH_ORDER};
 pub use registry::{Registry, Served};

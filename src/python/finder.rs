@@ -16,6 +16,7 @@ use pyo3::types::{PyDict, PyType};
 use super::errors::{resolve_error, wheelhook_error};
 use super::facts::{self, Facts};
 use super::loader::Loader;
+use super::runtime::Runtime;
 use crate::import::{ActiveDist, Registry, Served};
 use crate::resolve::resolve;
 use crate::store::{Candidate, Origin, Store, StoreConfig};
@@ -60,6 +61,7 @@ struct State {
 #[pyclass(frozen, module = "wheelhook._native")]
 pub struct Finder {
     facts: Facts,
+    runtime: Arc<Runtime>,
     state: RwLock<State>,
 }
 
@@ -102,7 +104,11 @@ fn parse_requirements(requirements: &[String]) -> PyResult<Vec<Requirement>> {
 impl Finder {
     #[new]
     fn new(py: Python<'_>) -> PyResult<Self> {
-        Ok(Self { facts: facts::read(py)?, state: RwLock::new(State::default()) })
+        Ok(Self {
+            facts: facts::read(py)?,
+            runtime: Arc::new(Runtime::new(py)?),
+            state: RwLock::new(State::default()),
+        })
     }
 
     /// `importlib.abc.MetaPathFinder.find_spec`: one hash lookup; `None` for names not served.
@@ -212,7 +218,7 @@ impl Finder {
             let dist = new_dists.iter().find(|d| d.candidate == candidate);
             let loader = match dist {
                 Some(dist) => {
-                    let loader = Py::new(py, Loader::new(dist.clone()))?;
+                    let loader = Py::new(py, Loader::new(dist.clone(), self.runtime.clone()))?;
                     state.loaders.insert(dist.path().to_path_buf(), loader.clone_ref(py));
                     Some(loader)
                 }
@@ -256,6 +262,20 @@ impl Finder {
     ) -> PyResult<Bound<'py, PyAny>> {
         let module = py.import("wheelhook.metadata")?;
         module.call_method1("find_distributions", (slf, context))
+    }
+
+    /// What importing has cost this process: `{"compiled": n, "cache_hits": n}`.
+    fn stats(&self) -> HashMap<&'static str, u64> {
+        use std::sync::atomic::Ordering::Relaxed;
+        HashMap::from([
+            ("compiled", self.runtime.compiled.load(Relaxed)),
+            ("cache_hits", self.runtime.cache_hits.load(Relaxed)),
+        ])
+    }
+
+    /// The private cache directory in use, or `None` when it is refused (memory only).
+    fn cache_dir(&self, py: Python<'_>) -> Option<PathBuf> {
+        self.runtime.cache_dir(py)
     }
 
     /// Forgets the listing of the store, so wheels dropped since are seen.

@@ -1,5 +1,6 @@
 //! The loader of one active wheel: code, source, data and resources straight from the archive.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use pyo3::exceptions::{PyFileNotFoundError, PyImportError};
@@ -7,7 +8,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict};
 
-use crate::import::{ActiveDist, ModuleEntry, ModuleKind};
+use super::runtime::Runtime;
+use crate::import::{ActiveDist, ModuleEntry, ModuleKind, SourceStamp};
 
 static COMPILE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static EXEC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -17,11 +19,17 @@ static DECODE_SOURCE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 #[pyclass(frozen, module = "wheelhook._native")]
 pub struct Loader {
     dist: Arc<ActiveDist>,
+    runtime: Arc<Runtime>,
 }
 
 impl Loader {
-    pub fn new(dist: Arc<ActiveDist>) -> Self {
-        Self { dist }
+    pub fn new(dist: Arc<ActiveDist>, runtime: Arc<Runtime>) -> Self {
+        Self { dist, runtime }
+    }
+
+    fn stamp<'e>(&self, entry: &'e ModuleEntry) -> Option<SourceStamp<'e>> {
+        let info = self.dist.archive.member(&entry.member)?;
+        Some(SourceStamp { member: &entry.member, crc32: info.crc32, size: info.size })
     }
 
     fn entry(&self, fullname: &str) -> PyResult<&ModuleEntry> {
@@ -61,14 +69,27 @@ impl Loader {
         Ok(())
     }
 
-    /// The module's code object, compiled from the archive's source.
+    /// The module's code object: from the bytecode cache when valid, else compiled from the
+    /// archive's source (once) and cached.
     fn get_code<'py>(&self, py: Python<'py>, fullname: &str) -> PyResult<Bound<'py, PyAny>> {
+        let entry = self.entry(fullname)?;
+        let stamp = self.stamp(entry);
+        if let Some(stamp) = stamp {
+            if let Some(code) = self.runtime.load(py, self.dist.path(), stamp) {
+                return Ok(code);
+            }
+        }
         let (entry, source) = self.source_bytes(fullname)?;
         let origin = self.dist.member_path(&entry.member);
         let compile = COMPILE.import(py, "builtins", "compile")?;
         let kwargs = PyDict::new(py);
         kwargs.set_item("dont_inherit", true)?;
-        compile.call((PyBytes::new(py, &source), origin, "exec"), Some(&kwargs))
+        let code = compile.call((PyBytes::new(py, &source), origin, "exec"), Some(&kwargs))?;
+        self.runtime.compiled.fetch_add(1, Ordering::Relaxed);
+        if let Some(stamp) = stamp {
+            self.runtime.save(py, self.dist.path(), stamp, &code);
+        }
+        Ok(code)
     }
 
     /// The decoded source (PEP 263 cookies honoured), for tracebacks and `inspect`.

@@ -4,6 +4,7 @@ mod errors;
 mod facts;
 mod finder;
 mod loader;
+mod runtime;
 mod tools;
 
 use pyo3::prelude::*;
