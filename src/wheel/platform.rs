@@ -153,7 +153,7 @@ fn macos_formats(version: (u16, u16), arch: &str) -> Vec<&str> {
         "x86_64" | "i386" if version < (10, 4) => return Vec::new(),
         "x86_64" => formats.extend(["intel", "fat64", "fat3"]),
         "i386" => formats.extend(["intel", "fat3", "fat"]),
-        "ppc64" if version > (10, 5) || version < (10, 4) => return Vec::new(),
+        "ppc64" if !((10, 4)..=(10, 5)).contains(&version) => return Vec::new(),
         "ppc64" => formats.push("fat64"),
         "ppc" if version > (10, 6) => return Vec::new(),
         "ppc" => formats.extend(["fat3", "fat"]),

@@ -4,8 +4,8 @@
 //! follow, so that wheelhook picks the wheel an installer would have picked:
 //!
 //! 1. CPython: `cpXY-<abi>-<platform>` for the interpreter's ABI (`cp312`, `cp313t`,
-//!    `cp311d` then `cp311` for a debug build, `cp37m` before 3.8), then `cpXY-abi3-*`
-//!    (`abi3t` for a free-threaded build), `cpXY-none-*`, and `cpXW-abi3-*` for every
+//!    `cp311d` then `cp311` for a debug build, `cp37m` before 3.8, `cp32mu` before
+//!    3.3), then `cpXY-abi3-*` (`abi3t` for a free-threaded build), `cpXY-none-*`, and `cpXW-abi3-*` for every
 //!    older minor down to 3.2. Other interpreters: `<short name><XY>-<abi>-*` for their
 //!    own ABI (Ex) `pp310-pypy310_pp73`), then `-none-*`.
 //! 2. `pyXY-none-<platform>`, `pyX-none-*`, `pyXW-none-*` down to `pyX0`.
@@ -203,8 +203,14 @@ impl SupportedTags {
             let t = if threading { "t" } else { "" };
             let d = if facts.debug { "d" } else { "" };
             if (major, minor) < (3, 8) {
-                // pymalloc builds (the default) add `m`; debug builds load only `d` modules.
-                push_all(&mut tags, &interpreter, &format!("cp{major}{minor}{t}{d}m"));
+                // pymalloc builds (the default) add `m`, and wide-unicode builds before
+                // PEP 393 (3.3) `u`, assumed; debug builds load only `d` modules.
+                let u = if (major, minor) < (3, 3) { "u" } else { "" };
+                push_all(
+                    &mut tags,
+                    &interpreter,
+                    &format!("cp{major}{minor}{t}{d}m{u}"),
+                );
             } else {
                 push_all(&mut tags, &interpreter, &format!("cp{major}{minor}{t}{d}"));
                 if facts.debug {
