@@ -2,7 +2,9 @@
 
 mod dist_info;
 mod filename;
+mod headers;
 mod name;
+mod platform;
 mod record;
 mod tags;
 

@@ -11,18 +11,30 @@ pub struct PackageName(String);
 
 impl PackageName {
     /// Normalises `name` (no validation: see [`PackageName::is_valid`]).
+    ///
+    /// Exactly PEP 503's `re.sub(r"[-_.]+", "-", name).lower()` on the trimmed name: a
+    /// leading or trailing separator is kept as `-` (as `packaging.utils.canonicalize_name`
+    /// keeps it), so an invalid name never normalises to a valid one.
     pub fn new(name: &str) -> Self {
+        let name = name.trim();
+        if name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        {
+            // Already normal, the common case: one copy, no per-char work.
+            return Self(name.to_owned());
+        }
         let mut out = String::with_capacity(name.len());
-        let mut pending_dash = false;
-        for c in name.trim().chars() {
+        let mut in_separator = false;
+        for c in name.chars() {
             if matches!(c, '-' | '_' | '.') {
-                pending_dash = true;
+                if !in_separator {
+                    out.push('-');
+                }
+                in_separator = true;
                 continue;
             }
-            if pending_dash && !out.is_empty() {
-                out.push('-');
-            }
-            pending_dash = false;
+            in_separator = false;
             out.extend(c.to_lowercase());
         }
         Self(out)
@@ -34,7 +46,8 @@ impl PackageName {
         !b.is_empty()
             && b[0].is_ascii_alphanumeric()
             && b[b.len() - 1].is_ascii_alphanumeric()
-            && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
     }
 
     /// The normalised form. Ex) `typing-extensions`
@@ -66,6 +79,8 @@ mod tests {
             ("typing_extensions", "typing-extensions"),
             ("zope.interface", "zope-interface"),
             ("A-_.B", "a-b"),
+            ("_private", "-private"),
+            ("trailing.", "trailing-"),
         ] {
             assert_eq!(PackageName::new(raw).as_str(), want, "{raw}");
         }

@@ -1,1 +1,5 @@
 //! Cross-module tests of the wheelhook core.
+
+mod support;
+mod tags;
+mod wheel_names;
