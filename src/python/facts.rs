@@ -24,12 +24,31 @@ pub fn interpreter(py: Python<'_>) -> PyResult<InterpreterFacts> {
     let major: u8 = info.get_item(0)?.extract()?;
     let minor: u8 = info.get_item(1)?.extract()?;
     let abiflags: String = sys.getattr("abiflags").and_then(|a| a.extract()).unwrap_or_default();
+    let suffixes: Vec<String> = py.import("_imp")?.call_method0("extension_suffixes")?.extract()?;
+    let abi = if implementation == "cpython" { None } else { suffixes.first().and_then(|s| generic_abi(s)) };
     Ok(InterpreterFacts {
+        debug: abiflags.contains('d') || sys.hasattr("gettotalrefcount")?,
+        free_threaded: abiflags.contains('t'),
+        abi,
         implementation,
         version: (major, minor),
-        debug: abiflags.contains('d'),
         platform: Platform::detect(),
     })
+}
+
+/// The ABI tag of a non-CPython interpreter from its first extension suffix, as packaging reads
+/// `EXT_SUFFIX`. Ex) `.pypy310-pp73-x86_64-linux-gnu.so` -> `pypy310_pp73`
+fn generic_abi(suffix: &str) -> Option<String> {
+    let soabi = suffix.split('.').nth(1).filter(|s| !s.is_empty())?;
+    let keep = if soabi.starts_with("pypy") {
+        2
+    } else if soabi.starts_with("graalpy") {
+        3
+    } else {
+        usize::MAX
+    };
+    let abi: Vec<&str> = soabi.split('-').take(keep).collect();
+    Some(abi.join("_").replace('.', "_"))
 }
 
 pub fn read(py: Python<'_>) -> PyResult<Facts> {
