@@ -1,1 +1,3 @@
 //! Cross-module tests of the wheelhook core.
+
+mod resolve;
