@@ -8,6 +8,7 @@
 mod environment;
 mod package;
 mod report;
+mod requirement;
 mod resolver;
 mod specifier;
 mod version_set;
@@ -23,7 +24,8 @@ use thiserror::Error;
 pub use environment::{Environment, MARKER_NAMES};
 pub use package::Node;
 pub use report::requirement_text;
-pub use specifier::{admitted, contains, names_prerelease};
+pub use requirement::parse_requirement;
+pub use specifier::{admitted, contains, matches, names_prerelease};
 pub use version_set::Versions;
 
 use crate::store::{Candidate, Rejected};

@@ -17,7 +17,7 @@ use pubgrub::{DerivationTree, Derived, External, Term, VersionSet};
 
 use super::package::Node;
 use super::resolver::{describe, Resolver, Unusable};
-use super::specifier::{admitted, exclusion_reason};
+use super::specifier::{admitted, exclusion_reason, matches};
 use super::version_set::Versions;
 use super::{Provider, ResolveError};
 use crate::wheel::PackageName;
@@ -157,7 +157,7 @@ fn not_found<P: Provider>(tree: &Tree, resolver: &Resolver<'_, P>) -> Option<Res
     let text = requirement_text(&requirement);
     if let Some(locked) = resolver.locked(&missing) {
         let admits = match &requirement.version_or_url {
-            Some(VersionOrUrl::VersionSpecifier(specifiers)) => specifiers.contains(locked),
+            Some(VersionOrUrl::VersionSpecifier(specifiers)) => matches(specifiers, locked),
             _ => true,
         };
         if !admits || resolver.catalog(&missing).versions.is_empty() {

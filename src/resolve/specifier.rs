@@ -15,7 +15,7 @@
 //!
 //! <https://packaging.python.org/en/latest/specifications/version-specifiers/#handling-of-pre-releases>
 
-use pep440_rs::{Operator, Version, VersionSpecifiers};
+use pep440_rs::{Operator, Version, VersionSpecifier, VersionSpecifiers};
 
 /// Whether the specifier set itself names a pre-release, which admits pre-releases.
 ///
@@ -30,13 +30,76 @@ pub fn names_prerelease(specifiers: &VersionSpecifiers) -> bool {
     })
 }
 
+/// Whether `version` satisfies every clause: the bare PEP 440 comparison, pre-releases included.
+///
+/// pep440_rs 0.7 gets three clauses wrong, found by the differential test against `packaging`
+/// (`tests/rust/markers_differential.rs`), so they are decided here:
+/// - `==1.2.*` / `!=1.2.*`: the candidate's release must be zero-padded before the prefix
+///   comparison (`2` is `2.0.0`, so `==2.3.*` does not match it; pep440_rs says it does);
+/// - `<V`: what is excluded is V's own pre-releases, `[V.dev0, V)`, and only when V is not
+///   a pre-release itself (so `<2.0rc0` contains `2.0a1` and `<3.0.post1` contains
+///   `3.0.dev1`; pep440_rs excludes both);
+/// - `>V`: V's post-releases are excluded only when V is neither a post- nor a developmental
+///   release (so `>3.2.dev0` contains `3.2.post1`; pep440_rs excludes it).
+pub fn matches(specifiers: &VersionSpecifiers, version: &Version) -> bool {
+    specifiers
+        .iter()
+        .all(|clause| clause_matches(clause, version))
+}
+
+fn clause_matches(clause: &VersionSpecifier, version: &Version) -> bool {
+    let spec = clause.version();
+    let release_only = spec.pre().is_none()
+        && spec.post().is_none()
+        && spec.dev().is_none()
+        && spec.local().is_empty();
+    match clause.operator() {
+        Operator::EqualStar | Operator::NotEqualStar if release_only => {
+            let release = version.release();
+            let prefix = spec.epoch() == version.epoch()
+                && spec
+                    .release()
+                    .iter()
+                    .enumerate()
+                    .all(|(i, n)| release.get(i).copied().unwrap_or(0) == *n);
+            prefix == (*clause.operator() == Operator::EqualStar)
+        }
+        Operator::LessThan if spec.local().is_empty() => {
+            // `<V` stops below V's earliest pre-release, V.dev0, unless V is one itself.
+            let bound = if spec.any_prerelease() {
+                spec.clone()
+            } else {
+                spec.clone().with_dev(Some(0))
+            };
+            version.clone().without_local() < bound
+        }
+        Operator::GreaterThan if spec.local().is_empty() => {
+            let candidate = version.clone().without_local();
+            if let Some(dev) = spec.dev() {
+                // A developmental release has no post-releases: the next one is V.dev(N+1).
+                candidate >= spec.clone().with_dev(Some(dev + 1))
+            } else if let Some(post) = spec.post() {
+                candidate >= spec.clone().with_post(Some(post + 1)).with_dev(Some(0))
+            } else {
+                // `>V` excludes V's post-releases and local versions.
+                let family = candidate.epoch() == spec.epoch()
+                    && candidate.clone().only_release() == spec.clone().only_release()
+                    && candidate.pre() == spec.pre()
+                    && (candidate.post().is_some() || candidate == *spec);
+                candidate > *spec && !family
+            }
+        }
+        _ => clause.contains(version),
+    }
+}
+
 /// Whether `version` satisfies `specifiers` when pre-releases are admitted or not.
 ///
 /// With `prereleases` false, pre-release and developmental versions never match; with true,
 /// this is the bare PEP 440 comparison. Same as packaging's
 /// `SpecifierSet.contains(version, prereleases=...)`.
 pub fn contains(specifiers: &VersionSpecifiers, version: &Version, prereleases: bool) -> bool {
-    (prereleases || !version.any_prerelease()) && specifiers.contains(version)
+    (prereleases || !version.any_prerelease()) && matches(specifiers, version)
 }
 
 /// The versions, out of `versions` (those that exist), that `specifiers` admit under the
@@ -49,10 +112,10 @@ pub fn admitted<'a>(
     let prereleases = names_prerelease(specifiers)
         || !versions
             .clone()
-            .any(|v| !v.any_prerelease() && specifiers.contains(v));
+            .any(|v| !v.any_prerelease() && matches(specifiers, v));
     versions
         .filter(|v| {
-            contains(specifiers, v, prereleases) || (Some(*v) == locked && specifiers.contains(v))
+            contains(specifiers, v, prereleases) || (Some(*v) == locked && matches(specifiers, v))
         })
         .collect()
 }
@@ -60,7 +123,7 @@ pub fn admitted<'a>(
 /// Why a version a specifier does not admit is out: for error messages.
 /// Ex) `the version does not match ==9.0`
 pub fn exclusion_reason(specifiers: &VersionSpecifiers, version: &Version) -> String {
-    if specifiers.contains(version) {
+    if matches(specifiers, version) {
         format!(
             "pre-release not admitted by {specifiers} (name a pre-release in the specifier to allow it)"
         )
@@ -96,6 +159,22 @@ mod tests {
         assert!(!names_prerelease(&specs("!=2.0b1")));
         assert!(!names_prerelease(&specs(">=1.0,<2")));
         assert!(!names_prerelease(&specs("")));
+    }
+
+    #[test]
+    fn ok_matches_where_pep440_rs_does_not() {
+        use super::matches;
+        let v = |s: &str| -> pep440_rs::Version { s.parse().unwrap() };
+        assert!(!matches(&specs("==2.3.*"), &v("2")));
+        assert!(matches(&specs("!=3.1.*"), &v("3")));
+        assert!(matches(&specs("==3.0.*"), &v("3")));
+        assert!(matches(&specs("<2.0rc0"), &v("2.0a1")));
+        assert!(!matches(&specs("<2.0"), &v("2.0a1")));
+        assert!(matches(&specs("<2.0"), &v("1.9a1")));
+        assert!(matches(&specs("<3.0.post1"), &v("3.0.dev1")));
+        assert!(matches(&specs(">3.2.dev0"), &v("3.2.post1+1.2")));
+        assert!(!matches(&specs(">3.2"), &v("3.2.post1")));
+        assert!(matches(&specs(">3.2.post1"), &v("3.2.post2")));
     }
 
     #[test]
