@@ -1,3 +1,4 @@
 //! Cross-module tests of the wheelhook core.
 
+mod markers_differential;
 mod resolve;
