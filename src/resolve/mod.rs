@@ -1,14 +1,36 @@
-//! Requirement resolution: environment markers, the backtracking resolver, explanations. STUB.
+//! Requirement resolution: environment markers, the backtracking resolver, explanations.
+//!
+//! [`resolve`] picks one candidate per distribution for a set of PEP 508 requirements and
+//! everything they need, transitively, with pubgrub. Markers are evaluated for the running
+//! interpreter ([`Environment`]), extras are honoured, `Requires-Python` is checked, and
+//! metadata is read lazily: only for the versions the resolver actually tries.
+
+mod environment;
+mod package;
+mod report;
+mod requirement;
+mod resolver;
+mod specifier;
+mod version_set;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use pep440_rs::Version;
-use pep508_rs::Requirement;
+use pep508_rs::{Requirement, VersionOrUrl};
+use pubgrub::PubGrubError;
 use thiserror::Error;
+
+pub use environment::{Environment, MARKER_NAMES};
+pub use package::Node;
+pub use report::requirement_text;
+pub use requirement::parse_requirement;
+pub use specifier::{admitted, contains, matches, names_prerelease};
+pub use version_set::Versions;
 
 use crate::store::{Candidate, Rejected};
 use crate::wheel::{Metadata, PackageName};
+use resolver::{root_version, Resolver};
 
 /// What the resolver asks of the store.
 pub trait Provider {
@@ -41,12 +63,53 @@ pub enum ResolveError {
 /// Picks one candidate per distribution for `requirements` and everything they need.
 ///
 /// `locked` are versions already fixed in this process (already active or imported): the
-/// result keeps them or fails with a conflict.
+/// result keeps them or fails with a conflict. The result is sorted by name.
+///
+/// Preference, per distribution: a default (installed) version that the requirements admit;
+/// otherwise the highest admitted version; among files of one version, the default, then the
+/// wheel with the best tag rank. Pre-releases follow pip (see `specifier.rs`).
 pub fn resolve<P: Provider>(
-    _provider: &P,
-    _requirements: &[Requirement],
-    _facts: &EnvironmentFacts,
-    _locked: &HashMap<PackageName, Version>,
+    provider: &P,
+    requirements: &[Requirement],
+    facts: &EnvironmentFacts,
+    locked: &HashMap<PackageName, Version>,
 ) -> Result<Vec<Candidate>, ResolveError> {
-    todo!()
+    let env = Environment::from_facts(facts)?;
+    resolve_in(provider, requirements, &env, locked)
+}
+
+/// [`resolve`] with an already built [`Environment`] (built once per process by callers that
+/// resolve repeatedly).
+pub fn resolve_in<P: Provider>(
+    provider: &P,
+    requirements: &[Requirement],
+    env: &Environment,
+    locked: &HashMap<PackageName, Version>,
+) -> Result<Vec<Candidate>, ResolveError> {
+    if let Some(direct) = requirements
+        .iter()
+        .find(|r| matches!(r.version_or_url, Some(VersionOrUrl::Url(_))))
+    {
+        return Err(ResolveError::Invalid(format!(
+            "The requirement \"{direct}\" names a URL: wheelhook resolves from the wheels in its store, drop the wheel there and require it by name"
+        )));
+    }
+    let resolver = Resolver::new(provider, env, locked, requirements);
+    match pubgrub::resolve(&resolver, Node::Root, root_version()) {
+        Ok(selected) => {
+            let mut chosen: Vec<Candidate> = selected
+                .iter()
+                .filter_map(|(node, version)| match node {
+                    Node::Dist(name) => resolver.chosen(name, version),
+                    _ => None,
+                })
+                .collect();
+            chosen.sort_by(|a, b| a.name.cmp(&b.name));
+            Ok(chosen)
+        }
+        Err(PubGrubError::NoSolution(tree)) => Err(report::explain(tree, &resolver)),
+        Err(other) => Err(ResolveError::Invalid(format!(
+            "The resolver failed unexpectedly: {other}"
+        ))),
+    }
 }

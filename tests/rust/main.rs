@@ -1,5 +1,7 @@
 //! Cross-module tests of the wheelhook core.
 
+mod markers_differential;
+mod resolve;
 mod support;
 mod tags;
 mod wheel_names;

@@ -1,0 +1,165 @@
+//! The running interpreter as PEP 508 sees it: marker values and the Python version.
+
+use pep440_rs::Version;
+use pep508_rs::{ExtraName, MarkerEnvironment, MarkerEnvironmentBuilder, Requirement};
+
+use super::{EnvironmentFacts, ResolveError};
+
+/// Every key of [`EnvironmentFacts`] the marker language knows, in PEP 508 order.
+///
+/// <https://packaging.python.org/en/latest/specifications/dependency-specifiers/#environment-markers>
+pub const MARKER_NAMES: [&str; 11] = [
+    "implementation_name",
+    "implementation_version",
+    "os_name",
+    "platform_machine",
+    "platform_python_implementation",
+    "platform_release",
+    "platform_system",
+    "platform_version",
+    "python_full_version",
+    "python_version",
+    "sys_platform",
+];
+
+/// The marker environment of the interpreter being resolved for, plus its full Python version
+/// (what `Requires-Python` is checked against).
+#[derive(Debug, Clone)]
+pub struct Environment {
+    markers: MarkerEnvironment,
+    python: Version,
+}
+
+impl Environment {
+    /// Builds the environment from marker values keyed by PEP 508 name.
+    ///
+    /// Every name of [`MARKER_NAMES`] must be present; unknown keys are ignored (a caller may
+    /// pass a wider dictionary, such as the one `packaging.markers.default_environment()` gives).
+    /// The three version-valued keys must parse as PEP 440 versions.
+    /// Ex) `{"python_version": "3.11", "python_full_version": "3.11.7", ...}`
+    pub fn from_facts(facts: &EnvironmentFacts) -> Result<Self, ResolveError> {
+        let get = |key: &str| {
+            facts.get(key).map(String::as_str).ok_or_else(|| {
+                ResolveError::Invalid(format!(
+                    "The environment marker \"{key}\" is missing from the interpreter facts"
+                ))
+            })
+        };
+        let builder = MarkerEnvironmentBuilder {
+            implementation_name: get("implementation_name")?,
+            implementation_version: get("implementation_version")?,
+            os_name: get("os_name")?,
+            platform_machine: get("platform_machine")?,
+            platform_python_implementation: get("platform_python_implementation")?,
+            platform_release: get("platform_release")?,
+            platform_system: get("platform_system")?,
+            platform_version: get("platform_version")?,
+            python_full_version: get("python_full_version")?,
+            python_version: get("python_version")?,
+            sys_platform: get("sys_platform")?,
+        };
+        let full = builder.python_full_version;
+        let markers = MarkerEnvironment::try_from(builder).map_err(|err| {
+            ResolveError::Invalid(format!(
+                "The interpreter facts are not valid marker values: {err}"
+            ))
+        })?;
+        let python = full.parse::<Version>().map_err(|err| {
+            ResolveError::Invalid(format!(
+                "The interpreter facts are not valid marker values: python_full_version \"{full}\": {err}"
+            ))
+        })?;
+        Ok(Self { markers, python })
+    }
+
+    /// The pep508_rs marker environment.
+    pub fn markers(&self) -> &MarkerEnvironment {
+        &self.markers
+    }
+
+    /// `python_full_version` as a version. Ex) `3.11.7`
+    pub fn python(&self) -> &Version {
+        &self.python
+    }
+
+    /// Whether `requirement` applies here when the distribution that declares it is wanted with
+    /// `extras` (the value(s) an `extra == "..."` marker sees; empty for the base distribution).
+    pub fn applies(&self, requirement: &Requirement, extras: &[ExtraName]) -> bool {
+        requirement.marker.evaluate(&self.markers, extras)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::str::FromStr;
+
+    use pep508_rs::{ExtraName, Requirement};
+
+    use super::{Environment, EnvironmentFacts};
+
+    /// Facts of a CPython 3.11.7 on x86-64 Linux.
+    pub(crate) fn linux_facts() -> EnvironmentFacts {
+        [
+            ("implementation_name", "cpython"),
+            ("implementation_version", "3.11.7"),
+            ("os_name", "posix"),
+            ("platform_machine", "x86_64"),
+            ("platform_python_implementation", "CPython"),
+            ("platform_release", "6.1.0"),
+            ("platform_system", "Linux"),
+            ("platform_version", "#1 SMP Debian"),
+            ("python_full_version", "3.11.7"),
+            ("python_version", "3.11"),
+            ("sys_platform", "linux"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    #[test]
+    fn ok_markers_evaluate() {
+        let env = Environment::from_facts(&linux_facts()).unwrap();
+        assert_eq!(env.python().to_string(), "3.11.7");
+        for (req, extras, want) in [
+            ("a; sys_platform == 'linux'", &[][..], true),
+            ("a; sys_platform == 'win32'", &[], false),
+            (
+                "a; python_version >= '3.8' and os_name == 'posix'",
+                &[],
+                true,
+            ),
+            ("a; python_full_version < '3.11.7'", &[], false),
+            ("a; extra == 'socks'", &[], false),
+            ("a; extra == 'socks'", &["socks"], true),
+            ("a; extra == 'Socks_'", &["socks"], false),
+        ] {
+            let requirement = Requirement::from_str(req).unwrap();
+            let extras: Vec<ExtraName> = extras.iter().map(|e| e.parse().unwrap()).collect();
+            assert_eq!(env.applies(&requirement, &extras), want, "{req}");
+        }
+    }
+
+    #[test]
+    fn err_missing_fact() {
+        let mut facts = linux_facts();
+        facts.remove("sys_platform");
+        let err = Environment::from_facts(&facts).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "The environment marker \"sys_platform\" is missing from the interpreter facts"
+        );
+    }
+
+    #[test]
+    fn err_bad_version_fact() {
+        let mut facts = linux_facts();
+        facts.insert("python_version".into(), "three".into());
+        let err = Environment::from_facts(&facts).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("The interpreter facts are not valid marker values: "),
+            "{err}"
+        );
+    }
+}

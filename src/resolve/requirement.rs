@@ -1,0 +1,118 @@
+//! Parsing PEP 508 requirements without tripping a pep508_rs 0.9 crash.
+//!
+//! pep508_rs 0.9.2 panics on a marker that puts a string-valued variable on the right of `~=`
+//! (`'linux' ~= sys_platform`), while holding the lock of its global marker interner: the
+//! lock is poisoned and every marker parsed afterwards in the process panics too. Such text
+//! can come from any wheel's METADATA, so every requirement wheelhook parses goes through
+//! [`parse_requirement`], which refuses that shape before pep508_rs sees it (packaging
+//! refuses to evaluate it as well: `UndefinedComparison`). It also panics (without poisoning)
+//! on a name that ends in `.`, `-` or `_` when a specifier follows (`bad.>=1`), which is
+//! refused here the same way.
+
+use std::str::FromStr;
+
+use pep508_rs::Requirement;
+
+use super::ResolveError;
+
+/// The marker variables with version values: the only ones `~=` may have on its right.
+const VERSION_VARIABLES: [&str; 3] = [
+    "python_version",
+    "python_full_version",
+    "implementation_version",
+];
+
+/// Parses a PEP 508 requirement. Ex) `requests[socks]>=2; python_version >= "3.8"`
+///
+/// <https://packaging.python.org/en/latest/specifications/dependency-specifiers/>
+pub fn parse_requirement(text: &str) -> Result<Requirement, ResolveError> {
+    let name_end = text
+        .trim_start()
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        .unwrap_or(text.trim_start().len());
+    let name = &text.trim_start()[..name_end];
+    if name.ends_with(['.', '-', '_']) {
+        return Err(ResolveError::Invalid(format!(
+            "The requirement \"{text}\" is invalid: the name \"{name}\" must end with a letter or digit"
+        )));
+    }
+    if let Some(variable) = string_after_tilde(text) {
+        return Err(ResolveError::Invalid(format!(
+            "The requirement \"{text}\" is invalid: the marker compares with `~= {variable}`, \
+             but {variable} is not a version"
+        )));
+    }
+    Requirement::from_str(text).map_err(|err| {
+        ResolveError::Invalid(format!("The requirement \"{text}\" is invalid: {err}"))
+    })
+}
+
+/// The variable named right after a `~=` outside quotes, when it is not a version variable.
+fn string_after_tilde(text: &str) -> Option<&str> {
+    let bytes = text.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == b'\'' || c == b'"' => quote = Some(c),
+            None if c == b'~' && bytes.get(i + 1) == Some(&b'=') => {
+                let rest = text[i + 2..].trim_start();
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+                    .unwrap_or(rest.len());
+                let word = &rest[..end];
+                let is_name = word.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+                if is_name && !VERSION_VARIABLES.contains(&word) {
+                    return Some(word);
+                }
+            }
+            None => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_requirement;
+
+    #[test]
+    fn ok_parses() {
+        for text in [
+            "six",
+            "requests[socks]>=2,<3; python_version >= '3.8'",
+            "a~=1.0; '3.8' ~= python_version",
+            "a; sys_platform == '~=linux'",
+        ] {
+            assert!(parse_requirement(text).is_ok(), "{text}");
+        }
+    }
+
+    #[test]
+    fn err_string_after_tilde() {
+        let err = parse_requirement("x; 'linux' ~= sys_platform").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "The requirement \"x; 'linux' ~= sys_platform\" is invalid: the marker compares with \
+             `~= sys_platform`, but sys_platform is not a version"
+        );
+        assert!(parse_requirement("x; 'a'~=os.name").is_err());
+        assert!(parse_requirement("bad.>=1").is_err());
+        // The process can still parse markers afterwards.
+        assert!(parse_requirement("x; os_name == 'posix'").is_ok());
+    }
+
+    #[test]
+    fn err_syntax() {
+        let err = parse_requirement("foo>=").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("The requirement \"foo>=\" is invalid: "),
+            "{err}"
+        );
+    }
+}
