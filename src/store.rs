@@ -17,7 +17,10 @@ use crate::wheel::{Metadata, PackageName, SupportedTags, WheelFilename};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
     /// A `.whl` file in a store directory.
-    Wheel { path: PathBuf, filename: WheelFilename },
+    Wheel {
+        path: PathBuf,
+        filename: WheelFilename,
+    },
     /// A normally installed distribution: its `.dist-info` or `.egg-info` directory.
     Default { dist_info: PathBuf },
 }
@@ -81,18 +84,26 @@ impl Store {
         let mut seen_defaults: HashSet<PackageName> = HashSet::new();
         for dir in &config.default_dirs {
             for (path, file_name) in list_dir(dir) {
-                let Some((name, version)) = parse_dist_info_name(&file_name) else { continue };
+                let Some((name, version)) = parse_dist_info_name(&file_name) else {
+                    continue;
+                };
                 // The first on sys.path is what a plain import gives; later copies are invisible.
                 if !path.is_dir() || !seen_defaults.insert(name.clone()) {
                     continue;
                 }
-                let Some(version) = version.or_else(|| read_default_version(&path)) else { continue };
-                store.candidates.entry(name.clone()).or_default().push(Candidate {
-                    name,
-                    version,
-                    origin: Origin::Default { dist_info: path },
-                    rank: 0,
-                });
+                let Some(version) = version.or_else(|| read_default_version(&path)) else {
+                    continue;
+                };
+                store
+                    .candidates
+                    .entry(name.clone())
+                    .or_default()
+                    .push(Candidate {
+                        name,
+                        version,
+                        origin: Origin::Default { dist_info: path },
+                        rank: 0,
+                    });
             }
         }
         store
@@ -102,12 +113,15 @@ impl Store {
         match WheelFilename::from_str(file_name) {
             Ok(filename) => match tags.rank(&filename) {
                 Some(rank) => {
-                    self.candidates.entry(filename.name.clone()).or_default().push(Candidate {
-                        name: filename.name.clone(),
-                        version: filename.version.clone(),
-                        origin: Origin::Wheel { path, filename },
-                        rank,
-                    });
+                    self.candidates
+                        .entry(filename.name.clone())
+                        .or_default()
+                        .push(Candidate {
+                            name: filename.name.clone(),
+                            version: filename.version.clone(),
+                            origin: Origin::Wheel { path, filename },
+                            rank,
+                        });
                 }
                 None => {
                     let reason = format!(
@@ -116,11 +130,14 @@ impl Store {
                         filename.abi_tags.join("."),
                         filename.platform_tags.join(".")
                     );
-                    self.rejected.entry(filename.name.clone()).or_default().push(Rejected {
-                        path,
-                        version: Some(filename.version.clone()),
-                        reason,
-                    });
+                    self.rejected
+                        .entry(filename.name.clone())
+                        .or_default()
+                        .push(Rejected {
+                            path,
+                            version: Some(filename.version.clone()),
+                            reason,
+                        });
                 }
             },
             Err(err) => {
@@ -146,7 +163,9 @@ impl Store {
             return Ok(archive.clone());
         }
         let archive = Arc::new(Archive::open(path)?);
-        self.archives.lock().insert(path.to_path_buf(), archive.clone());
+        self.archives
+            .lock()
+            .insert(path.to_path_buf(), archive.clone());
         Ok(archive)
     }
 
@@ -154,8 +173,11 @@ impl Store {
         let text = match &candidate.origin {
             Origin::Wheel { path, .. } => {
                 let archive = self.archive(path).map_err(|e| e.to_string())?;
-                let dist_info = find_dist_info(&archive).map_err(|e| format!("{}: {e}", path.display()))?;
-                let bytes = archive.read(&format!("{dist_info}/METADATA")).map_err(|e| e.to_string())?;
+                let dist_info =
+                    find_dist_info(&archive).map_err(|e| format!("{}: {e}", path.display()))?;
+                let bytes = archive
+                    .read(&format!("{dist_info}/METADATA"))
+                    .map_err(|e| e.to_string())?;
                 String::from_utf8(bytes.into_owned())
                     .map_err(|_| format!("{}: {dist_info}/METADATA is not UTF-8", path.display()))?
             }
@@ -197,7 +219,9 @@ impl Origin {
 
 /// The entries of a directory as `(path, file name)`; a missing or unreadable directory is empty.
 fn list_dir(dir: &Path) -> Vec<(PathBuf, String)> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     let mut out: Vec<(PathBuf, String)> = entries
         .filter_map(|e| e.ok())
         .filter_map(|e| {
@@ -223,7 +247,11 @@ fn parse_dist_info_name(file_name: &str) -> Option<(PackageName, Option<Version>
 }
 
 fn read_default_metadata(dist_info: &Path) -> Result<String, String> {
-    let file = if dist_info.extension().is_some_and(|e| e == "egg-info") { "PKG-INFO" } else { "METADATA" };
+    let file = if dist_info.extension().is_some_and(|e| e == "egg-info") {
+        "PKG-INFO"
+    } else {
+        "METADATA"
+    };
     let path = dist_info.join(file);
     std::fs::read(&path)
         .map_err(|e| format!("{}: {e}", path.display()))
@@ -232,7 +260,10 @@ fn read_default_metadata(dist_info: &Path) -> Result<String, String> {
 
 fn read_default_version(dist_info: &Path) -> Option<Version> {
     let text = read_default_metadata(dist_info).ok()?;
-    let line = text.lines().take_while(|l| !l.is_empty()).find_map(|l| l.strip_prefix("Version:"))?;
+    let line = text
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .find_map(|l| l.strip_prefix("Version:"))?;
     Version::from_str(line.trim()).ok()
 }
 

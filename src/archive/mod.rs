@@ -11,9 +11,16 @@ pub enum ArchiveError {
     #[error("{path}: {reason}")]
     Invalid { path: PathBuf, reason: String },
     #[error("{path}: member \"{member}\": {reason}")]
-    Member { path: PathBuf, member: String, reason: String },
+    Member {
+        path: PathBuf,
+        member: String,
+        reason: String,
+    },
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// A `.whl` (ZIP) file mapped into memory, its central directory indexed.

@@ -30,17 +30,27 @@ pub struct BytecodeCache {
 impl BytecodeCache {
     /// `root` is the private cache directory (already checked); `magic` is `importlib.util.MAGIC_NUMBER`.
     pub fn new(root: &Path, magic: [u8; 4]) -> Self {
-        Self { root: root.join("bytecode"), magic }
+        Self {
+            root: root.join("bytecode"),
+            magic,
+        }
     }
 
     /// The directory of one wheel's entries.
     pub fn wheel_dir(&self, wheel: &Path) -> PathBuf {
-        let name = wheel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        self.root.join(format!("{name}-{:016x}", fnv64(wheel.as_os_str().as_encoded_bytes())))
+        let name = wheel
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.root.join(format!(
+            "{name}-{:016x}",
+            fnv64(wheel.as_os_str().as_encoded_bytes())
+        ))
     }
 
     fn entry_path(&self, wheel: &Path, member: &str) -> PathBuf {
-        self.wheel_dir(wheel).join(format!("{:016x}.whc", fnv64(member.as_bytes())))
+        self.wheel_dir(wheel)
+            .join(format!("{:016x}.whc", fnv64(member.as_bytes())))
     }
 
     /// The marshalled code for `stamp`, if a valid entry exists.
@@ -52,7 +62,11 @@ impl BytecodeCache {
     /// Writes an entry atomically (temporary file + rename; no fsync: a torn entry fails its
     /// checksum and is recompiled, so durability would only cost time).
     pub fn store(&self, wheel: &Path, stamp: SourceStamp<'_>, code: &[u8]) -> std::io::Result<()> {
-        super::cache::write_atomic(&self.entry_path(wheel, stamp.member), &encode(&self.magic, stamp, code), false)
+        super::cache::write_atomic(
+            &self.entry_path(wheel, stamp.member),
+            &encode(&self.magic, stamp, code),
+            false,
+        )
     }
 }
 
@@ -119,29 +133,76 @@ mod tests {
     const MAGIC: [u8; 4] = [0xa7, 0x0d, 0x0d, 0x0a];
 
     fn stamp() -> SourceStamp<'static> {
-        SourceStamp { member: "pkg/mod.py", crc32: 0xdead_beef, size: 42 }
+        SourceStamp {
+            member: "pkg/mod.py",
+            crc32: 0xdead_beef,
+            size: 42,
+        }
     }
 
     #[test]
     fn ok_round_trip() {
         let data = encode(&MAGIC, stamp(), b"marshalled code");
-        assert_eq!(decode(&data, &MAGIC, stamp()), Some(&b"marshalled code"[..]));
+        assert_eq!(
+            decode(&data, &MAGIC, stamp()),
+            Some(&b"marshalled code"[..])
+        );
     }
 
     #[test]
     fn err_stale_or_corrupt_entries_are_ignored() {
         let data = encode(&MAGIC, stamp(), b"marshalled code");
-        assert_eq!(decode(&data, &[0, 0, 0, 0], stamp()), None, "other interpreter");
-        assert_eq!(decode(&data, &MAGIC, SourceStamp { crc32: 1, ..stamp() }), None, "source changed");
-        assert_eq!(decode(&data, &MAGIC, SourceStamp { size: 43, ..stamp() }), None, "size changed");
-        assert_eq!(decode(&data, &MAGIC, SourceStamp { member: "pkg/other.py", ..stamp() }), None);
+        assert_eq!(
+            decode(&data, &[0, 0, 0, 0], stamp()),
+            None,
+            "other interpreter"
+        );
+        assert_eq!(
+            decode(
+                &data,
+                &MAGIC,
+                SourceStamp {
+                    crc32: 1,
+                    ..stamp()
+                }
+            ),
+            None,
+            "source changed"
+        );
+        assert_eq!(
+            decode(
+                &data,
+                &MAGIC,
+                SourceStamp {
+                    size: 43,
+                    ..stamp()
+                }
+            ),
+            None,
+            "size changed"
+        );
+        assert_eq!(
+            decode(
+                &data,
+                &MAGIC,
+                SourceStamp {
+                    member: "pkg/other.py",
+                    ..stamp()
+                }
+            ),
+            None
+        );
         for cut in 0..data.len() {
             assert_eq!(decode(&data[..cut], &MAGIC, stamp()), None, "torn at {cut}");
         }
         let mut flipped = data.clone();
         let last = flipped.len() - 1;
         flipped[last] ^= 1;
-        assert_eq!(decode(&flipped, &MAGIC, stamp()), None, "bit flip in payload");
+        assert_eq!(
+            decode(&flipped, &MAGIC, stamp()),
+            None,
+            "bit flip in payload"
+        );
         let mut longer = data.clone();
         longer.push(0);
         assert_eq!(decode(&longer, &MAGIC, stamp()), None, "trailing bytes");
@@ -155,7 +216,16 @@ mod tests {
         assert_eq!(cache.load(wheel, stamp()), None);
         cache.store(wheel, stamp(), b"code").unwrap();
         assert_eq!(cache.load(wheel, stamp()).as_deref(), Some(&b"code"[..]));
-        assert_eq!(cache.load(wheel, SourceStamp { crc32: 7, ..stamp() }), None);
+        assert_eq!(
+            cache.load(
+                wheel,
+                SourceStamp {
+                    crc32: 7,
+                    ..stamp()
+                }
+            ),
+            None
+        );
         assert!(cache.wheel_dir(wheel).starts_with(root.join("bytecode")));
         std::fs::remove_dir_all(&root).unwrap();
     }

@@ -31,7 +31,9 @@ pub fn default_dir(env: impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
     if let Some(dir) = env("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
         return Some(Path::new(&dir).join("wheelhook"));
     }
-    env("HOME").filter(|d| !d.is_empty()).map(|h| Path::new(&h).join(".cache").join("wheelhook"))
+    env("HOME")
+        .filter(|d| !d.is_empty())
+        .map(|h| Path::new(&h).join(".cache").join("wheelhook"))
 }
 
 /// Creates `dir` (0700) when missing and checks that only this user can write to it.
@@ -64,7 +66,8 @@ fn create_private(dir: &Path) -> std::io::Result<()> {
 #[cfg(unix)]
 pub fn check_private(dir: &Path) -> Result<(), CacheError> {
     use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::symlink_metadata(dir).map_err(|e| CacheError::Create(dir.to_path_buf(), e.to_string()))?;
+    let meta = std::fs::symlink_metadata(dir)
+        .map_err(|e| CacheError::Create(dir.to_path_buf(), e.to_string()))?;
     if meta.file_type().is_symlink() {
         return Err(CacheError::Symlink(dir.to_path_buf()));
     }
@@ -130,7 +133,9 @@ fn create_temp(dir: &Path, dest: &Path) -> std::io::Result<(PathBuf, std::fs::Fi
         }
         match options.open(&tmp) {
             Ok(file) => return Ok((tmp, file)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1
+            }
             Err(e) => return Err(e),
         }
     }
@@ -141,7 +146,10 @@ mod tests {
     use super::*;
 
     fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("wheelhook-cache-test-{name}-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!(
+            "wheelhook-cache-test-{name}-{}",
+            std::process::id()
+        ));
         let _ = std::fs::remove_dir_all(&dir);
         dir
     }
@@ -149,11 +157,24 @@ mod tests {
     #[test]
     fn ok_default_dir_order() {
         let env = |vars: &'static [(&'static str, &'static str)]| {
-            move |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+            move |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
         };
-        assert_eq!(default_dir(env(&[("WHEELHOOK_CACHE", "/c"), ("HOME", "/h")])), Some("/c".into()));
-        assert_eq!(default_dir(env(&[("XDG_CACHE_HOME", "/x"), ("HOME", "/h")])), Some("/x/wheelhook".into()));
-        assert_eq!(default_dir(env(&[("HOME", "/h")])), Some("/h/.cache/wheelhook".into()));
+        assert_eq!(
+            default_dir(env(&[("WHEELHOOK_CACHE", "/c"), ("HOME", "/h")])),
+            Some("/c".into())
+        );
+        assert_eq!(
+            default_dir(env(&[("XDG_CACHE_HOME", "/x"), ("HOME", "/h")])),
+            Some("/x/wheelhook".into())
+        );
+        assert_eq!(
+            default_dir(env(&[("HOME", "/h")])),
+            Some("/h/.cache/wheelhook".into())
+        );
         assert_eq!(default_dir(env(&[])), None);
     }
 
@@ -163,7 +184,10 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = scratch("private").join("deep");
         open_dir(&dir).unwrap();
-        assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
         std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
     }
 
@@ -193,7 +217,10 @@ mod tests {
         write_atomic(&dest, b"one", true).unwrap();
         write_atomic(&dest, b"two", false).unwrap();
         assert_eq!(std::fs::read(&dest).unwrap(), b"two");
-        let names: Vec<_> = std::fs::read_dir(dest.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dest.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("entry.bin")]);
         std::fs::remove_dir_all(&dir).unwrap();
     }

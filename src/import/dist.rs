@@ -40,22 +40,40 @@ impl ActiveDist {
         extension_suffixes: &[String],
     ) -> Result<Self, ImportError> {
         let path = archive.path().to_path_buf();
-        let wheel_err = |reason: String| ImportError::Wheel { path: path.clone(), reason };
+        let wheel_err = |reason: String| ImportError::Wheel {
+            path: path.clone(),
+            reason,
+        };
         let dist_info = find_dist_info(&archive).map_err(wheel_err)?;
         let wheel_file = format!("{dist_info}/WHEEL");
         let text = archive.read(&wheel_file)?;
-        let text = std::str::from_utf8(&text).map_err(|_| wheel_err(format!("{wheel_file} is not UTF-8")))?;
+        let text = std::str::from_utf8(&text)
+            .map_err(|_| wheel_err(format!("{wheel_file} is not UTF-8")))?;
         let info = WheelInfo::parse(text).map_err(|e: DistInfoError| wheel_err(e.to_string()))?;
         let data = format!("{}.data/", dist_info.trim_end_matches(".dist-info"));
-        let (first, second) = if info.root_is_purelib { ("purelib", "platlib") } else { ("platlib", "purelib") };
-        let roots = vec![String::new(), format!("{data}{first}/"), format!("{data}{second}/")];
+        let (first, second) = if info.root_is_purelib {
+            ("purelib", "platlib")
+        } else {
+            ("platlib", "purelib")
+        };
+        let roots = vec![
+            String::new(),
+            format!("{data}{first}/"),
+            format!("{data}{second}/"),
+        ];
         let index = ModuleIndex::build(
             archive.members().iter().map(|m| m.name.as_str()),
             &roots,
             extension_suffixes,
         );
         let location = path.to_string_lossy().into_owned();
-        Ok(Self { candidate, archive, dist_info, index, location })
+        Ok(Self {
+            candidate,
+            archive,
+            dist_info,
+            index,
+            location,
+        })
     }
 
     /// The path Python sees for a member. Ex) `/site/six-1.15.0-py2.py3-none-any.whl/six.py`
@@ -66,7 +84,11 @@ impl ActiveDist {
         if MAIN_SEPARATOR == '/' {
             out.push_str(member);
         } else {
-            out.extend(member.chars().map(|c| if c == '/' { MAIN_SEPARATOR } else { c }));
+            out.extend(
+                member
+                    .chars()
+                    .map(|c| if c == '/' { MAIN_SEPARATOR } else { c }),
+            );
         }
         out
     }
@@ -74,8 +96,14 @@ impl ActiveDist {
     /// The member a path inside this archive names (the inverse of [`Self::member_path`]).
     pub fn member_of<'p>(&self, path: &'p str) -> Option<Cow<'p, str>> {
         let rest = path.strip_prefix(self.location.as_str())?;
-        let rest = rest.strip_prefix(MAIN_SEPARATOR).or_else(|| rest.strip_prefix('/'))?;
-        Some(if MAIN_SEPARATOR == '/' { Cow::Borrowed(rest) } else { Cow::Owned(rest.replace(MAIN_SEPARATOR, "/")) })
+        let rest = rest
+            .strip_prefix(MAIN_SEPARATOR)
+            .or_else(|| rest.strip_prefix('/'))?;
+        Some(if MAIN_SEPARATOR == '/' {
+            Cow::Borrowed(rest)
+        } else {
+            Cow::Owned(rest.replace(MAIN_SEPARATOR, "/"))
+        })
     }
 
     /// Reads one member.
@@ -101,5 +129,7 @@ pub fn find_dist_info(archive: &Archive) -> Result<String, String> {
             }
         }
     }
-    found.map(str::to_owned).ok_or_else(|| "no .dist-info directory".into())
+    found
+        .map(str::to_owned)
+        .ok_or_else(|| "no .dist-info directory".into())
 }

@@ -28,11 +28,26 @@ pub struct SearchStep {
 /// The search order within one directory, best first (as `FileFinder` does: packages first,
 /// extension suffixes before source, a bare directory last).
 pub const SEARCH_ORDER: [SearchStep; 5] = [
-    SearchStep { kind: ModuleKind::Extension, package: true },
-    SearchStep { kind: ModuleKind::Source, package: true },
-    SearchStep { kind: ModuleKind::Extension, package: false },
-    SearchStep { kind: ModuleKind::Source, package: false },
-    SearchStep { kind: ModuleKind::Namespace, package: true },
+    SearchStep {
+        kind: ModuleKind::Extension,
+        package: true,
+    },
+    SearchStep {
+        kind: ModuleKind::Source,
+        package: true,
+    },
+    SearchStep {
+        kind: ModuleKind::Extension,
+        package: false,
+    },
+    SearchStep {
+        kind: ModuleKind::Source,
+        package: false,
+    },
+    SearchStep {
+        kind: ModuleKind::Namespace,
+        package: true,
+    },
 ];
 
 /// What provides one module name inside a wheel.
@@ -84,7 +99,8 @@ impl ModuleIndex {
                 }
                 // Every enclosing directory is a candidate package or namespace portion.
                 for end in 1..=parts.len() {
-                    let dir_len: usize = parts[..end].iter().map(|p| p.len() + 1).sum::<usize>() - 1;
+                    let dir_len: usize =
+                        parts[..end].iter().map(|p| p.len() + 1).sum::<usize>() - 1;
                     dirs.insert(&file[..dir_len]);
                     names.insert(parts[..end].join("."));
                 }
@@ -185,8 +201,11 @@ fn find(
                 format!("{rel}{suffix}")
             };
             if files.contains(candidate.as_str()) {
-                let search_locations =
-                    if step.package { vec![format!("{root}{rel}")] } else { Vec::new() };
+                let search_locations = if step.package {
+                    vec![format!("{root}{rel}")]
+                } else {
+                    Vec::new()
+                };
                 return Some(ModuleEntry {
                     kind: step.kind,
                     is_package: step.package,
@@ -202,7 +221,9 @@ fn find(
 /// The module name a file provides, if it is a module file. Ex) `six.py` -> `six`
 fn module_stem<'a>(leaf: &'a str, extension_suffixes: &[String]) -> Option<&'a str> {
     let stem = leaf.strip_suffix(".py").or_else(|| {
-        extension_suffixes.iter().find_map(|suffix| leaf.strip_suffix(suffix.as_str()))
+        extension_suffixes
+            .iter()
+            .find_map(|suffix| leaf.strip_suffix(suffix.as_str()))
     })?;
     is_identifier(stem).then_some(stem)
 }
@@ -223,7 +244,11 @@ mod tests {
     use super::*;
 
     fn suffixes() -> Vec<String> {
-        vec![".cpython-311-x86_64-linux-gnu.so".into(), ".abi3.so".into(), ".so".into()]
+        vec![
+            ".cpython-311-x86_64-linux-gnu.so".into(),
+            ".abi3.so".into(),
+            ".so".into(),
+        ]
     }
 
     fn build(members: &[&str], roots: &[&str]) -> ModuleIndex {
@@ -234,7 +259,13 @@ mod tests {
     #[test]
     fn ok_module_and_package() {
         let index = build(
-            &["six.py", "pkg/__init__.py", "pkg/sub.py", "pkg/data.txt", "six-1.0.dist-info/METADATA"],
+            &[
+                "six.py",
+                "pkg/__init__.py",
+                "pkg/sub.py",
+                "pkg/data.txt",
+                "six-1.0.dist-info/METADATA",
+            ],
             &[""],
         );
         assert_eq!(index.get("six").unwrap().member, "six.py");
@@ -250,7 +281,10 @@ mod tests {
 
     #[test]
     fn ok_extension_beats_source() {
-        let index = build(&["m.py", "m.abi3.so", "p/__init__.py", "p/__init__.so"], &[""]);
+        let index = build(
+            &["m.py", "m.abi3.so", "p/__init__.py", "p/__init__.so"],
+            &[""],
+        );
         assert_eq!(index.get("m").unwrap().kind, ModuleKind::Extension);
         assert_eq!(index.get("m").unwrap().member, "m.abi3.so");
         assert_eq!(index.get("p").unwrap().member, "p/__init__.so");
@@ -275,18 +309,34 @@ mod tests {
     #[test]
     fn ok_data_roots() {
         let index = build(
-            &["x-1.data/purelib/ns/a.py", "ns/b.py", "x-1.data/scripts/tool", "x-1.data/purelib/y.py"],
+            &[
+                "x-1.data/purelib/ns/a.py",
+                "ns/b.py",
+                "x-1.data/scripts/tool",
+                "x-1.data/purelib/y.py",
+            ],
             &["", "x-1.data/purelib/"],
         );
-        assert_eq!(index.get("ns").unwrap().search_locations, vec!["ns", "x-1.data/purelib/ns"]);
+        assert_eq!(
+            index.get("ns").unwrap().search_locations,
+            vec!["ns", "x-1.data/purelib/ns"]
+        );
         assert_eq!(index.get("y").unwrap().member, "x-1.data/purelib/y.py");
-        assert_eq!(index.get("ns.a").unwrap().member, "x-1.data/purelib/ns/a.py");
+        assert_eq!(
+            index.get("ns.a").unwrap().member,
+            "x-1.data/purelib/ns/a.py"
+        );
     }
 
     #[test]
     fn ok_skips_non_identifiers() {
         let index = build(
-            &["__pycache__/six.cpython-311.pyc", "my-tool/x.py", "six-1.0.dist-info/RECORD", "1bad.py"],
+            &[
+                "__pycache__/six.cpython-311.pyc",
+                "my-tool/x.py",
+                "six-1.0.dist-info/RECORD",
+                "1bad.py",
+            ],
             &[""],
         );
         assert!(index.is_empty(), "{index:?}");

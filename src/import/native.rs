@@ -20,7 +20,11 @@ use crate::wheel::Record;
 #[derive(Debug, Error)]
 pub enum NativeError {
     #[error("{wheel}: member \"{member}\": {reason}")]
-    Member { wheel: PathBuf, member: String, reason: String },
+    Member {
+        wheel: PathBuf,
+        member: String,
+        reason: String,
+    },
     #[error("{wheel}: {reason}")]
     Wheel { wheel: PathBuf, reason: String },
 }
@@ -30,11 +34,16 @@ pub enum NativeError {
 /// `libfoo.so.1.2`, `pkg/.dylibs/libz.1.dylib`
 pub fn is_native(member: &str) -> bool {
     let leaf = member.rsplit('/').next().unwrap_or(member);
-    let in_libs_dir = member.split('/').any(|part| part.ends_with(".libs") || part == ".dylibs");
+    let in_libs_dir = member
+        .split('/')
+        .any(|part| part.ends_with(".libs") || part == ".dylibs");
     let versioned = leaf
         .rsplit_once(".so.")
         .is_some_and(|(_, v)| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
-    let shared = [".so", ".pyd", ".dll", ".dylib"].iter().any(|s| leaf.ends_with(s)) || versioned;
+    let shared = [".so", ".pyd", ".dll", ".dylib"]
+        .iter()
+        .any(|s| leaf.ends_with(s))
+        || versioned;
     !member.ends_with('/') && (shared || in_libs_dir)
 }
 
@@ -47,26 +56,45 @@ pub struct NativeCache {
 impl NativeCache {
     /// `cache_dir` is the private cache directory (already checked).
     pub fn new(cache_dir: &Path) -> Self {
-        Self { root: cache_dir.join("native") }
+        Self {
+            root: cache_dir.join("native"),
+        }
     }
 
     /// Where a wheel's native members go.
     pub fn wheel_dir(&self, wheel: &Path) -> PathBuf {
-        let name = wheel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        self.root.join(format!("{name}-{:016x}", fnv64(wheel.as_os_str().as_encoded_bytes())))
+        let name = wheel
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.root.join(format!(
+            "{name}-{:016x}",
+            fnv64(wheel.as_os_str().as_encoded_bytes())
+        ))
     }
 
     /// Writes out every native member of `dist` that is missing or does not match `RECORD`, then
     /// checks all of them against `RECORD`; returns the directory to load from.
     pub fn materialise(&self, dist: &ActiveDist) -> Result<PathBuf, NativeError> {
         let wheel = dist.path().to_path_buf();
-        let wheel_err = |reason: String| NativeError::Wheel { wheel: wheel.clone(), reason };
+        let wheel_err = |reason: String| NativeError::Wheel {
+            wheel: wheel.clone(),
+            reason,
+        };
         let record_member = format!("{}/RECORD", dist.dist_info);
-        let record_bytes = dist.read(&record_member).map_err(|e| wheel_err(e.to_string()))?;
-        let record_text = std::str::from_utf8(&record_bytes).map_err(|_| wheel_err("RECORD is not UTF-8".into()))?;
+        let record_bytes = dist
+            .read(&record_member)
+            .map_err(|e| wheel_err(e.to_string()))?;
+        let record_text = std::str::from_utf8(&record_bytes)
+            .map_err(|_| wheel_err("RECORD is not UTF-8".into()))?;
         let record = Record::parse(record_text).map_err(|e| wheel_err(e.to_string()))?;
         let dir = self.wheel_dir(&wheel);
-        for member in dist.archive.members().iter().filter(|m| !m.is_dir && is_native(&m.name)) {
+        for member in dist
+            .archive
+            .members()
+            .iter()
+            .filter(|m| !m.is_dir && is_native(&m.name))
+        {
             let member_err = |reason: String| NativeError::Member {
                 wheel: wheel.clone(),
                 member: member.name.clone(),
@@ -77,11 +105,14 @@ impl NativeCache {
             if file_digest(&target).is_some_and(|d| d == expected) {
                 continue;
             }
-            let data = dist.read(&member.name).map_err(|e| member_err(e.to_string()))?;
+            let data = dist
+                .read(&member.name)
+                .map_err(|e| member_err(e.to_string()))?;
             if sha256(&data) != expected {
                 return Err(member_err("the bytes do not match the RECORD hash".into()));
             }
-            write_atomic(&target, &data, true).map_err(|e| member_err(format!("cannot write {}: {e}", target.display())))?;
+            write_atomic(&target, &data, true)
+                .map_err(|e| member_err(format!("cannot write {}: {e}", target.display())))?;
             set_executable(&target);
             // Verified again below, like every file that was already there.
         }
@@ -92,12 +123,18 @@ impl NativeCache {
     /// Checks every materialised native file of `dist` against `RECORD`: a file changed on disk
     /// since it was written is never executed.
     fn verify(&self, dist: &ActiveDist, record: &Record, dir: &Path) -> Result<(), NativeError> {
-        for member in dist.archive.members().iter().filter(|m| !m.is_dir && is_native(&m.name)) {
-            let expected = expected_digest(record, &member.name).map_err(|reason| NativeError::Member {
-                wheel: dist.path().to_path_buf(),
-                member: member.name.clone(),
-                reason,
-            })?;
+        for member in dist
+            .archive
+            .members()
+            .iter()
+            .filter(|m| !m.is_dir && is_native(&m.name))
+        {
+            let expected =
+                expected_digest(record, &member.name).map_err(|reason| NativeError::Member {
+                    wheel: dist.path().to_path_buf(),
+                    member: member.name.clone(),
+                    reason,
+                })?;
             if file_digest(&dir.join(&member.name)) != Some(expected) {
                 return Err(NativeError::Member {
                     wheel: dist.path().to_path_buf(),
@@ -114,11 +151,14 @@ impl NativeCache {
 }
 
 fn expected_digest(record: &Record, member: &str) -> Result<[u8; 32], String> {
-    let entry = record.get(member).ok_or("not listed in RECORD, so it cannot be verified")?;
+    let entry = record
+        .get(member)
+        .ok_or("not listed in RECORD, so it cannot be verified")?;
     match &entry.hash {
-        Some((algorithm, digest)) if algorithm == "sha256" => {
-            digest.as_slice().try_into().map_err(|_| "the RECORD sha256 digest is not 32 bytes".to_owned())
-        }
+        Some((algorithm, digest)) if algorithm == "sha256" => digest
+            .as_slice()
+            .try_into()
+            .map_err(|_| "the RECORD sha256 digest is not 32 bytes".to_owned()),
         Some((algorithm, _)) => Err(format!("RECORD hashes it with {algorithm}, not sha256")),
         None => Err("RECORD has no hash for it, so it cannot be verified".to_owned()),
     }
@@ -154,7 +194,13 @@ mod tests {
         ] {
             assert!(is_native(yes), "{yes}");
         }
-        for no in ["pkg/__init__.py", "pkg/data.sofa", "pkg/so/x.py", "pkg.libs/", "README.so.md.txt"] {
+        for no in [
+            "pkg/__init__.py",
+            "pkg/data.sofa",
+            "pkg/so/x.py",
+            "pkg.libs/",
+            "README.so.md.txt",
+        ] {
             assert!(!is_native(no), "{no}");
         }
     }

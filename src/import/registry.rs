@@ -10,9 +10,15 @@ use super::index::{ModuleEntry, ModuleKind};
 #[derive(Debug, Clone)]
 pub enum Served {
     /// A module or regular package of one wheel.
-    Module { dist: Arc<ActiveDist>, entry: ModuleEntry },
+    Module {
+        dist: Arc<ActiveDist>,
+        entry: ModuleEntry,
+    },
     /// A namespace package: its portions in every wheel that has one, as full paths.
-    Namespace { dist: Arc<ActiveDist>, locations: Vec<String> },
+    Namespace {
+        dist: Arc<ActiveDist>,
+        locations: Vec<String>,
+    },
 }
 
 /// Active wheels, in activation order, and the names they serve.
@@ -33,14 +39,24 @@ impl Registry {
                 continue;
             }
             let full_locations = || -> Vec<String> {
-                entry.search_locations.iter().map(|l| dist.member_path(l)).collect()
+                entry
+                    .search_locations
+                    .iter()
+                    .map(|l| dist.member_path(l))
+                    .collect()
             };
             match self.names.get_mut(name) {
                 None => {
                     let served = if entry.kind == ModuleKind::Namespace {
-                        Served::Namespace { dist: dist.clone(), locations: full_locations() }
+                        Served::Namespace {
+                            dist: dist.clone(),
+                            locations: full_locations(),
+                        }
                     } else {
-                        Served::Module { dist: dist.clone(), entry: entry.clone() }
+                        Served::Module {
+                            dist: dist.clone(),
+                            entry: entry.clone(),
+                        }
                     };
                     self.names.insert(name.to_owned(), served);
                 }
@@ -51,7 +67,10 @@ impl Registry {
                         // A regular package beats namespace portions, as on sys.path.
                         self.names.insert(
                             name.to_owned(),
-                            Served::Module { dist: dist.clone(), entry: entry.clone() },
+                            Served::Module {
+                                dist: dist.clone(),
+                                entry: entry.clone(),
+                            },
                         );
                     }
                 }
@@ -72,11 +91,15 @@ impl Registry {
 
     /// The active wheel whose archive holds `path`, with the member it names.
     pub fn locate(&self, path: &str) -> Option<(&Arc<ActiveDist>, String)> {
-        self.dists.iter().find_map(|d| d.member_of(path).map(|m| (d, m.into_owned())))
+        self.dists
+            .iter()
+            .find_map(|d| d.member_of(path).map(|m| (d, m.into_owned())))
     }
 
     /// Whether `path` is the archive of an active wheel or lies inside one.
     pub fn owns_path(&self, path: &str) -> bool {
-        self.dists.iter().any(|d| path == d.location || d.member_of(path).is_some())
+        self.dists
+            .iter()
+            .any(|d| path == d.location || d.member_of(path).is_some())
     }
 }

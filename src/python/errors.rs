@@ -9,7 +9,10 @@ use crate::resolve::ResolveError;
 
 /// Raises `wheelhook.errors.<class_name>(message)`; the module is imported only on failure.
 pub fn wheelhook_error(py: Python<'_>, class_name: &str, message: String) -> PyErr {
-    match py.import("wheelhook.errors").and_then(|m| m.getattr(class_name)) {
+    match py
+        .import("wheelhook.errors")
+        .and_then(|m| m.getattr(class_name))
+    {
         Ok(class) => match class.call1((message.clone(),)) {
             Ok(instance) => PyErr::from_value(instance),
             Err(err) => err,

@@ -23,9 +23,19 @@ pub fn interpreter(py: Python<'_>) -> PyResult<InterpreterFacts> {
     let info = sys.getattr("version_info")?;
     let major: u8 = info.get_item(0)?.extract()?;
     let minor: u8 = info.get_item(1)?.extract()?;
-    let abiflags: String = sys.getattr("abiflags").and_then(|a| a.extract()).unwrap_or_default();
-    let suffixes: Vec<String> = py.import("_imp")?.call_method0("extension_suffixes")?.extract()?;
-    let abi = if implementation == "cpython" { None } else { suffixes.first().and_then(|s| generic_abi(s)) };
+    let abiflags: String = sys
+        .getattr("abiflags")
+        .and_then(|a| a.extract())
+        .unwrap_or_default();
+    let suffixes: Vec<String> = py
+        .import("_imp")?
+        .call_method0("extension_suffixes")?
+        .extract()?;
+    let abi = if implementation == "cpython" {
+        None
+    } else {
+        suffixes.first().and_then(|s| generic_abi(s))
+    };
     Ok(InterpreterFacts {
         debug: abiflags.contains('d') || sys.hasattr("gettotalrefcount")?,
         free_threaded: abiflags.contains('t'),
@@ -56,7 +66,10 @@ pub fn read(py: Python<'_>) -> PyResult<Facts> {
     let os = py.import("os")?;
     let interpreter = interpreter(py)?;
     let tags = SupportedTags::new(&interpreter);
-    let extension_suffixes: Vec<String> = py.import("_imp")?.call_method0("extension_suffixes")?.extract()?;
+    let extension_suffixes: Vec<String> = py
+        .import("_imp")?
+        .call_method0("extension_suffixes")?
+        .extract()?;
     let stdlib: HashSet<String> = match sys.getattr("stdlib_module_names") {
         Ok(names) => names.extract()?,
         Err(_) => sys.getattr("builtin_module_names")?.extract()?,
@@ -92,7 +105,12 @@ pub fn read(py: Python<'_>) -> PyResult<Facts> {
     set("python_full_version", full_version);
     set("python_version", format!("{major}.{minor}"));
     set("sys_platform", sys.getattr("platform")?.extract()?);
-    Ok(Facts { tags, environment, extension_suffixes, stdlib })
+    Ok(Facts {
+        tags,
+        environment,
+        extension_suffixes,
+        stdlib,
+    })
 }
 
 /// `(3, 11, 7, 'final', 0)` -> `3.11.7`; `(3, 13, 0, 'candidate', 1)` -> `3.13.0rc1`, as PEP 508 says.

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use parking_lot::RwLock;
@@ -18,7 +17,7 @@ use super::facts::{self, Facts};
 use super::loader::Loader;
 use super::runtime::Runtime;
 use crate::import::{ActiveDist, Registry, Served};
-use crate::resolve::resolve;
+use crate::resolve::{parse_requirement, resolve};
 use crate::store::{Candidate, Origin, Store, StoreConfig};
 use crate::wheel::PackageName;
 
@@ -43,7 +42,10 @@ pub struct ActiveDistribution {
 #[pymethods]
 impl ActiveDistribution {
     fn __repr__(&self) -> String {
-        format!("<ActiveDistribution {} {} ({}: {})>", self.name, self.version, self.kind, self.path)
+        format!(
+            "<ActiveDistribution {} {} ({}: {})>",
+            self.name, self.version, self.kind, self.path
+        )
     }
 }
 
@@ -93,10 +95,7 @@ impl Finder {
 fn parse_requirements(requirements: &[String]) -> PyResult<Vec<Requirement>> {
     requirements
         .iter()
-        .map(|r| {
-            Requirement::from_str(r)
-                .map_err(|e| PyValueError::new_err(format!("The requirement \"{r}\" is invalid: {e}")))
-        })
+        .map(|r| parse_requirement(r).map_err(|e| PyValueError::new_err(e.to_string())))
         .collect()
 }
 
@@ -123,14 +122,18 @@ impl Finder {
         let _ = target;
         let (served, loader) = {
             let state = self.state.read();
-            let Some(served) = state.registry.get(fullname) else { return Ok(None) };
+            let Some(served) = state.registry.get(fullname) else {
+                return Ok(None);
+            };
             let dist = match served {
                 Served::Module { dist, .. } | Served::Namespace { dist, .. } => dist,
             };
             let loader = state.loaders.get(dist.path()).map(|l| l.clone_ref(py));
             (served.clone(), loader)
         };
-        let Some(loader) = loader else { return Ok(None) };
+        let Some(loader) = loader else {
+            return Ok(None);
+        };
         let spec_class = MODULE_SPEC.import(py, "_frozen_importlib", "ModuleSpec")?;
         let kwargs = PyDict::new(py);
         match served {
@@ -140,8 +143,11 @@ impl Finder {
                 let spec = spec_class.call((fullname, loader), Some(&kwargs))?;
                 spec.setattr("has_location", true)?;
                 if entry.is_package {
-                    let locations: Vec<String> =
-                        entry.search_locations.iter().map(|l| dist.member_path(l)).collect();
+                    let locations: Vec<String> = entry
+                        .search_locations
+                        .iter()
+                        .map(|l| dist.member_path(l))
+                        .collect();
                     spec.setattr("submodule_search_locations", locations)?;
                 }
                 Ok(Some(spec))
@@ -149,7 +155,9 @@ impl Finder {
             Served::Namespace { locations, .. } => {
                 // Portions of the same namespace outside the wheels (site-packages) join in.
                 let mut locations = locations;
-                let path_finder = py.import("_frozen_importlib_external")?.getattr("PathFinder")?;
+                let path_finder = py
+                    .import("_frozen_importlib_external")?
+                    .getattr("PathFinder")?;
                 let other = path_finder.call_method1("find_spec", (fullname, path))?;
                 if !other.is_none() && other.getattr("loader")?.is_none() {
                     let extra: Option<Vec<String>> =
@@ -179,7 +187,11 @@ impl Finder {
         let store = self.store(wheel_dirs, default_dirs);
         let locked: HashMap<PackageName, Version> = {
             let state = self.state.read();
-            state.pinned.iter().map(|(k, c)| (k.clone(), c.version.clone())).collect()
+            state
+                .pinned
+                .iter()
+                .map(|(k, c)| (k.clone(), c.version.clone()))
+                .collect()
         };
         let environment = &self.facts.environment;
         let chosen = py
@@ -196,7 +208,11 @@ impl Finder {
                 }
                 if let Origin::Wheel { path, .. } = &candidate.origin {
                     let archive = store.archive(path)?;
-                    let dist = ActiveDist::new(candidate.clone(), archive, &self.facts.extension_suffixes)?;
+                    let dist = ActiveDist::new(
+                        candidate.clone(),
+                        archive,
+                        &self.facts.extension_suffixes,
+                    )?;
                     new_dists.push(Arc::new(dist));
                 }
             }
@@ -219,7 +235,9 @@ impl Finder {
             let loader = match dist {
                 Some(dist) => {
                     let loader = Py::new(py, Loader::new(dist.clone(), self.runtime.clone()))?;
-                    state.loaders.insert(dist.path().to_path_buf(), loader.clone_ref(py));
+                    state
+                        .loaders
+                        .insert(dist.path().to_path_buf(), loader.clone_ref(py));
                     Some(loader)
                 }
                 None => None,
@@ -229,15 +247,27 @@ impl Finder {
                 ActiveDistribution {
                     name: candidate.name.to_string(),
                     version: candidate.version.to_string(),
-                    kind: if candidate.is_default() { "default" } else { "wheel" },
+                    kind: if candidate.is_default() {
+                        "default"
+                    } else {
+                        "wheel"
+                    },
                     path: candidate.origin.path().to_string_lossy().into_owned(),
                     top_level: dist
-                        .map(|d| d.index.top_level().filter(|t| !skip(t)).map(str::to_owned).collect())
+                        .map(|d| {
+                            d.index
+                                .top_level()
+                                .filter(|t| !skip(t))
+                                .map(str::to_owned)
+                                .collect()
+                        })
                         .unwrap_or_default(),
                     loader,
                 },
             )?;
-            state.active.insert(candidate.name.clone(), active.clone_ref(py));
+            state
+                .active
+                .insert(candidate.name.clone(), active.clone_ref(py));
             state.pinned.insert(candidate.name.clone(), candidate);
             result.push(active);
         }
@@ -250,7 +280,10 @@ impl Finder {
         let state = self.state.read();
         let mut names: Vec<&PackageName> = state.active.keys().collect();
         names.sort();
-        names.into_iter().map(|n| state.active[n].clone_ref(py)).collect()
+        names
+            .into_iter()
+            .map(|n| state.active[n].clone_ref(py))
+            .collect()
     }
 
     /// `importlib.metadata` support: the active wheels' distributions, by `wheelhook.metadata`.
@@ -291,12 +324,18 @@ impl Finder {
         if !state.registry.owns_path(path) {
             return Err(PyImportError::new_err("not a path inside an active wheel"));
         }
-        Ok(PathEntry { finder: slf.clone().unbind(), path: path.to_owned() })
+        Ok(PathEntry {
+            finder: slf.clone().unbind(),
+            path: path.to_owned(),
+        })
     }
 
     fn __repr__(&self) -> String {
         let state = self.state.read();
-        format!("<wheelhook.Finder serving {} wheels>", state.registry.dists().len())
+        format!(
+            "<wheelhook.Finder serving {} wheels>",
+            state.registry.dists().len()
+        )
     }
 }
 
@@ -304,14 +343,24 @@ impl Finder {
     /// The names directly inside `path` (a directory inside an active wheel) as `(name, is_package)`.
     fn children(&self, path: &str) -> Vec<(String, bool)> {
         let state = self.state.read();
-        let Some((dist, dir)) = state.registry.locate(path) else { return Vec::new() };
-        let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+        let Some((dist, dir)) = state.registry.locate(path) else {
+            return Vec::new();
+        };
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
         let mut out: Vec<(String, bool)> = dist
             .index
             .iter()
             .filter_map(|(name, entry)| {
                 let leaf = name.rsplit('.').next().unwrap_or(name);
-                let member_dir = entry.search_locations.first().map(String::as_str).unwrap_or(&entry.member);
+                let member_dir = entry
+                    .search_locations
+                    .first()
+                    .map(String::as_str)
+                    .unwrap_or(&entry.member);
                 let parent = if entry.is_package {
                     member_dir.rsplit_once('/').map_or("", |(p, _)| p)
                 } else {
@@ -357,7 +406,12 @@ impl PathEntry {
     #[pyo3(signature = (prefix=""))]
     fn iter_modules(&self, py: Python<'_>, prefix: &str) -> Vec<(String, bool)> {
         let finder = self.finder.bind(py);
-        finder.get().children(&self.path).into_iter().map(|(n, p)| (format!("{prefix}{n}"), p)).collect()
+        finder
+            .get()
+            .children(&self.path)
+            .into_iter()
+            .map(|(n, p)| (format!("{prefix}{n}"), p))
+            .collect()
     }
 
     fn invalidate_caches(&self) {}
@@ -382,9 +436,16 @@ fn check_not_imported(
     let modules = py.import("sys")?.getattr("modules")?;
     for dist in new_dists {
         for top in dist.index.top_level().filter(|t| !skip(t)) {
-            let Ok(module) = modules.get_item(top) else { continue };
-            let file: Option<String> = module.getattr("__file__").ok().and_then(|f| f.extract().ok());
-            let from = file.as_deref().unwrap_or("a built-in or namespace location");
+            let Ok(module) = modules.get_item(top) else {
+                continue;
+            };
+            let file: Option<String> = module
+                .getattr("__file__")
+                .ok()
+                .and_then(|f| f.extract().ok());
+            let from = file
+                .as_deref()
+                .unwrap_or("a built-in or namespace location");
             let installed = installed_version(store, &dist.candidate.name)
                 .map(|v| format!(" ({} {v} is installed)", dist.candidate.name))
                 .unwrap_or_default();
@@ -408,5 +469,9 @@ fn check_not_imported(
 
 fn installed_version(store: &Store, name: &PackageName) -> Option<Version> {
     use crate::resolve::Provider;
-    store.candidates(name).iter().find(|c| c.is_default()).map(|c| c.version.clone())
+    store
+        .candidates(name)
+        .iter()
+        .find(|c| c.is_default())
+        .map(|c| c.version.clone())
 }

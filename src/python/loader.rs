@@ -29,23 +29,33 @@ impl Loader {
 
     fn stamp<'e>(&self, entry: &'e ModuleEntry) -> Option<SourceStamp<'e>> {
         let info = self.dist.archive.member(&entry.member)?;
-        Some(SourceStamp { member: &entry.member, crc32: info.crc32, size: info.size })
+        Some(SourceStamp {
+            member: &entry.member,
+            crc32: info.crc32,
+            size: info.size,
+        })
     }
 
     fn entry(&self, fullname: &str) -> PyResult<&ModuleEntry> {
         self.dist.index.get(fullname).ok_or_else(|| {
-            PyImportError::new_err(format!("{} does not provide the module {fullname}", self.dist.location))
+            PyImportError::new_err(format!(
+                "{} does not provide the module {fullname}",
+                self.dist.location
+            ))
         })
     }
 
     fn source_bytes(&self, fullname: &str) -> PyResult<(&ModuleEntry, Vec<u8>)> {
         let entry = self.entry(fullname)?;
         if entry.kind != ModuleKind::Source {
-            return Err(PyImportError::new_err(format!("{fullname} has no Python source")));
+            return Err(PyImportError::new_err(format!(
+                "{fullname} has no Python source"
+            )));
         }
-        let bytes = self.dist.read(&entry.member).map_err(|e| {
-            PyImportError::new_err(format!("cannot import {fullname}: {e}"))
-        })?;
+        let bytes = self
+            .dist
+            .read(&entry.member)
+            .map_err(|e| PyImportError::new_err(format!("cannot import {fullname}: {e}")))?;
         Ok((entry, bytes.into_owned()))
     }
 }
@@ -60,12 +70,17 @@ impl Loader {
     /// Runs the module's code in its namespace; namespace portions have none.
     fn exec_module(&self, py: Python<'_>, module: &Bound<'_, PyAny>) -> PyResult<()> {
         let name: String = module.getattr("__spec__")?.getattr("name")?.extract()?;
-        if self.entry(&name).is_ok_and(|e| e.kind == ModuleKind::Namespace) || self.dist.index.get(&name).is_none() {
+        if self
+            .entry(&name)
+            .is_ok_and(|e| e.kind == ModuleKind::Namespace)
+            || self.dist.index.get(&name).is_none()
+        {
             return Ok(());
         }
         let code = self.get_code(py, &name)?;
         let namespace = module.getattr("__dict__")?.cast_into::<PyDict>()?;
-        EXEC.import(py, "builtins", "exec")?.call1((code, namespace))?;
+        EXEC.import(py, "builtins", "exec")?
+            .call1((code, namespace))?;
         Ok(())
     }
 
@@ -106,7 +121,9 @@ impl Loader {
     fn get_filename(&self, fullname: &str) -> PyResult<String> {
         let entry = self.entry(fullname)?;
         if entry.kind == ModuleKind::Namespace {
-            return Err(PyImportError::new_err(format!("{fullname} is a namespace package")));
+            return Err(PyImportError::new_err(format!(
+                "{fullname} is a namespace package"
+            )));
         }
         Ok(self.dist.member_path(&entry.member))
     }
@@ -131,7 +148,8 @@ impl Loader {
         py: Python<'py>,
         fullname: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
-        py.import("wheelhook.resources")?.call_method1("reader", (slf, fullname))
+        py.import("wheelhook.resources")?
+            .call_method1("reader", (slf, fullname))
     }
 
     /// A member's bytes, or `None` when the archive has no such member.
@@ -144,7 +162,13 @@ impl Loader {
 
     /// Every member name, directories excluded.
     fn members(&self) -> Vec<String> {
-        self.dist.archive.members().iter().filter(|m| !m.is_dir).map(|m| m.name.clone()).collect()
+        self.dist
+            .archive
+            .members()
+            .iter()
+            .filter(|m| !m.is_dir)
+            .map(|m| m.name.clone())
+            .collect()
     }
 
     /// The path Python sees for a member.

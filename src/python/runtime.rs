@@ -35,7 +35,10 @@ pub struct Runtime {
 
 impl Runtime {
     pub fn new(py: Python<'_>) -> PyResult<Self> {
-        let magic: Vec<u8> = py.import("_frozen_importlib_external")?.getattr("MAGIC_NUMBER")?.extract()?;
+        let magic: Vec<u8> = py
+            .import("_frozen_importlib_external")?
+            .getattr("MAGIC_NUMBER")?
+            .extract()?;
         let magic: [u8; 4] = magic.try_into().unwrap_or([0; 4]);
         Ok(Self {
             magic,
@@ -55,7 +58,10 @@ impl Runtime {
                 match open_dir(&dir) {
                     Ok(dir) => Some(dir),
                     Err(err) => {
-                        warn(py, &format!("wheelhook: {err}; compiled code is kept in memory only"));
+                        warn(
+                            py,
+                            &format!("wheelhook: {err}; compiled code is kept in memory only"),
+                        );
                         None
                     }
                 }
@@ -79,7 +85,10 @@ impl Runtime {
     ) -> Option<Bound<'py, PyAny>> {
         let data = match self.store(py) {
             Store::Disk(cache) => cache.load(wheel, stamp)?,
-            Store::Memory(map) => map.lock().get(&(wheel.to_path_buf(), stamp.member.to_owned()))?.clone(),
+            Store::Memory(map) => map
+                .lock()
+                .get(&(wheel.to_path_buf(), stamp.member.to_owned()))?
+                .clone(),
         };
         let loads = MARSHAL_LOADS.import(py, "marshal", "loads").ok()?;
         // A payload that passed its checksum but does not unmarshal is treated as a miss.
@@ -89,7 +98,13 @@ impl Runtime {
     }
 
     /// Keeps a freshly compiled code object, unless `sys.dont_write_bytecode` is set.
-    pub fn save(&self, py: Python<'_>, wheel: &std::path::Path, stamp: SourceStamp<'_>, code: &Bound<'_, PyAny>) {
+    pub fn save(
+        &self,
+        py: Python<'_>,
+        wheel: &std::path::Path,
+        stamp: SourceStamp<'_>,
+        code: &Bound<'_, PyAny>,
+    ) {
         let dont_write = py
             .import("sys")
             .and_then(|s| s.getattr("dont_write_bytecode"))
@@ -98,15 +113,20 @@ impl Runtime {
         if dont_write {
             return;
         }
-        let Ok(dumps) = MARSHAL_DUMPS.import(py, "marshal", "dumps") else { return };
-        let Ok(data) = dumps.call1((code,)).and_then(|d| d.extract::<Vec<u8>>()) else { return };
+        let Ok(dumps) = MARSHAL_DUMPS.import(py, "marshal", "dumps") else {
+            return;
+        };
+        let Ok(data) = dumps.call1((code,)).and_then(|d| d.extract::<Vec<u8>>()) else {
+            return;
+        };
         match self.store(py) {
             // A failed write only costs a compile next time.
             Store::Disk(cache) => {
                 let _ = py.detach(|| cache.store(wheel, stamp, &data));
             }
             Store::Memory(map) => {
-                map.lock().insert((wheel.to_path_buf(), stamp.member.to_owned()), data);
+                map.lock()
+                    .insert((wheel.to_path_buf(), stamp.member.to_owned()), data);
             }
         }
     }
@@ -114,9 +134,16 @@ impl Runtime {
 
 /// One `RuntimeWarning`; printed to stderr when warnings are turned into errors.
 pub fn warn(py: Python<'_>, message: &str) {
-    let sent = py
-        .import("warnings")
-        .and_then(|w| w.call_method1("warn", (message, py.get_type::<pyo3::exceptions::PyRuntimeWarning>(), 2)));
+    let sent = py.import("warnings").and_then(|w| {
+        w.call_method1(
+            "warn",
+            (
+                message,
+                py.get_type::<pyo3::exceptions::PyRuntimeWarning>(),
+                2,
+            ),
+        )
+    });
     if sent.is_err() {
         eprintln!("{message}");
     }

@@ -17,12 +17,16 @@ use crate::wheel::{Metadata, PackageName, SupportedTags, WheelFilename};
 /// Parses a wheel filename: `{"name", "version", "build", "tags"}`; `ValueError` when invalid.
 #[pyfunction]
 pub fn parse_wheel_filename<'py>(py: Python<'py>, filename: &str) -> PyResult<Bound<'py, PyDict>> {
-    let parsed = WheelFilename::from_str(filename).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let parsed =
+        WheelFilename::from_str(filename).map_err(|e| PyValueError::new_err(e.to_string()))?;
     let out = PyDict::new(py);
     out.set_item("name", parsed.name.as_str())?;
     out.set_item("version", parsed.version.to_string())?;
     out.set_item("build", parsed.build_tag.clone())?;
-    out.set_item("tags", parsed.tags().map(|t| t.to_string()).collect::<Vec<_>>())?;
+    out.set_item(
+        "tags",
+        parsed.tags().map(|t| t.to_string()).collect::<Vec<_>>(),
+    )?;
     Ok(out)
 }
 
@@ -33,15 +37,22 @@ pub fn supported_tags(py: Python<'_>) -> PyResult<Vec<String>> {
     Ok(tags.tags.iter().map(|t| t.to_string()).collect())
 }
 
+/// Rows of a listing, one dictionary each.
+type Rows<'py> = Vec<Bound<'py, PyDict>>;
+
 /// Lists the store: `(candidates, rejected)` as dictionaries, for `wheelhook list`.
 #[pyfunction]
 pub fn scan<'py>(
     py: Python<'py>,
     wheel_dirs: Vec<PathBuf>,
     default_dirs: Vec<PathBuf>,
-) -> PyResult<(Vec<Bound<'py, PyDict>>, Vec<Bound<'py, PyDict>>)> {
+) -> PyResult<(Rows<'py>, Rows<'py>)> {
     let tags = SupportedTags::new(&facts::interpreter(py)?);
-    let store = Store::scan(&StoreConfig { wheel_dirs, default_dirs, tags });
+    let store = Store::scan(&StoreConfig {
+        wheel_dirs,
+        default_dirs,
+        tags,
+    });
     let mut candidates = Vec::new();
     let mut rejected = Vec::new();
     for name in store.names() {
@@ -71,15 +82,28 @@ pub fn scan<'py>(
 #[pyfunction]
 pub fn inspect_wheel<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyDict>> {
     let invalid = |reason: String| super::errors::wheelhook_error(py, "InvalidWheel", reason);
-    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
-    let filename = WheelFilename::from_str(&file_name).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+    let file_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_owned();
+    let filename = WheelFilename::from_str(&file_name)
+        .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
     let archive = Archive::open(&path).map_err(|e| invalid(e.to_string()))?;
-    let dist_info = find_dist_info(&archive).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+    let dist_info =
+        find_dist_info(&archive).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
     let metadata_member = format!("{dist_info}/METADATA");
-    let text = archive.read(&metadata_member).map_err(|e| invalid(e.to_string()))?;
-    let text = std::str::from_utf8(&text)
-        .map_err(|_| invalid(format!("{}: {metadata_member} is not UTF-8", path.display())))?;
-    let metadata = Metadata::parse(text).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+    let text = archive
+        .read(&metadata_member)
+        .map_err(|e| invalid(e.to_string()))?;
+    let text = std::str::from_utf8(&text).map_err(|_| {
+        invalid(format!(
+            "{}: {metadata_member} is not UTF-8",
+            path.display()
+        ))
+    })?;
+    let metadata =
+        Metadata::parse(text).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
     if PackageName::new(&metadata.name) != filename.name {
         return Err(invalid(format!(
             "{}: the filename names the distribution \"{}\" but METADATA says \"{}\"",

@@ -158,8 +158,9 @@ impl Metadata {
                 )
             };
             if header.name.eq_ignore_ascii_case("Requires-Dist") {
-                let requirement = Requirement::from_str(value)
-                    .map_err(|err| field_error("Requires-Dist", &err.message))?;
+                // Through the resolver's guarded parser: some inputs make pep508_rs panic.
+                let requirement = crate::resolve::parse_requirement(value)
+                    .map_err(|err| field_error("Requires-Dist", &err))?;
                 requires_dist.push(requirement);
             } else if header.name.eq_ignore_ascii_case("Name") {
                 if !PackageName::is_valid(value) {

@@ -102,6 +102,7 @@ impl Fake {
                     path: path.clone(),
                     filename: WheelFilename {
                         name: package.clone(),
+                        name_as_written: name.to_owned(),
                         version: version.clone(),
                         build_tag: None,
                         python_tags: vec!["py3".into()],
