@@ -10,7 +10,10 @@ use crate::wheel::{PackageName, WheelFilename};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
     /// A `.whl` file in a store directory.
-    Wheel { path: PathBuf, filename: WheelFilename },
+    Wheel {
+        path: PathBuf,
+        filename: WheelFilename,
+    },
     /// A normally installed distribution: its `.dist-info` or `.egg-info` directory.
     Default { dist_info: PathBuf },
 }

@@ -21,7 +21,11 @@ impl fmt::Display for Tag {
 /// The platform the interpreter runs on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Platform {
-    Linux { arch: String, glibc: Option<(u16, u16)>, musl: Option<(u16, u16)> },
+    Linux {
+        arch: String,
+        glibc: Option<(u16, u16)>,
+        musl: Option<(u16, u16)>,
+    },
 }
 
 impl Platform {
