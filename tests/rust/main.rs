@@ -1,1 +1,4 @@
 //! Cross-module tests of the wheelhook core.
+
+mod archive;
+mod zipbuild;
