@@ -153,3 +153,42 @@ pub(crate) fn inflate(raw: &[u8], size: u64) -> Result<Vec<u8>, String> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fixed-Huffman deflate stream of "hello" (what zlib emits for it, raw).
+    const HELLO: &[u8] = &[0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+
+    #[test]
+    fn ok_inflate() {
+        assert_eq!(inflate(HELLO, 5).unwrap(), b"hello");
+        // An empty final stored block.
+        assert_eq!(inflate(&[0x03, 0x00], 0).unwrap(), b"");
+    }
+
+    #[test]
+    fn err_inflate_size_lies() {
+        assert_eq!(
+            inflate(HELLO, 4).unwrap_err(),
+            "member inflates past its declared size 4"
+        );
+        assert_eq!(
+            inflate(HELLO, 6).unwrap_err(),
+            "member inflates to 5 bytes, not its declared size 6"
+        );
+        assert_eq!(
+            inflate(HELLO, 1 << 30).unwrap_err(),
+            "declared size 1073741824 is impossible for 7 bytes of deflate data"
+        );
+    }
+
+    #[test]
+    fn err_inflate_garbage() {
+        assert_eq!(
+            inflate(&[0xff, 0xff, 0xff], 3).unwrap_err(),
+            "member data is not valid deflate data (corrupt deflate stream)"
+        );
+    }
+}

@@ -112,8 +112,9 @@ fn check_member(info: &MemberInfo, limits: &Limits) -> Result<(), String> {
     if let Some(mode) = info.unix_mode() {
         match mode & 0o170000 {
             0o120000 => return Err("symbolic links are not allowed".into()),
-            0 | 0o100000 if !info.is_dir => {}
-            0 | 0o040000 if info.is_dir => {}
+            0 | 0o100000 => {}
+            // Some writers give directory entries a file mode; the name decides.
+            0o040000 if info.is_dir => {}
             kind => return Err(format!("file type {kind:#o} is not allowed")),
         }
     }
@@ -436,4 +437,68 @@ fn check_record(archive: &Archive, dist_info: &str) -> Result<Validated, Archive
     }
     validated.record = record;
     Ok(validated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(name: &str, size: u64, compressed_size: u64) -> MemberInfo {
+        MemberInfo {
+            name: name.into(),
+            crc32: 0,
+            compressed_size,
+            size,
+            is_dir: name.ends_with('/'),
+            compression_method: METHOD_DEFLATED,
+            flags: 0,
+            local_header_offset: 0,
+            made_by: 3 << 8 | 20,
+            external_attributes: if name.ends_with('/') { 0o40755 } else { 0o100644 } << 16,
+        }
+    }
+
+    #[test]
+    fn ok_bytecode_names() {
+        assert!(is_bytecode("pkg/__pycache__/mod.cpython-311.pyc"));
+        assert!(is_bytecode("__pycache__/x.txt"));
+        assert!(is_bytecode("legacy.pyc"));
+        assert!(!is_bytecode("pkg/mod.py"));
+        assert!(!is_bytecode("pkg/not__pycache__/x.py"));
+    }
+
+    #[test]
+    fn ok_member_within_limits() {
+        let limits = Limits::default();
+        assert_eq!(check_member(&info("pkg/a.py", 10, 5), &limits), Ok(()));
+        // Small members may compress as well as they like.
+        assert_eq!(check_member(&info("pkg/zeros", 1 << 20, 1), &limits), Ok(()));
+        assert_eq!(check_member(&info("pkg/", 0, 0), &limits), Ok(()));
+    }
+
+    #[test]
+    fn err_member_limits() {
+        let limits = Limits {
+            max_member_size: 100,
+            ..Limits::default()
+        };
+        assert_eq!(
+            check_member(&info("pkg/a.py", 101, 101), &limits),
+            Err("size 101 exceeds the 100-byte limit".to_string())
+        );
+        assert_eq!(
+            check_member(&info("pkg/z", 300 << 20, 1 << 20), &Limits::default()),
+            Err("compression ratio 300:1 exceeds the 200:1 limit".to_string())
+        );
+        assert_eq!(
+            check_member(&info("pkg/", 3, 3), &limits),
+            Err("directory entry has size 3".to_string())
+        );
+        let mut dir_as_file = info("pkg/x", 0, 0);
+        dir_as_file.external_attributes = 0o40755 << 16;
+        assert_eq!(
+            check_member(&dir_as_file, &limits),
+            Err("file type 0o40000 is not allowed".to_string())
+        );
+    }
 }
