@@ -454,7 +454,11 @@ mod tests {
             flags: 0,
             local_header_offset: 0,
             made_by: 3 << 8 | 20,
-            external_attributes: if name.ends_with('/') { 0o40755 } else { 0o100644 } << 16,
+            external_attributes: if name.ends_with('/') {
+                0o40755
+            } else {
+                0o100644
+            } << 16,
         }
     }
 
@@ -472,7 +476,10 @@ mod tests {
         let limits = Limits::default();
         assert_eq!(check_member(&info("pkg/a.py", 10, 5), &limits), Ok(()));
         // Small members may compress as well as they like.
-        assert_eq!(check_member(&info("pkg/zeros", 1 << 20, 1), &limits), Ok(()));
+        assert_eq!(
+            check_member(&info("pkg/zeros", 1 << 20, 1), &limits),
+            Ok(())
+        );
         assert_eq!(check_member(&info("pkg/", 0, 0), &limits), Ok(()));
     }
 
