@@ -414,3 +414,33 @@ fn bench_open_1500_members() {
     validate(&archive).unwrap();
     println!("validate: {:?}", start.elapsed());
 }
+
+/// Opens and validates real wheels named in `WHEELHOOK_TEST_WHEELS`
+/// (os.pathsep-separated), timing the open: a benchmark over real files.
+/// `WHEELHOOK_TEST_WHEELS=a.whl:b.whl cargo test --release --test rust -- --ignored --nocapture real_wheels`
+#[test]
+#[ignore]
+fn bench_real_wheels() {
+    let list = std::env::var("WHEELHOOK_TEST_WHEELS").unwrap_or_default();
+    for path in std::env::split_paths(&list) {
+        let mut times = Vec::new();
+        for _ in 0..100 {
+            let start = std::time::Instant::now();
+            let archive = Archive::open(&path).unwrap();
+            times.push(start.elapsed());
+            drop(archive);
+        }
+        times.sort();
+        let archive = Archive::open(&path).unwrap();
+        let start = std::time::Instant::now();
+        let outcome = validate(&archive).map(|v| v.members.len());
+        println!(
+            "{}: {} members, open median {:?}, validate {:?} in {:?}",
+            path.display(),
+            archive.members().len(),
+            times[times.len() / 2],
+            outcome,
+            start.elapsed()
+        );
+    }
+}
