@@ -1,7 +1,10 @@
 //! Cross-module tests of the wheelhook core.
 
+mod archive;
+mod differential;
 mod markers_differential;
 mod resolve;
 mod support;
 mod tags;
 mod wheel_names;
+mod zipbuild;

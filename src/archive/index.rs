@@ -1,0 +1,297 @@
+//! [`Archive`]: a wheel mapped into memory, its central directory indexed for lookups by name.
+//!
+//! Opening runs at import time for every activated wheel, so it parses the end
+//! record and central directory itself (one pass, no reads of member data) and
+//! checks only what is cheap and would otherwise crash or mislead: bounds,
+//! Zip64, truncation, duplicate names. Drop-time checks are in `validate`.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use memmap2::Mmap;
+
+use super::error::ArchiveError;
+use super::format::{self, FLAG_UTF8, LOCAL_LEN};
+
+/// A `.whl` (ZIP) file mapped into memory, its central directory indexed.
+///
+/// `Send + Sync`: everything is immutable after [`Archive::open`], so one
+/// archive is shared across threads behind an `Arc`.
+#[derive(Debug)]
+pub struct Archive {
+    pub(crate) path: PathBuf,
+    pub(crate) map: Mmap,
+    pub(crate) members: Vec<MemberInfo>,
+    /// `(hash of name, index into members)`, sorted: a binary search finds a name
+    /// without a second copy of every name.
+    pub(crate) index: Vec<(u64, u32)>,
+    /// Members whose CRC-32 a previous read already verified.
+    pub(crate) verified: Box<[AtomicBool]>,
+    pub(crate) end: format::EndRecord,
+}
+
+/// What the central directory says of one member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberInfo {
+    pub name: String,
+    pub crc32: u32,
+    pub compressed_size: u64,
+    pub size: u64,
+    /// The name ends with `/`.
+    pub is_dir: bool,
+    /// 0 stored, 8 deflated; other methods are refused when read.
+    pub compression_method: u16,
+    /// The general purpose bit flags (bit 0 encrypted, bit 3 data descriptor, bit 11 UTF-8).
+    pub flags: u16,
+    /// Where the member's local file header begins.
+    pub local_header_offset: u64,
+    /// The "version made by" field: its high byte is the host system (3 is Unix).
+    pub made_by: u16,
+    /// External file attributes: for Unix hosts, the `st_mode` in the high 16 bits.
+    pub external_attributes: u32,
+}
+
+impl MemberInfo {
+    /// The Unix `st_mode`, when the member was made on a Unix host and records one.
+    pub fn unix_mode(&self) -> Option<u32> {
+        let mode = self.external_attributes >> 16;
+        (self.made_by >> 8 == 3 && mode != 0).then_some(mode)
+    }
+
+    /// The name was flagged as UTF-8 (general purpose bit 11).
+    pub fn utf8_flag(&self) -> bool {
+        self.flags & FLAG_UTF8 != 0
+    }
+}
+
+/// FNV-1a: a few nanoseconds for a member name, no allocation, good enough
+/// spread for a sorted lookup table (equal hashes are compared by name).
+pub(crate) fn name_hash(name: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in name {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+impl Archive {
+    /// Maps `path` and indexes its central directory.
+    pub fn open(path: &Path) -> Result<Self, ArchiveError> {
+        let io = |source| ArchiveError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = File::open(path).map_err(io)?;
+        let meta = file.metadata().map_err(io)?;
+        if !meta.is_file() {
+            return Err(ArchiveError::invalid(path, "not a regular file"));
+        }
+        if meta.len() < format::EOCD_LEN as u64 {
+            return Err(ArchiveError::invalid(
+                path,
+                format!(
+                    "file is too small to be a zip archive ({} bytes)",
+                    meta.len()
+                ),
+            ));
+        }
+        // SAFETY: the map is read-only and wheels are immutable once published:
+        // replacements are new files renamed into place, never truncated or
+        // rewritten (DESIGN §2, ANCHORS "Memory maps"), so the bytes cannot
+        // change or vanish under the map while this process holds it.
+        let map = unsafe { Mmap::map(&file) }.map_err(io)?;
+        Self::index(path.to_path_buf(), map)
+    }
+
+    fn index(path: PathBuf, map: Mmap) -> Result<Self, ArchiveError> {
+        let data: &[u8] = &map;
+        let end = format::find_end(data).map_err(|r| ArchiveError::invalid(&path, r))?;
+        let cd_end = end.cd_offset.checked_add(end.cd_size);
+        if cd_end != Some(end.end_start) {
+            return Err(ArchiveError::invalid(
+                &path,
+                format!(
+                    "the central directory (offset {}, size {}) does not end where the end of central directory record begins (offset {})",
+                    end.cd_offset, end.cd_size, end.end_start
+                ),
+            ));
+        }
+        // cd_end == end_start, which lies inside the file.
+        let cd = format::slice(data, end.cd_offset, end.cd_size)
+            .ok_or_else(|| ArchiveError::invalid(&path, "central directory is out of bounds"))?;
+        if end.entries > (cd.len() / format::CENTRAL_LEN) as u64
+            || end.entries > u64::from(u32::MAX)
+        {
+            return Err(ArchiveError::invalid(
+                &path,
+                format!(
+                    "the central directory ({} bytes) is too small for {} entries",
+                    cd.len(),
+                    end.entries
+                ),
+            ));
+        }
+        // Bounded by the check above: at most one entry per 46 bytes of the file.
+        let count = end.entries as usize;
+        let mut members = Vec::with_capacity(count);
+        let mut pos = 0;
+        for i in 0..count {
+            let entry = format::parse_central(cd, pos).map_err(|r| {
+                ArchiveError::invalid(&path, format!("central directory entry {i}: {r}"))
+            })?;
+            pos = entry.next;
+            let name = match std::str::from_utf8(entry.name) {
+                Ok(name) => name.to_string(),
+                Err(_) => {
+                    return Err(ArchiveError::member(
+                        &path,
+                        &String::from_utf8_lossy(entry.name),
+                        "member name is not valid utf-8",
+                    ))
+                }
+            };
+            let data_min_end = entry
+                .local_header_offset
+                .checked_add(LOCAL_LEN as u64)
+                .and_then(|n| n.checked_add(entry.compressed_size));
+            if data_min_end.is_none_or(|n| n > end.cd_offset) {
+                return Err(ArchiveError::member(
+                    &path,
+                    &name,
+                    "member data extends past the start of the central directory",
+                ));
+            }
+            members.push(MemberInfo {
+                is_dir: name.ends_with('/'),
+                name,
+                crc32: entry.crc32,
+                compressed_size: entry.compressed_size,
+                size: entry.size,
+                compression_method: entry.method,
+                flags: entry.flags,
+                local_header_offset: entry.local_header_offset,
+                made_by: entry.made_by,
+                external_attributes: entry.external_attributes,
+            });
+        }
+        if pos != cd.len() {
+            return Err(ArchiveError::invalid(
+                &path,
+                format!(
+                    "{} bytes of unexpected data at the end of the central directory",
+                    cd.len() - pos
+                ),
+            ));
+        }
+        let mut index: Vec<(u64, u32)> = members
+            .iter()
+            .enumerate()
+            // count <= u32::MAX was checked above.
+            .map(|(i, m)| (name_hash(m.name.as_bytes()), i as u32))
+            .collect();
+        index.sort_unstable();
+        // Equal hashes sit together; names are compared only within such a run.
+        let mut run = 0;
+        while run < index.len() {
+            let hash = index[run].0;
+            let len = index[run..].iter().take_while(|&&(h, _)| h == hash).count();
+            for (k, &(_, a)) in index[run..run + len].iter().enumerate() {
+                for &(_, b) in &index[run + k + 1..run + len] {
+                    if members[a as usize].name == members[b as usize].name {
+                        return Err(ArchiveError::member(
+                            &path,
+                            &members[a as usize].name,
+                            "duplicate member name",
+                        ));
+                    }
+                }
+            }
+            run += len;
+        }
+        let verified = (0..members.len()).map(|_| AtomicBool::new(false)).collect();
+        Ok(Self {
+            path,
+            map,
+            members,
+            index,
+            verified,
+            end,
+        })
+    }
+
+    /// The file this archive was opened from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Every member, in central-directory order.
+    pub fn members(&self) -> &[MemberInfo] {
+        &self.members
+    }
+
+    /// The member called `name` (exact bytes; directories end with `/`).
+    pub fn member(&self, name: &str) -> Option<&MemberInfo> {
+        self.index_of(name).map(|i| &self.members[i])
+    }
+
+    /// The position of `name` in [`Archive::members`].
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        let hash = name_hash(name.as_bytes());
+        let start = self.index.partition_point(|&(h, _)| h < hash);
+        self.index[start..]
+            .iter()
+            .take_while(|&&(h, _)| h == hash)
+            .map(|&(_, i)| i as usize)
+            .find(|&i| self.members[i].name == name)
+    }
+
+    /// The archive comment (after the end of central directory record).
+    pub fn comment(&self) -> &[u8] {
+        &self.map[self.end.comment.clone()]
+    }
+
+    /// The whole mapped file.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.map
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn ok_archive_is_send_and_sync() {
+        assert_send_sync::<Archive>();
+    }
+
+    #[test]
+    fn ok_unix_mode() {
+        let mut info = MemberInfo {
+            name: "a".into(),
+            crc32: 0,
+            compressed_size: 0,
+            size: 0,
+            is_dir: false,
+            compression_method: 0,
+            flags: 0,
+            local_header_offset: 0,
+            made_by: 3 << 8 | 20,
+            external_attributes: 0o100644 << 16,
+        };
+        assert_eq!(info.unix_mode(), Some(0o100644));
+        info.made_by = 20;
+        assert_eq!(info.unix_mode(), None);
+    }
+
+    #[test]
+    fn err_missing_file() {
+        let err = Archive::open(Path::new("/nonexistent/x.whl")).unwrap_err();
+        assert!(matches!(err, ArchiveError::Io { .. }));
+        assert!(err.to_string().starts_with("/nonexistent/x.whl: "));
+    }
+}
