@@ -5,10 +5,12 @@ mod bytecode;
 mod cache;
 mod dist;
 mod index;
+mod native;
 mod registry;
 
 pub use bytecode::{BytecodeCache, SourceStamp};
 pub use cache::{check_private, default_dir, open_dir, write_atomic, CacheError};
 pub use dist::{find_dist_info, ActiveDist, ImportError};
 pub use index::{ModuleEntry, ModuleIndex, ModuleKind, SearchStep, SEARCH_ORDER};
+pub use native::{is_native, NativeCache, NativeError};
 pub use registry::{Registry, Served};

@@ -8,8 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use super::facts;
-use crate::archive::Archive;
-use crate::import::find_dist_info;
+use crate::archive::{validate, Archive};
 use crate::resolve::Provider;
 use crate::store::{Store, StoreConfig};
 use crate::wheel::{Metadata, PackageName, SupportedTags, WheelFilename};

@@ -48,26 +48,6 @@ impl fmt::Display for Tag {
     }
 }
 
-<<<<<<< HEAD
-=======
-/// The platform the interpreter runs on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Platform {
-    Linux {
-        arch: String,
-        glibc: Option<(u16, u16)>,
-        musl: Option<(u16, u16)>,
-    },
-}
-
-impl Platform {
-    /// The platform this code was built for and runs on.
-    pub fn detect() -> Self {
-        todo!()
-    }
-}
-
->>>>>>> archive
 /// What the tags depend on, gathered from the running interpreter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InterpreterFacts {
