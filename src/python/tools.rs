@@ -60,7 +60,7 @@ pub fn scan<'py>(
             d.set_item("name", name.as_str())?;
             d.set_item("version", c.version.to_string())?;
             d.set_item("kind", if c.is_default() { "default" } else { "wheel" })?;
-            d.set_item("path", c.origin.path())?;
+            d.set_item("path", c.origin.path().to_string_lossy())?;
             d.set_item("rank", c.rank)?;
             candidates.push(d);
         }
@@ -68,7 +68,7 @@ pub fn scan<'py>(
             let d = PyDict::new(py);
             d.set_item("name", name.as_str())?;
             d.set_item("version", r.version.as_ref().map(ToString::to_string))?;
-            d.set_item("path", &r.path)?;
+            d.set_item("path", r.path.to_string_lossy())?;
             d.set_item("reason", &r.reason)?;
             rejected.push(d);
         }
@@ -89,8 +89,7 @@ pub fn inspect_wheel<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py,
     let filename = WheelFilename::from_str(&file_name)
         .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
     let archive = Archive::open(&path).map_err(|e| invalid(e.to_string()))?;
-    let dist_info =
-        find_dist_info(&archive).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+    let dist_info = validate(&archive).map_err(|e| invalid(e.to_string()))?.dist_info;
     let metadata_member = format!("{dist_info}/METADATA");
     let text = archive
         .read(&metadata_member)

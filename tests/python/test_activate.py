@@ -24,8 +24,8 @@ SHOW_SIX = """
 """
 
 
-def show_six(env: Env, requires: str, **kw: object) -> dict[str, object]:
-    out = env.run(SHOW_SIX.format(requires=requires), **kw)  # type: ignore[arg-type]
+def show_six(venv: Env, requires: str, env: dict[str, str] | None = None) -> dict[str, object]:
+    out = venv.run(SHOW_SIX.format(requires=requires), env=env)
     return json.loads(out.stdout)
 
 

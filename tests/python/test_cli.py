@@ -55,7 +55,7 @@ def bad_wheel(tmp_path: Path, kind: str) -> Path:
         ("bad-name", "is invalid"),
         ("name-mismatch", 'METADATA says "eps"'),
         ("version-mismatch", "METADATA says 1.0"),
-        ("no-dist-info", "no .dist-info directory"),
+        ("no-dist-info", "expected exactly one .dist-info directory, found 0"),
     ],
 )
 def test_drop_refuses_bad_wheels(host: Env, tmp_path: Path, store: Path, kind: str, reason: str) -> None:
