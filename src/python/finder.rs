@@ -308,7 +308,9 @@ impl Finder {
 
     /// The private cache directory in use, or `None` when it is refused (memory only).
     fn cache_dir(&self, py: Python<'_>) -> Option<String> {
-        self.runtime.cache_dir(py).map(|d| d.to_string_lossy().into_owned())
+        self.runtime
+            .cache_dir(py)
+            .map(|d| d.to_string_lossy().into_owned())
     }
 
     /// Forgets the listing of the store, so wheels dropped since are seen.

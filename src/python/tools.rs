@@ -89,7 +89,9 @@ pub fn inspect_wheel<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py,
     let filename = WheelFilename::from_str(&file_name)
         .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
     let archive = Archive::open(&path).map_err(|e| invalid(e.to_string()))?;
-    let dist_info = validate(&archive).map_err(|e| invalid(e.to_string()))?.dist_info;
+    let dist_info = validate(&archive)
+        .map_err(|e| invalid(e.to_string()))?
+        .dist_info;
     let metadata_member = format!("{dist_info}/METADATA");
     let text = archive
         .read(&metadata_member)
