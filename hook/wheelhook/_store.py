@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sys
 import tempfile
 
 from wheelhook import _native
@@ -68,6 +69,8 @@ def drop(wheel: str, store: str) -> dict[str, str]:
         if os.path.exists(dest) and os.path.samefile(dest, wheel):
             return {**info, "path": dest}
         atomic_copy(wheel, dest)
+    if not sys.dont_write_bytecode:
+        info["compiled"] = str(_native.precompile(dest))
     return {**info, "path": dest}
 
 

@@ -45,6 +45,29 @@ impl Loader {
         })
     }
 
+    /// The module's code object: from the bytecode cache when valid, else compiled from the
+    /// archive's source (once) and cached.
+    pub(crate) fn code<'py>(&self, py: Python<'py>, fullname: &str) -> PyResult<Bound<'py, PyAny>> {
+        let entry = self.entry(fullname)?;
+        let stamp = self.stamp(entry);
+        if let Some(stamp) = stamp {
+            if let Some(code) = self.runtime.load(py, self.dist.path(), stamp) {
+                return Ok(code);
+            }
+        }
+        let (entry, source) = self.source_bytes(fullname)?;
+        let origin = self.dist.member_path(&entry.member);
+        let compile = COMPILE.import(py, "builtins", "compile")?;
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("dont_inherit", true)?;
+        let code = compile.call((PyBytes::new(py, &source), origin, "exec"), Some(&kwargs))?;
+        self.runtime.compiled.fetch_add(1, Ordering::Relaxed);
+        if let Some(stamp) = stamp {
+            self.runtime.save(py, self.dist.path(), stamp, &code);
+        }
+        Ok(code)
+    }
+
     fn source_bytes(&self, fullname: &str) -> PyResult<(&ModuleEntry, Vec<u8>)> {
         let entry = self.entry(fullname)?;
         if entry.kind != ModuleKind::Source {
@@ -87,24 +110,7 @@ impl Loader {
     /// The module's code object: from the bytecode cache when valid, else compiled from the
     /// archive's source (once) and cached.
     fn get_code<'py>(&self, py: Python<'py>, fullname: &str) -> PyResult<Bound<'py, PyAny>> {
-        let entry = self.entry(fullname)?;
-        let stamp = self.stamp(entry);
-        if let Some(stamp) = stamp {
-            if let Some(code) = self.runtime.load(py, self.dist.path(), stamp) {
-                return Ok(code);
-            }
-        }
-        let (entry, source) = self.source_bytes(fullname)?;
-        let origin = self.dist.member_path(&entry.member);
-        let compile = COMPILE.import(py, "builtins", "compile")?;
-        let kwargs = PyDict::new(py);
-        kwargs.set_item("dont_inherit", true)?;
-        let code = compile.call((PyBytes::new(py, &source), origin, "exec"), Some(&kwargs))?;
-        self.runtime.compiled.fetch_add(1, Ordering::Relaxed);
-        if let Some(stamp) = stamp {
-            self.runtime.save(py, self.dist.path(), stamp, &code);
-        }
-        Ok(code)
+        self.code(py, fullname)
     }
 
     /// The decoded source (PEP 263 cookies honoured), for tracebacks and `inspect`.

@@ -20,6 +20,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tools::supported_tags, m)?)?;
     m.add_function(wrap_pyfunction!(tools::scan, m)?)?;
     m.add_function(wrap_pyfunction!(tools::inspect_wheel, m)?)?;
+    m.add_function(wrap_pyfunction!(tools::precompile, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

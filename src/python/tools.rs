@@ -8,8 +8,14 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use super::facts;
+use std::sync::Arc;
+
+use super::loader::Loader;
+use super::runtime::Runtime;
 use crate::archive::{validate, Archive};
+use crate::import::{ActiveDist, ModuleKind};
 use crate::resolve::Provider;
+use crate::store::{Candidate, Origin};
 use crate::store::{Store, StoreConfig};
 use crate::wheel::{Metadata, PackageName, SupportedTags, WheelFilename};
 
@@ -126,4 +132,44 @@ pub fn inspect_wheel<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py,
     out.set_item("dist_info", dist_info)?;
     out.set_item("filename", file_name)?;
     Ok(out)
+}
+
+/// Compiles every Python module of a wheel into the bytecode cache (what `drop` does), so the
+/// first import of each is already warm; returns how many modules were compiled.
+#[pyfunction]
+pub fn precompile(py: Python<'_>, path: PathBuf) -> PyResult<usize> {
+    let file_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let filename = WheelFilename::from_str(file_name)
+        .map_err(|e| super::errors::wheelhook_error(py, "InvalidWheel", e.to_string()))?;
+    let archive = Arc::new(Archive::open(&path)?);
+    let candidate = Candidate {
+        name: filename.name.clone(),
+        version: filename.version.clone(),
+        origin: Origin::Wheel {
+            path: path.clone(),
+            filename,
+        },
+        rank: 0,
+    };
+    let suffixes: Vec<String> = py
+        .import("_imp")?
+        .call_method0("extension_suffixes")?
+        .extract()?;
+    let dist = Arc::new(ActiveDist::new(candidate, archive, &suffixes)?);
+    let runtime = Arc::new(Runtime::new(py)?);
+    let loader = Loader::new(dist.clone(), runtime.clone());
+    let names: Vec<String> = dist
+        .index
+        .iter()
+        .filter(|(_, e)| e.kind == ModuleKind::Source)
+        .map(|(n, _)| n.to_owned())
+        .collect();
+    for name in names {
+        // A module that does not compile fails at import time, with its own SyntaxError.
+        let _ = loader.code(py, &name);
+    }
+    Ok(runtime.compiled.load(std::sync::atomic::Ordering::Relaxed) as usize)
 }
