@@ -16,12 +16,13 @@ use super::errors::{resolve_error, wheelhook_error};
 use super::facts::{self, Facts};
 use super::loader::Loader;
 use super::runtime::Runtime;
-use crate::import::{ActiveDist, Registry, Served};
+use crate::import::{ActiveDist, ModuleKind, Registry, Served};
 use crate::resolve::{parse_requirement, resolve};
 use crate::store::{Candidate, Origin, Store, StoreConfig};
 use crate::wheel::PackageName;
 
 static MODULE_SPEC: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static EXTENSION_LOADER: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// One distribution of the active set, as Python sees it.
 #[pyclass(frozen, module = "wheelhook._native", get_all)]
@@ -137,6 +138,27 @@ impl Finder {
         let spec_class = MODULE_SPEC.import(py, "_frozen_importlib", "ModuleSpec")?;
         let kwargs = PyDict::new(py);
         match served {
+            Served::Module { dist, entry } if entry.kind == ModuleKind::Extension => {
+                // The dynamic loader needs a real file: the materialised, verified copy.
+                let path = self.runtime.native_dir(py, &dist)?.join(&entry.member);
+                let path = path.to_string_lossy().into_owned();
+                let ext_loader = EXTENSION_LOADER
+                    .import(py, "_frozen_importlib_external", "ExtensionFileLoader")?
+                    .call1((fullname, &path))?;
+                kwargs.set_item("origin", &path)?;
+                kwargs.set_item("is_package", entry.is_package)?;
+                let spec = spec_class.call((fullname, ext_loader), Some(&kwargs))?;
+                spec.setattr("has_location", true)?;
+                if entry.is_package {
+                    let locations: Vec<String> = entry
+                        .search_locations
+                        .iter()
+                        .map(|l| dist.member_path(l))
+                        .collect();
+                    spec.setattr("submodule_search_locations", locations)?;
+                }
+                Ok(Some(spec))
+            }
             Served::Module { dist, entry } => {
                 kwargs.set_item("origin", dist.member_path(&entry.member))?;
                 kwargs.set_item("is_package", entry.is_package)?;

@@ -11,7 +11,9 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyBytes;
 
-use crate::import::{default_dir, open_dir, BytecodeCache, SourceStamp};
+use pyo3::exceptions::PyImportError;
+
+use crate::import::{default_dir, open_dir, ActiveDist, BytecodeCache, NativeCache, SourceStamp};
 
 static MARSHAL_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static MARSHAL_DUMPS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -29,6 +31,8 @@ pub struct Runtime {
     magic: [u8; 4],
     store: OnceCell<Store>,
     cache_dir: OnceCell<Option<PathBuf>>,
+    /// Where each active wheel's native members were materialised, by wheel path.
+    native_dirs: Mutex<HashMap<PathBuf, PathBuf>>,
     pub compiled: AtomicU64,
     pub cache_hits: AtomicU64,
 }
@@ -44,6 +48,7 @@ impl Runtime {
             magic,
             store: OnceCell::new(),
             cache_dir: OnceCell::new(),
+            native_dirs: Mutex::new(HashMap::new()),
             compiled: AtomicU64::new(0),
             cache_hits: AtomicU64::new(0),
         })
@@ -67,6 +72,31 @@ impl Runtime {
                 }
             })
             .clone()
+    }
+
+    /// The directory holding `dist`'s native members, materialised and verified once per process.
+    pub fn native_dir(&self, py: Python<'_>, dist: &ActiveDist) -> PyResult<PathBuf> {
+        if let Some(dir) = self.native_dirs.lock().get(dist.path()) {
+            return Ok(dir.clone());
+        }
+        let root = match self.cache_dir(py) {
+            Some(dir) => dir,
+            // No safe shared cache: a private directory of this process's own.
+            None => private_temp_dir().map_err(|e| {
+                PyImportError::new_err(format!(
+                    "{}: no safe directory to materialise native extensions in: {e}",
+                    dist.location
+                ))
+            })?,
+        };
+        let cache = NativeCache::new(&root);
+        let dir = py
+            .detach(|| cache.materialise(dist))
+            .map_err(|e| PyImportError::new_err(e.to_string()))?;
+        self.native_dirs
+            .lock()
+            .insert(dist.path().to_path_buf(), dir.clone());
+        Ok(dir)
     }
 
     fn store(&self, py: Python<'_>) -> &Store {
@@ -147,4 +177,30 @@ pub fn warn(py: Python<'_>, message: &str) {
     if sent.is_err() {
         eprintln!("{message}");
     }
+}
+
+/// A new 0700 directory under the system temporary directory, for a process whose cache is refused.
+fn private_temp_dir() -> std::io::Result<PathBuf> {
+    let base = std::env::temp_dir();
+    for attempt in 0..100u32 {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let dir = base.join(format!(
+            "wheelhook-{}-{nanos:x}-{attempt}",
+            std::process::id()
+        ));
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        match builder.create(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("could not create a unique directory"))
 }

@@ -44,7 +44,10 @@ pub fn parse_requirement(text: &str) -> Result<Requirement, ResolveError> {
     }
     Requirement::from_str(text).map_err(|err| {
         // The message without pep508_rs's caret diagram: errors stay one line.
-        ResolveError::Invalid(format!("The requirement \"{text}\" is invalid: {}", err.message))
+        ResolveError::Invalid(format!(
+            "The requirement \"{text}\" is invalid: {}",
+            err.message
+        ))
     })
 }
 

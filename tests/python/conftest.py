@@ -153,6 +153,8 @@ class Env:
     ) -> subprocess.CompletedProcess[str]:
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("WHEELHOOK_")}
         full_env.pop("PYTHONPATH", None)
+        # A user's normal environment writes bytecode; tests that need otherwise say so.
+        full_env.pop("PYTHONDONTWRITEBYTECODE", None)
         full_env.update(env or {})
         proc = subprocess.run(
             [str(self.python), *args], capture_output=True, text=True, env=full_env, cwd=cwd or self.root
