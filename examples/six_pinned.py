@@ -2,11 +2,13 @@
 
 __requires__ = ["six==1.15.0"]
 
-import importlib.metadata  # noqa: E402
-import sys  # noqa: E402
+import wheelhook  # noqa: F401  (activates __requires__: before the first import of six)
 
-import wheelhook  # noqa: E402, F401  (activates __requires__)
-import six  # noqa: E402, I001
+# isort: split
+import importlib.metadata
+import sys
+
+import six
 
 print(f"six {six.__version__} (importlib.metadata: {importlib.metadata.version('six')})")
 print(f"  from {six.__file__}")

@@ -46,8 +46,7 @@ def store_dirs() -> list[str]:
         dirs.extend({sysconfig.get_path("purelib"), sysconfig.get_path("platlib")})
     if site.ENABLE_USER_SITE:
         dirs.append(site.getusersitepackages())
-    seen: set[str] = set()
-    return [d for d in dirs if not (d in seen or seen.add(d))]
+    return list(dict.fromkeys(dirs))  # first occurrence wins
 
 
 def default_dirs() -> list[str]:

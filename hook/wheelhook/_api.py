@@ -13,7 +13,9 @@ if TYPE_CHECKING:
     from wheelhook._native import ActiveDistribution
 
 
-def require(*requirements: str | Iterable[str], override_stdlib: bool = False) -> list[ActiveDistribution]:
+def require(
+    *requirements: str | Iterable[str], override_stdlib: bool = False
+) -> list[ActiveDistribution]:
     """Activates `requirements` (PEP 508 strings) and everything they need; returns the resolution.
 
     A normally installed distribution that satisfies a requirement is kept; otherwise the highest

@@ -55,7 +55,9 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
         reqs.extend(_activate.parse_requirements(r))
     result = finder.require(reqs, _activate.store_dirs(), _activate.default_dirs())
     if args.json:
-        rows = [{"name": d.name, "version": d.version, "kind": d.kind, "path": d.path} for d in result]
+        rows = [
+            {"name": d.name, "version": d.version, "kind": d.kind, "path": d.path} for d in result
+        ]
         print(json.dumps(rows, indent=2))
     else:
         for d in result:

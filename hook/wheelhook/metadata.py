@@ -45,7 +45,9 @@ class WheelDistribution(Distribution):
         return f"<WheelDistribution {self._loader.name} {self._loader.version} from {self._loader.archive}>"
 
 
-def find_distributions(finder: Finder, context: DistributionFinder.Context | None = None) -> Iterator[Distribution]:
+def find_distributions(
+    finder: Finder, context: DistributionFinder.Context | None = None
+) -> Iterator[Distribution]:
     """The active wheels matching `context.name` (all of them when it is `None`)."""
     name = getattr(context, "name", None) if context is not None else None
     wanted = _normalize(name) if name else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import posixpath
 from importlib.abc import Traversable, TraversableResources
 
@@ -58,10 +59,10 @@ class ArchivePath(Traversable):
             return stream
         return io.TextIOWrapper(stream, *args, **kwargs)
 
-    def joinpath(self, *descendants: str) -> ArchivePath:
+    def joinpath(self, *descendants: str | os.PathLike[str]) -> ArchivePath:
         member = self._member
         for d in descendants:
-            for part in str(d).replace("\\", "/").split("/"):
+            for part in os.fspath(d).replace("\\", "/").split("/"):
                 if part in ("", "."):
                     continue
                 if part == "..":
@@ -69,7 +70,7 @@ class ArchivePath(Traversable):
                 member = posixpath.join(member, part)
         return ArchivePath(self._loader, member)
 
-    def __truediv__(self, child: str) -> ArchivePath:  # type: ignore[override]
+    def __truediv__(self, child: str | os.PathLike[str]) -> ArchivePath:
         return self.joinpath(child)
 
     @property

@@ -46,7 +46,7 @@ def build_wheel(spec: WheelSpec, directory: Path) -> Path:
     """Writes a well-formed wheel (WHEEL, METADATA, RECORD with sha256) and returns its path."""
     dist = spec.name.replace("-", "_").replace(".", "_")
     dist_info = f"{dist}-{spec.version}.dist-info"
-    meta = [f"Metadata-Version: 2.1", f"Name: {spec.name}", f"Version: {spec.version}"]
+    meta = ["Metadata-Version: 2.1", f"Name: {spec.name}", f"Version: {spec.version}"]
     if spec.requires_python:
         meta.append(f"Requires-Python: {spec.requires_python}")
     meta += [f"Provides-Extra: {e}" for e in spec.extras]
@@ -109,8 +109,16 @@ def pypi_wheel(requirement: str) -> Path:
     if found is None:
         subprocess.run(
             [
-                sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                "--only-binary=:all:", "--dest", str(PYPI_CACHE), requirement,
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--dest",
+                str(PYPI_CACHE),
+                requirement,
             ],
             check=True,
         )
@@ -133,7 +141,9 @@ class Env:
     def site_packages(self) -> Path:
         out = subprocess.run(
             [str(self.python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         return Path(out.stdout.strip())
 
@@ -141,7 +151,12 @@ class Env:
         subprocess.run([str(self.python), "-m", "pip", "install", "--quiet", *args], check=True)
 
     def run(
-        self, code: str, *args: str, env: dict[str, str] | None = None, check: bool = True, cwd: Path | None = None
+        self,
+        code: str,
+        *args: str,
+        env: dict[str, str] | None = None,
+        check: bool = True,
+        cwd: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """Runs `code` as the main script (a file, so `__main__` is real)."""
         script = (cwd or self.root) / "main_script.py"
@@ -149,7 +164,11 @@ class Env:
         return self.run_args(str(script), *args, env=env, check=check, cwd=cwd)
 
     def run_args(
-        self, *args: str, env: dict[str, str] | None = None, check: bool = True, cwd: Path | None = None
+        self,
+        *args: str,
+        env: dict[str, str] | None = None,
+        check: bool = True,
+        cwd: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("WHEELHOOK_")}
         full_env.pop("PYTHONPATH", None)
@@ -157,17 +176,25 @@ class Env:
         full_env.pop("PYTHONDONTWRITEBYTECODE", None)
         full_env.update(env or {})
         proc = subprocess.run(
-            [str(self.python), *args], capture_output=True, text=True, env=full_env, cwd=cwd or self.root
+            [str(self.python), *args],
+            capture_output=True,
+            text=True,
+            env=full_env,
+            cwd=cwd or self.root,
         )
         if check and proc.returncode != 0:
-            raise AssertionError(f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+            raise AssertionError(
+                f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+            )
         return proc
 
 
 def built_wheel() -> Path:
     wheels = sorted(BUILT.glob("wheelhook-*.whl"))
     if not wheels:
-        pytest.fail("no built wheelhook wheel in target/wheels: run scripts/test.sh (it builds one)")
+        pytest.fail(
+            "no built wheelhook wheel in target/wheels: run scripts/test.sh (it builds one)"
+        )
     return wheels[-1]
 
 

@@ -60,7 +60,9 @@ def test_default_wins_when_it_satisfies(six_env: Env, store: Path) -> None:
 def test_unmet_requirement_fails_at_import_naming_what_exists(six_env: Env, store: Path) -> None:
     (store / pypi_wheel("six==1.15.0").name).write_bytes(pypi_wheel("six==1.15.0").read_bytes())
     proc = six_env.run(
-        '__requires__ = ["six==9.9"]\nimport wheelhook\n', env={"WHEELHOOK_PATH": str(store)}, check=False
+        '__requires__ = ["six==9.9"]\nimport wheelhook\n',
+        env={"WHEELHOOK_PATH": str(store)},
+        check=False,
     )
     assert proc.returncode == 1
     assert "wheelhook.errors.DistributionNotFound" in proc.stderr
@@ -68,7 +70,9 @@ def test_unmet_requirement_fails_at_import_naming_what_exists(six_env: Env, stor
     assert "1.16.0" in proc.stderr and "1.15.0" in proc.stderr
 
 
-def test_require_returns_the_activation_and_is_an_import_error(host: Env, make_wheel, store: Path) -> None:
+def test_require_returns_the_activation_and_is_an_import_error(
+    host: Env, make_wheel, store: Path
+) -> None:
     make_wheel(WheelSpec("alpha", "1.0", {"alpha.py": "X = 1\n"}))
     make_wheel(WheelSpec("alpha", "2.0", {"alpha.py": "X = 2\n"}))
     out = host.run(
@@ -101,7 +105,10 @@ def test_highest_compatible_wheel_wins(host: Env, make_wheel, store: Path) -> No
     for v in ("1.0", "1.5", "2.0"):
         make_wheel(WheelSpec("beta", v, {"beta.py": f"V = {v!r}\n"}))
     make_wheel(WheelSpec("beta", "3.0", {"beta.py": "V = '3.0'\n"}, tag="cp27-cp27m-win32"))
-    out = host.run('__requires__ = "beta"\nimport wheelhook, beta\nprint(beta.V)\n', env={"WHEELHOOK_PATH": str(store)})
+    out = host.run(
+        '__requires__ = "beta"\nimport wheelhook, beta\nprint(beta.V)\n',
+        env={"WHEELHOOK_PATH": str(store)},
+    )
     assert out.stdout.strip() == "2.0"
 
 
@@ -185,7 +192,9 @@ def test_stdlib_names_are_never_served(host: Env, make_wheel, store: Path) -> No
 
 
 @pytest.mark.parametrize("with_dirs", [False, True])
-def test_namespace_package_across_two_wheels(host: Env, make_wheel, store: Path, with_dirs: bool) -> None:
+def test_namespace_package_across_two_wheels(
+    host: Env, make_wheel, store: Path, with_dirs: bool
+) -> None:
     make_wheel(WheelSpec("ns-one", "1.0", {"nsp/one/__init__.py": "V = 1\n"}, with_dirs=with_dirs))
     make_wheel(WheelSpec("ns-two", "1.0", {"nsp/two/__init__.py": "V = 2\n"}, with_dirs=with_dirs))
     out = host.run(

@@ -16,7 +16,11 @@ PROGRAM = """
 
 
 def wheel(make_wheel, body: str = "X = 1\n") -> Path:
-    files: dict[str, bytes | str] = {"kappa/__init__.py": body, "kappa/a.py": "A = 1\n", "kappa/b.py": "B = 2\n"}
+    files: dict[str, bytes | str] = {
+        "kappa/__init__.py": body,
+        "kappa/a.py": "A = 1\n",
+        "kappa/b.py": "B = 2\n",
+    }
     return make_wheel(WheelSpec("kappa", "1.0", files))  # type: ignore[no-any-return]
 
 
@@ -33,15 +37,25 @@ def test_second_run_compiles_nothing(host: Env, make_wheel, store: Path, tmp_pat
     assert (cache.stat().st_mode & 0o777) == 0o700
 
 
-def test_dont_write_bytecode_is_honoured(host: Env, make_wheel, store: Path, tmp_path: Path) -> None:
+def test_dont_write_bytecode_is_honoured(
+    host: Env, make_wheel, store: Path, tmp_path: Path
+) -> None:
     wheel(make_wheel)
     cache = tmp_path / "cache"
-    assert stats(host, store, cache, PYTHONDONTWRITEBYTECODE="1") == {"compiled": 3, "cache_hits": 0}
-    assert stats(host, store, cache, PYTHONDONTWRITEBYTECODE="1") == {"compiled": 3, "cache_hits": 0}
+    assert stats(host, store, cache, PYTHONDONTWRITEBYTECODE="1") == {
+        "compiled": 3,
+        "cache_hits": 0,
+    }
+    assert stats(host, store, cache, PYTHONDONTWRITEBYTECODE="1") == {
+        "compiled": 3,
+        "cache_hits": 0,
+    }
     assert list(cache.rglob("*.whc")) == []
 
 
-def test_changed_wheel_and_corrupt_entries_are_recompiled(host: Env, make_wheel, store: Path, tmp_path: Path) -> None:
+def test_changed_wheel_and_corrupt_entries_are_recompiled(
+    host: Env, make_wheel, store: Path, tmp_path: Path
+) -> None:
     path = wheel(make_wheel)
     cache = tmp_path / "cache"
     stats(host, store, cache)

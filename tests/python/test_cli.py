@@ -19,7 +19,9 @@ def test_drop_copies_and_list_shows(host: Env, tmp_path: Path, store: Path) -> N
     assert (store / wheel.name).read_bytes() == wheel.read_bytes()
     assert not [p for p in store.iterdir() if p.name.endswith(".tmp")]
 
-    listed = host.run_args("-m", "wheelhook", "list", "delta", "--json", env={"WHEELHOOK_PATH": str(store)})
+    listed = host.run_args(
+        "-m", "wheelhook", "list", "delta", "--json", env={"WHEELHOOK_PATH": str(store)}
+    )
     rows = json.loads(listed.stdout)["candidates"]
     assert [(r["name"], r["version"], r["kind"]) for r in rows] == [("delta", "1.2", "wheel")]
 
@@ -58,7 +60,9 @@ def bad_wheel(tmp_path: Path, kind: str) -> Path:
         ("no-dist-info", "expected exactly one .dist-info directory, found 0"),
     ],
 )
-def test_drop_refuses_bad_wheels(host: Env, tmp_path: Path, store: Path, kind: str, reason: str) -> None:
+def test_drop_refuses_bad_wheels(
+    host: Env, tmp_path: Path, store: Path, kind: str, reason: str
+) -> None:
     wheel = bad_wheel(tmp_path, kind)
     proc = host.run_args("-m", "wheelhook", "drop", str(wheel), "--store", str(store), check=False)
     assert proc.returncode == 2
@@ -70,7 +74,15 @@ def test_drop_refuses_bad_wheels(host: Env, tmp_path: Path, store: Path, kind: s
 
 
 def test_drop_missing_file(host: Env, store: Path) -> None:
-    proc = host.run_args("-m", "wheelhook", "drop", "/nonexistent/x-1.0-py3-none-any.whl", "--store", str(store), check=False)
+    proc = host.run_args(
+        "-m",
+        "wheelhook",
+        "drop",
+        "/nonexistent/x-1.0-py3-none-any.whl",
+        "--store",
+        str(store),
+        check=False,
+    )
     assert proc.returncode == 2
     assert "no such file" in proc.stderr
 
@@ -79,7 +91,9 @@ def test_resolve_prints_the_plan_and_fails_with_exit_1(host: Env, store: Path) -
     build_wheel(WheelSpec("eta", "1.0", {"eta.py": ""}), store)
     env = {"WHEELHOOK_PATH": str(store)}
     out = host.run_args("-m", "wheelhook", "resolve", "eta", "--json", env=env)
-    assert [(r["name"], r["version"], r["kind"]) for r in json.loads(out.stdout)] == [("eta", "1.0", "wheel")]
+    assert [(r["name"], r["version"], r["kind"]) for r in json.loads(out.stdout)] == [
+        ("eta", "1.0", "wheel")
+    ]
     proc = host.run_args("-m", "wheelhook", "resolve", "eta>=2", env=env, check=False)
     assert proc.returncode == 1
     assert "eta" in proc.stderr and "1.0" in proc.stderr

@@ -23,14 +23,58 @@ import urllib.request
 # Windows win32/amd64/arm64), abi3, PyPy and GraalPy wheels, build tags,
 # compressed tag sets, odd name spellings (PyYAML, Django, zope.interface).
 PROJECTS = [
-    "numpy", "cryptography", "pydantic-core", "six", "orjson", "lxml", "pillow",
-    "psycopg2-binary", "grpcio", "pyyaml", "cffi", "markupsafe", "charset-normalizer",
-    "regex", "pandas", "scipy", "aiohttp", "multidict", "msgpack", "ujson",
-    "rpds-py", "zstandard", "bcrypt", "greenlet", "pyzmq", "psutil", "coverage",
-    "django", "requests", "setuptools", "typing-extensions", "kiwisolver",
-    "simplejson", "pycryptodome", "llvmlite", "tokenizers", "watchdog", "pywin32",
-    "pyobjc-core", "cmake", "ninja", "uv", "ruff", "gevent", "zope-interface",
-    "matplotlib", "pyarrow", "torchvision", "mypy", "cython", "lz4", "xxhash",
+    "numpy",
+    "cryptography",
+    "pydantic-core",
+    "six",
+    "orjson",
+    "lxml",
+    "pillow",
+    "psycopg2-binary",
+    "grpcio",
+    "pyyaml",
+    "cffi",
+    "markupsafe",
+    "charset-normalizer",
+    "regex",
+    "pandas",
+    "scipy",
+    "aiohttp",
+    "multidict",
+    "msgpack",
+    "ujson",
+    "rpds-py",
+    "zstandard",
+    "bcrypt",
+    "greenlet",
+    "pyzmq",
+    "psutil",
+    "coverage",
+    "django",
+    "requests",
+    "setuptools",
+    "typing-extensions",
+    "kiwisolver",
+    "simplejson",
+    "pycryptodome",
+    "llvmlite",
+    "tokenizers",
+    "watchdog",
+    "pywin32",
+    "pyobjc-core",
+    "cmake",
+    "ninja",
+    "uv",
+    "ruff",
+    "gevent",
+    "zope-interface",
+    "matplotlib",
+    "pyarrow",
+    "torchvision",
+    "mypy",
+    "cython",
+    "lz4",
+    "xxhash",
 ]
 PER_PROJECT = 160
 INDEX = "https://pypi.org/simple/{}/"
@@ -52,12 +96,14 @@ def sample(names: list[str], n: int) -> list[str]:
 
 
 def main() -> None:
-    out = ["# Real wheel filenames from PyPI's simple index (tests/tools/harvest_wheel_filenames.py),"]
+    out = [
+        "# Real wheel filenames from PyPI's simple index (tests/tools/harvest_wheel_filenames.py),"
+    ]
     out.append("# sampled evenly per project. One name a line; '#' starts a comment line.")
     for project in PROJECTS:
         try:
             names = wheel_names(project)
-        except Exception as exc:  # noqa: BLE001 - a missing project is only reported
+        except Exception as exc:
             print(f"{project}: {exc}", file=sys.stderr)
             continue
         chosen = sample(names, PER_PROJECT)

@@ -131,7 +131,9 @@ def tags_of(spec: dict) -> list[str]:
         "py_version_nodot": nodot,
     }
     with ExitStack() as stack:
-        stack.enter_context(mock.patch.object(tags, "_get_config_var", lambda var, warn=False: config.get(var)))
+        stack.enter_context(
+            mock.patch.object(tags, "_get_config_var", lambda var, warn=False: config.get(var))
+        )
         # packaging falls back to the running machine's platforms when a list is empty
         # (macOS 10.3 runs no x86_64 code); on that machine the fallback is empty too.
         stack.enter_context(mock.patch.object(tags, "platform_tags", lambda: iter(())))

@@ -74,11 +74,7 @@ def answer_spec(specifiers: str, version: str) -> str:
     except (InvalidSpecifier, InvalidVersion):
         return "invalid"
     names = spec_set.prereleases is True
-    return "ok|{}|{}|{}".format(
-        flag(spec_set.contains(parsed, prereleases=True)),
-        flag(names),
-        flag(spec_set.contains(parsed, prereleases=names)),
-    )
+    return f"ok|{flag(spec_set.contains(parsed, prereleases=True))}|{flag(names)}|{flag(spec_set.contains(parsed, prereleases=names))}"
 
 
 def answer_marker(marker: str, extra: str, env: list[str]) -> str:

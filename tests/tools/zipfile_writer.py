@@ -62,10 +62,16 @@ def main() -> None:
     out = sys.argv[1]
     cases = {
         "py-stored": dict(compression=zipfile.ZIP_STORED, zip64=False, stream=False, comment=b""),
-        "py-deflated": dict(compression=zipfile.ZIP_DEFLATED, zip64=False, stream=False, comment=b"hi"),
+        "py-deflated": dict(
+            compression=zipfile.ZIP_DEFLATED, zip64=False, stream=False, comment=b"hi"
+        ),
         "py-zip64": dict(compression=zipfile.ZIP_DEFLATED, zip64=True, stream=False, comment=b""),
-        "py-streamed": dict(compression=zipfile.ZIP_DEFLATED, zip64=False, stream=True, comment=b""),
-        "py-streamed-zip64": dict(compression=zipfile.ZIP_STORED, zip64=True, stream=True, comment=b""),
+        "py-streamed": dict(
+            compression=zipfile.ZIP_DEFLATED, zip64=False, stream=True, comment=b""
+        ),
+        "py-streamed-zip64": dict(
+            compression=zipfile.ZIP_STORED, zip64=True, stream=True, comment=b""
+        ),
     }
     for label, options in cases.items():
         path = os.path.join(out, f"{label}.whl")
