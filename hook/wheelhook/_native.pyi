@@ -5,6 +5,19 @@ from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Any, final
 
+__all__ = [
+    "ActiveDistribution",
+    "Finder",
+    "Loader",
+    "PathEntry",
+    "__version__",
+    "inspect_wheel",
+    "parse_wheel_filename",
+    "precompile",
+    "scan",
+    "supported_tags",
+]
+
 __version__: str
 
 @final

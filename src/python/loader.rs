@@ -86,7 +86,8 @@ impl Loader {
 #[pymethods]
 impl Loader {
     /// The default module creation.
-    fn create_module(&self, _spec: &Bound<'_, PyAny>) -> Option<Py<PyAny>> {
+    fn create_module(&self, spec: &Bound<'_, PyAny>) -> Option<Py<PyAny>> {
+        let _ = spec;
         None
     }
 
