@@ -1,12 +1,13 @@
 """A program that needs six 1.15.0 while the environment has 1.16.0 installed."""
+# ruff: noqa: I001  (wheelhook must be imported before six)
 
 __requires__ = ["six==1.15.0"]
 
-import importlib.metadata  # noqa: E402
-import sys  # noqa: E402
+import importlib.metadata
+import sys
 
-import wheelhook  # noqa: E402, F401  (activates __requires__)
-import six  # noqa: E402, I001
+import wheelhook  # noqa: F401  (activates __requires__)
+import six
 
 print(f"six {six.__version__} (importlib.metadata: {importlib.metadata.version('six')})")
 print(f"  from {six.__file__}")
