@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 
-from wheelhook import _activate, _pep723, _sitewide
+from wheelhook import _activate, _boot, _pep723
 from wheelhook.errors import WheelhookError
 
 TYPE_CHECKING = False
@@ -76,7 +76,7 @@ def program(
     import runpy
 
     # A `__requires__` the literal reading missed is activated at the program's first import.
-    _sitewide.install()
+    _boot.install()
 
     if module is not None:
         mod = module
