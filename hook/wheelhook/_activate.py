@@ -1,7 +1,5 @@
 """Installing the finder and activating the requirements a program declares."""
 
-from __future__ import annotations
-
 import os
 import sys
 
@@ -54,7 +52,7 @@ def default_dirs() -> list[str]:
     return [p or "." for p in sys.path if isinstance(p, str)]
 
 
-def parse_requirements(value: str | Iterable[str]) -> list[str]:
+def parse_requirements(value: "str | Iterable[str]") -> list[str]:
     """A string (one requirement per line, `#` comments) or an iterable of strings."""
     items = [value] if isinstance(value, str) else list(value)
     out: list[str] = []

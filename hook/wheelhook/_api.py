@@ -1,7 +1,5 @@
 """The public functions: activate requirements, list the active set."""
 
-from __future__ import annotations
-
 import os
 import sys
 
@@ -15,8 +13,8 @@ if TYPE_CHECKING:
 
 
 def require(
-    *requirements: str | Iterable[str], override_stdlib: bool = False
-) -> list[ActiveDistribution]:
+    *requirements: "str | Iterable[str]", override_stdlib: bool = False
+) -> "list[ActiveDistribution]":
     """Activates `requirements` (PEP 508 strings) and everything they need; returns the resolution.
 
     A normally installed distribution that satisfies a requirement is kept; otherwise the highest
@@ -36,11 +34,11 @@ def require(
     pins = "\n".join(f"{d.name}=={d.version}" for d in finder.active())
     if pins:
         os.environ[_activate.REQUIRES_ENV] = pins
-        _children.watch()
+        _children.watch(finder)
     return result
 
 
-def active() -> list[ActiveDistribution]:
+def active() -> "list[ActiveDistribution]":
     """The distributions activated in this process, sorted by name."""
     return _activate.install().active()
 
@@ -50,7 +48,7 @@ def finder() -> _native.Finder:
     return _activate.install()
 
 
-def drop(wheel: str | os.PathLike[str], store: str | os.PathLike[str] | None = None) -> str:
+def drop(wheel: "str | os.PathLike[str]", store: "str | os.PathLike[str] | None" = None) -> str:
     """Validates `wheel` and copies it atomically into `store` (default: site-packages); returns
     the stored path. The process's finder forgets its listing of the store, so a `require()`
     that follows sees the new wheel (a distribution already imported cannot change version:

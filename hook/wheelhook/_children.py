@@ -9,8 +9,6 @@ such child carries one extra entry whose unpickling activates the pins: the chil
 that data before it re-imports the main module and before it unpickles the process object.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 
@@ -20,6 +18,8 @@ if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
     from types import ModuleType
     from typing import Any
+
+    from wheelhook._native import Finder
 
 #: The key added to multiprocessing's preparation data (its `prepare()` ignores unknown keys).
 PREPARATION_KEY = "wheelhook_requires"
@@ -43,17 +43,17 @@ class Pins:
     def __init__(self, pins: str) -> None:
         self.pins = pins
 
-    def __reduce__(self) -> tuple[Callable[[str], str], tuple[str]]:
+    def __reduce__(self) -> "tuple[Callable[[str], str], tuple[str]]":
         return (activate_pins, (self.pins,))
 
 
-def patch(spawn: ModuleType) -> None:
+def patch(spawn: "ModuleType") -> None:
     """Wraps `multiprocessing.spawn.get_preparation_data` (once)."""
     original: Callable[[str], dict[str, Any]] = getattr(spawn, "get_preparation_data")  # noqa: B009
     if getattr(original, "__wheelhook__", False):
         return
 
-    def get_preparation_data(name: str) -> dict[str, Any]:
+    def get_preparation_data(name: str) -> "dict[str, Any]":
         data: dict[str, Any] = original(name)
         from wheelhook._activate import REQUIRES_ENV
 
@@ -70,51 +70,43 @@ def patch(spawn: ModuleType) -> None:
 class _PatchOnLoad:
     """Loader wrapper: patches `multiprocessing.spawn` right after it executes."""
 
-    def __init__(self, loader: Any) -> None:
+    def __init__(self, loader: "Any") -> None:
         self.loader = loader
 
-    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+    def create_module(self, spec: "ModuleSpec") -> "ModuleType | None":
         module: ModuleType | None = self.loader.create_module(spec)
         return module
 
-    def exec_module(self, module: ModuleType) -> None:
+    def exec_module(self, module: "ModuleType") -> None:
         self.loader.exec_module(module)
         patch(module)
-        for finder in list(sys.meta_path):  # importlib is not iterating it now: safe to edit
-            if isinstance(finder, Watcher):
-                sys.meta_path.remove(finder)
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> "Any":
         return getattr(self.loader, name)
 
 
-class Watcher:
-    """Waits for `multiprocessing.spawn` to be imported (one string comparison per import)."""
-
-    def find_spec(
-        self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
-    ) -> ModuleSpec | None:
-        if fullname != SPAWN_MODULE:
-            return None
-        for finder in sys.meta_path:
-            if finder is self:
-                continue
-            find = getattr(finder, "find_spec", None)
-            spec: ModuleSpec | None = None if find is None else find(fullname, path, target)
-            if spec is not None:
-                if spec.loader is not None:
-                    spec.loader = _PatchOnLoad(spec.loader)  # type: ignore[assignment]
-                return spec
-        return None
-
-    def invalidate_caches(self) -> None:
-        pass
+def _spawn_spec(
+    fullname: str, path: "Sequence[str] | None", target: "ModuleType | None"
+) -> "ModuleSpec | None":
+    """The finder's one-shot hook for `multiprocessing.spawn`: the spec the other finders give,
+    its loader wrapped so the module is patched as soon as it has run."""
+    for finder in sys.meta_path:
+        find = getattr(finder, "find_spec", None)
+        # The wheelhook finder answers None now: its hook for this name has been used.
+        spec: ModuleSpec | None = None if find is None else find(fullname, path, target)
+        if spec is not None:
+            if spec.loader is not None:
+                spec.loader = _PatchOnLoad(spec.loader)  # type: ignore[assignment]
+            return spec
+    return None
 
 
-def watch() -> None:
-    """Makes spawn and forkserver children activate the pins (called after each activation)."""
+def watch(finder: "Finder") -> None:
+    """Makes spawn and forkserver children activate the pins (called after each activation):
+    patches `multiprocessing.spawn` now if it is loaded, else when it is first imported (a
+    one-shot hook in the finder, which costs nothing per import)."""
     spawn = sys.modules.get(SPAWN_MODULE)
     if spawn is not None:
         patch(spawn)
-    elif not any(isinstance(f, Watcher) for f in sys.meta_path):
-        sys.meta_path.insert(0, Watcher())
+    else:
+        finder.on_import(SPAWN_MODULE, _spawn_spec)

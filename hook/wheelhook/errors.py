@@ -1,7 +1,5 @@
 """The exceptions wheelhook raises; each also inherits the builtin a caller would catch."""
 
-from __future__ import annotations
-
 __all__ = [
     "DistributionNotFound",
     "InvalidWheel",

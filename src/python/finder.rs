@@ -57,6 +57,9 @@ struct State {
     /// Every pinned distribution, wheels and defaults, by name.
     active: HashMap<PackageName, Py<ActiveDistribution>>,
     pinned: HashMap<PackageName, Candidate>,
+    /// One-shot callbacks for names the finder does not serve: `find_spec` hands the first
+    /// request for the name to the callback (see `on_import`).
+    import_hooks: HashMap<String, Py<PyAny>>,
     store: Option<(Vec<PathBuf>, Vec<PathBuf>, Arc<Store>)>,
 }
 
@@ -124,7 +127,14 @@ impl Finder {
         let (served, loader) = {
             let state = self.state.read();
             let Some(served) = state.registry.get(fullname) else {
-                return Ok(None);
+                let hooked =
+                    !state.import_hooks.is_empty() && state.import_hooks.contains_key(fullname);
+                drop(state);
+                return if hooked {
+                    self.run_import_hook(py, fullname, path, target)
+                } else {
+                    Ok(None)
+                };
             };
             let dist = match served {
                 Served::Module { dist, .. } | Served::Namespace { dist, .. } => dist,
@@ -335,6 +345,14 @@ impl Finder {
             .map(|d| d.to_string_lossy().into_owned())
     }
 
+    /// Calls `callback(fullname, path, target)` the first time `fullname` is looked up (and
+    /// not served); its result is `find_spec`'s. This costs nothing per import, unlike a
+    /// watching finder of its own in `sys.meta_path`. Ex) patching `multiprocessing.spawn`
+    /// as it is imported.
+    fn on_import(&self, fullname: String, callback: Py<PyAny>) {
+        self.state.write().import_hooks.insert(fullname, callback);
+    }
+
     /// Forgets the listing of the store, so wheels dropped since are seen.
     fn invalidate_caches(&self) {
         self.state.write().store = None;
@@ -364,6 +382,21 @@ impl Finder {
 }
 
 impl Finder {
+    /// Runs (once) the callback registered for `fullname` by `on_import`.
+    fn run_import_hook<'py>(
+        &self,
+        py: Python<'py>,
+        fullname: &str,
+        path: Option<Bound<'py, PyAny>>,
+        target: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some(callback) = self.state.write().import_hooks.remove(fullname) else {
+            return Ok(None);
+        };
+        let spec = callback.bind(py).call1((fullname, path, target))?;
+        Ok((!spec.is_none()).then_some(spec))
+    }
+
     /// The names directly inside `path` (a directory inside an active wheel) as `(name, is_package)`.
     fn children(&self, path: &str) -> Vec<(String, bool)> {
         let state = self.state.read();
