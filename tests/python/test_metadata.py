@@ -16,7 +16,7 @@ def ep_spec(version: str, script: str) -> WheelSpec:
         {
             "ep_mod/__init__.py": f"VERSION = {version!r}\n",
             "ep_mod/data.txt": f"data of {version}\n",
-            "ep_dist-{v}.dist-info/entry_points.txt".format(v=version): (
+            f"ep_dist-{version}.dist-info/entry_points.txt": (
                 f"[console_scripts]\n{script} = ep_mod:main\n\n[ep.plugins]\n{script} = ep_mod\n"
             ),
         },
@@ -76,7 +76,10 @@ SHOW = """
 
 
 def show(env: Env, store: Path, activate: str) -> dict[str, object]:
-    out = env.run(SHOW.replace("{activate}", activate.replace("\n", "\n    ")), env={"WHEELHOOK_PATH": str(store)})
+    out = env.run(
+        SHOW.replace("{activate}", activate.replace("\n", "\n    ")),
+        env={"WHEELHOOK_PATH": str(store)},
+    )
     result: dict[str, object] = json.loads(out.stdout)
     return result
 

@@ -71,9 +71,7 @@ def interp(
 
 
 def run_json(env: Env, code: str, store: Path, **extra: str) -> dict[str, object]:
-    out = env.run(
-        code, env={"WHEELHOOK_PATH": str(store), "PYTHONWARNINGS": "ignore", **extra}
-    )
+    out = env.run(code, env={"WHEELHOOK_PATH": str(store), "PYTHONWARNINGS": "ignore", **extra})
     result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -300,4 +298,3 @@ def test_read_only(host: Env, make_wheel, store: Path) -> None:
     )
     assert "read-only" in out.stdout
     assert "res-1.0-py3-none-any.whl/res/a.txt" in out.stdout
-
