@@ -45,3 +45,6 @@ step "stubtest"
 
 step "pytest"
 pytest -q "$@"
+
+step "benchmark smoke (bench/run.py --quick: runs every figure once, asserts nothing)"
+"$PYTHON" bench/run.py --quick --wheel target/wheels/wheelhook-*.whl

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 
+use once_cell::sync::OnceCell;
 use parking_lot::Mutex;
 use pep440_rs::Version;
 
@@ -59,11 +60,26 @@ pub struct StoreConfig {
     pub tags: SupportedTags,
 }
 
+/// The files found for one distribution name, parsed on first use.
+#[derive(Debug, Default)]
+struct Entry {
+    /// Wheel files whose name starts with this distribution's name, in store order, as
+    /// (index into the store's directories, file name): paths are built only when parsed.
+    wheels: Vec<(usize, String)>,
+    defaults: Vec<Candidate>,
+    parsed: OnceCell<(Vec<Candidate>, Vec<Rejected>)>,
+}
+
 /// Every candidate of every distribution, found by listing the directories once.
+///
+/// Listing only groups file names by distribution name; a wheel's filename is parsed and its
+/// tags ranked when the resolver first asks for that distribution, so a store of thousands of
+/// unrelated wheels costs one directory listing and nothing more.
 #[derive(Debug, Default)]
 pub struct Store {
-    candidates: HashMap<PackageName, Vec<Candidate>>,
-    rejected: HashMap<PackageName, Vec<Rejected>>,
+    entries: HashMap<PackageName, Entry>,
+    wheel_dirs: Vec<PathBuf>,
+    tags: Option<SupportedTags>,
     archives: Mutex<HashMap<PathBuf, Arc<Archive>>>,
     metadata: Mutex<HashMap<PathBuf, Result<Arc<Metadata>, String>>>,
 }
@@ -71,90 +87,125 @@ pub struct Store {
 impl Store {
     /// Lists the store and default directories. Only names are read here: no archive is opened.
     pub fn scan(config: &StoreConfig) -> Self {
-        let mut store = Self::default();
-        let mut seen_wheels: HashSet<PathBuf> = HashSet::new();
+        let mut store = Self {
+            tags: Some(config.tags.clone()),
+            ..Self::default()
+        };
+        // The same directory named twice would list every wheel twice.
+        let mut wheel_dirs: Vec<PathBuf> = Vec::new();
         for dir in &config.wheel_dirs {
-            for (path, file_name) in list_dir(dir) {
-                if !file_name.ends_with(".whl") || !seen_wheels.insert(path.clone()) {
-                    continue;
-                }
-                store.add_wheel(path, &file_name, &config.tags);
+            if !wheel_dirs.contains(dir) {
+                wheel_dirs.push(dir.clone());
             }
         }
+        for (index, dir) in wheel_dirs.iter().enumerate() {
+            for_each_entry(dir, |file_name| {
+                let Some(stem) = file_name.strip_suffix(".whl") else {
+                    return;
+                };
+                let prefix = stem.split('-').next().unwrap_or(stem);
+                let entry = store.entries.entry(PackageName::new(prefix)).or_default();
+                entry.wheels.push((index, file_name.to_owned()));
+            });
+        }
+        store.wheel_dirs = wheel_dirs;
         let mut seen_defaults: HashSet<PackageName> = HashSet::new();
         for dir in &config.default_dirs {
-            for (path, file_name) in list_dir(dir) {
-                let Some((name, version)) = parse_dist_info_name(&file_name) else {
-                    continue;
+            for_each_entry(dir, |file_name| {
+                let Some((name, version)) = parse_dist_info_name(file_name) else {
+                    return;
                 };
                 // The first on sys.path is what a plain import gives; later copies are invisible.
-                if !path.is_dir() || !seen_defaults.insert(name.clone()) {
-                    continue;
+                if !seen_defaults.insert(name.clone()) {
+                    return;
                 }
+                let path = dir.join(file_name);
                 let Some(version) = version.or_else(|| read_default_version(&path)) else {
-                    continue;
+                    return;
+                };
+                let origin = Origin::Default { dist_info: path };
+                let candidate = Candidate {
+                    name: name.clone(),
+                    version,
+                    origin,
+                    rank: 0,
                 };
                 store
-                    .candidates
-                    .entry(name.clone())
+                    .entries
+                    .entry(name)
                     .or_default()
-                    .push(Candidate {
-                        name,
-                        version,
-                        origin: Origin::Default { dist_info: path },
-                        rank: 0,
-                    });
-            }
+                    .defaults
+                    .push(candidate);
+            });
         }
         store
     }
 
-    fn add_wheel(&mut self, path: PathBuf, file_name: &str, tags: &SupportedTags) {
-        match WheelFilename::from_str(file_name) {
-            Ok(filename) => match tags.rank(&filename) {
-                Some(rank) => {
-                    self.candidates
-                        .entry(filename.name.clone())
-                        .or_default()
-                        .push(Candidate {
-                            name: filename.name.clone(),
-                            version: filename.version.clone(),
-                            origin: Origin::Wheel { path, filename },
-                            rank,
-                        });
+    /// The parsed candidates and rejections of one name.
+    fn parsed(&self, name: &PackageName) -> Option<&(Vec<Candidate>, Vec<Rejected>)> {
+        let entry = self.entries.get(name)?;
+        Some(entry.parsed.get_or_init(|| {
+            let mut candidates = entry.defaults.clone();
+            let mut rejected = Vec::new();
+            for (dir, file_name) in &entry.wheels {
+                match self.classify(&self.wheel_dirs[*dir].join(file_name)) {
+                    Ok(candidate) => candidates.push(candidate),
+                    Err(reject) => rejected.push(reject),
                 }
-                None => {
-                    let reason = format!(
-                        "incompatible tags ({}-{}-{})",
-                        filename.python_tags.join("."),
-                        filename.abi_tags.join("."),
-                        filename.platform_tags.join(".")
-                    );
-                    self.rejected
-                        .entry(filename.name.clone())
-                        .or_default()
-                        .push(Rejected {
-                            path,
-                            version: Some(filename.version.clone()),
-                            reason,
-                        });
-                }
-            },
-            Err(err) => {
-                // Keep the reason under the name the file seems to be for.
-                let name = PackageName::new(file_name.split('-').next().unwrap_or_default());
-                self.rejected.entry(name).or_default().push(Rejected {
-                    path,
-                    version: None,
-                    reason: err.to_string(),
-                });
             }
+            // Directory listings come in no particular order: decide ties the same way every
+            // time (a higher build tag first, then the file name; the first store wins for the
+            // same file name, as the sort is stable).
+            candidates.sort_by_cached_key(|c| match &c.origin {
+                Origin::Default { .. } => (0, std::cmp::Reverse(None), None),
+                Origin::Wheel { filename, path } => (
+                    1,
+                    std::cmp::Reverse(filename.build_tag.clone()),
+                    path.file_name().map(|n| n.to_os_string()),
+                ),
+            });
+            (candidates, rejected)
+        }))
+    }
+
+    /// A wheel file as a candidate, or why it cannot be one.
+    fn classify(&self, path: &Path) -> Result<Candidate, Rejected> {
+        let file_name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let filename = WheelFilename::from_str(file_name).map_err(|err| Rejected {
+            path: path.to_path_buf(),
+            version: None,
+            reason: err.to_string(),
+        })?;
+        let rank = self.tags.as_ref().and_then(|tags| tags.rank(&filename));
+        match rank {
+            Some(rank) => Ok(Candidate {
+                name: filename.name.clone(),
+                version: filename.version.clone(),
+                origin: Origin::Wheel {
+                    path: path.to_path_buf(),
+                    filename,
+                },
+                rank,
+            }),
+            None => Err(Rejected {
+                path: path.to_path_buf(),
+                version: Some(filename.version.clone()),
+                reason: format!(
+                    "incompatible tags ({}-{}-{})",
+                    filename.python_tags.join("."),
+                    filename.abi_tags.join("."),
+                    filename.platform_tags.join(".")
+                ),
+            }),
         }
     }
 
     /// Every distribution name with at least one candidate or rejected file.
     pub fn names(&self) -> BTreeSet<&PackageName> {
-        self.candidates.keys().chain(self.rejected.keys()).collect()
+        self.entries.keys().collect()
     }
 
     /// Opens (once) the archive of a wheel candidate.
@@ -189,11 +240,11 @@ impl Store {
 
 impl Provider for Store {
     fn candidates(&self, name: &PackageName) -> &[Candidate] {
-        self.candidates.get(name).map_or(&[], Vec::as_slice)
+        self.parsed(name).map_or(&[], |(c, _)| c.as_slice())
     }
 
     fn rejected(&self, name: &PackageName) -> &[Rejected] {
-        self.rejected.get(name).map_or(&[], Vec::as_slice)
+        self.parsed(name).map_or(&[], |(_, r)| r.as_slice())
     }
 
     fn metadata(&self, candidate: &Candidate) -> Result<Arc<Metadata>, String> {
@@ -217,21 +268,16 @@ impl Origin {
     }
 }
 
-/// The entries of a directory as `(path, file name)`; a missing or unreadable directory is empty.
-fn list_dir(dir: &Path) -> Vec<(PathBuf, String)> {
+/// Calls `f` with each entry name of a directory; a missing or unreadable directory has none.
+fn for_each_entry(dir: &Path, mut f: impl FnMut(&str)) {
     let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
+        return;
     };
-    let mut out: Vec<(PathBuf, String)> = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            Some((e.path(), name))
-        })
-        .collect();
-    // Directory order is arbitrary; sort so every run sees the same store.
-    out.sort_by(|a, b| a.1.cmp(&b.1));
-    out
+    for entry in entries.flatten() {
+        if let Some(name) = entry.file_name().to_str() {
+            f(name);
+        }
+    }
 }
 
 /// `six-1.16.0.dist-info` -> (`six`, 1.16.0); `foo-1.0-py3.11.egg-info` -> (`foo`, 1.0);

@@ -5,7 +5,7 @@ Importing this package installs the finder and activates `__main__.__requires__`
 """
 
 from wheelhook._activate import on_import as _on_import
-from wheelhook._api import active, finder, require
+from wheelhook._api import active, drop, finder, require
 from wheelhook._native import ActiveDistribution
 from wheelhook.errors import (
     DistributionNotFound,
@@ -23,6 +23,7 @@ __all__ = [
     "VersionConflict",
     "WheelhookError",
     "active",
+    "drop",
     "finder",
     "require",
 ]

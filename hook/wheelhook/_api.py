@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
 
-from wheelhook import _activate, _native
+from wheelhook import _activate, _children, _native
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ def require(
     pins = "\n".join(f"{d.name}=={d.version}" for d in finder.active())
     if pins:
         os.environ[_activate.REQUIRES_ENV] = pins
+        _children.watch()
     return result
 
 
@@ -46,3 +48,23 @@ def active() -> list[ActiveDistribution]:
 def finder() -> _native.Finder:
     """The process's finder (installed on first use)."""
     return _activate.install()
+
+
+def drop(wheel: str | os.PathLike[str], store: str | os.PathLike[str] | None = None) -> str:
+    """Validates `wheel` and copies it atomically into `store` (default: site-packages); returns
+    the stored path. The process's finder forgets its listing of the store, so a `require()`
+    that follows sees the new wheel (a distribution already imported cannot change version:
+    that `require()` raises `VersionConflict` and changes nothing).
+
+    >>> drop("six-1.15.0-py2.py3-none-any.whl")  # doctest: +SKIP
+    '.../site-packages/six-1.15.0-py2.py3-none-any.whl'
+    """
+    from wheelhook import _store
+
+    info = _store.drop(
+        os.fspath(wheel), os.fspath(store) if store is not None else _store.default_store()
+    )
+    for f in sys.meta_path:
+        if isinstance(f, _native.Finder):
+            f.invalidate_caches()
+    return info["path"]

@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from wheelhook import _activate, _native, _store
-from wheelhook.errors import InvalidWheel, ResolutionError
+from wheelhook.errors import ResolutionError, WheelhookError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 EXIT_OK, EXIT_RESOLUTION, EXIT_BAD_INPUT = 0, 1, 2
 
 
-class UsageError(Exception):
+class UsageError(WheelhookError, ValueError):
     """Bad input on the command line."""
+
+
+def _say(message: str) -> None:
+    """Progress and notes go to stderr, so stdout stays the command's answer."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def _dump(value: object) -> None:
+    print(json.dumps(value, indent=2))
 
 
 def _cmd_drop(args: argparse.Namespace) -> int:
@@ -25,6 +35,75 @@ def _cmd_drop(args: argparse.Namespace) -> int:
     for wheel in args.wheels:
         info = _store.drop(wheel, store)
         print(f"dropped {info['name']} {info['version']} -> {info['path']}")
+    return EXIT_OK
+
+
+def _cmd_add(args: argparse.Namespace) -> int:
+    import subprocess
+    import tempfile
+
+    store = args.store or _store.default_store()
+    reqs: list[str] = []
+    for r in args.requirements:
+        reqs.extend(_activate.parse_requirements(r))
+    for f in args.requirement_files:
+        try:
+            with open(f, encoding="utf-8") as fh:
+                lines = fh.read()
+        except OSError as exc:
+            raise UsageError(f"{f}: cannot read the requirements file: {exc.strerror}.") from None
+        reqs.extend(_activate.parse_requirements(lines))
+    if not reqs:
+        raise UsageError("add needs at least one requirement (REQ or -r FILE).")
+    with tempfile.TemporaryDirectory(prefix="wheelhook-add-") as tmp:
+        cmd = [sys.executable, "-m", "pip", "download", "--only-binary=:all:", "--dest", tmp]
+        cmd += ["--progress-bar", "on" if sys.stderr.isatty() else "off"]
+        if args.index_url:
+            cmd += ["--index-url", args.index_url]
+        for link in args.find_links:
+            cmd += ["--find-links", link]
+        if args.no_index:
+            cmd.append("--no-index")
+        _say(f"fetching {len(reqs)} requirement(s) and their dependencies with pip ...")
+        proc = subprocess.run([*cmd, *reqs], stdout=sys.stderr, stdin=subprocess.DEVNULL)
+        if proc.returncode != 0:
+            raise ResolutionError(
+                f"pip download failed (exit {proc.returncode}) for {', '.join(reqs)}: see pip's "
+                "message above. Nothing was added to the store."
+            )
+        wheels = sorted(os.path.join(tmp, n) for n in os.listdir(tmp) if n.endswith(".whl"))
+        # Validate everything before the first copy, so a bad download adds nothing.
+        for wheel in wheels:
+            _native.inspect_wheel(wheel)
+        for i, wheel in enumerate(wheels, 1):
+            _say(f"[{i}/{len(wheels)}] dropping {os.path.basename(wheel)}")
+            info = _store.drop(wheel, store)
+            print(f"added {info['name']} {info['version']} -> {info['path']}")
+    return EXIT_OK
+
+
+def _cmd_remove(args: argparse.Namespace) -> int:
+    dirs = [args.store] if args.store else _activate.store_dirs()
+    targets: list[str] = []
+    for spec in args.targets:
+        if spec.endswith(".whl"):
+            if os.sep in spec or (os.altsep and os.altsep in spec):
+                found = [spec] if os.path.isfile(spec) else []
+            else:
+                found = [
+                    os.path.join(d, spec) for d in dirs if os.path.isfile(os.path.join(d, spec))
+                ]
+        else:
+            name, sep, version = spec.partition("==")
+            if not sep or not name.strip() or not version.strip():
+                raise UsageError(f'"{spec}" is neither NAME==VERSION nor a wheel file name.')
+            found = _store.find_wheels(dirs, name.strip(), version.strip())
+        if not found:
+            raise UsageError(f"No wheel matches {spec} in {os.pathsep.join(dirs)}.")
+        targets.extend(found)
+    for path in targets:
+        _store.remove(path)
+        print(f"removed {path}")
     return EXIT_OK
 
 
@@ -37,14 +116,14 @@ def _cmd_list(args: argparse.Namespace) -> int:
         candidates = [c for c in candidates if c["name"] == wanted]
         rejected = [r for r in rejected if r["name"] == wanted]
     if args.json:
-        print(json.dumps({"candidates": candidates, "rejected": rejected}, indent=2))
+        _dump({"candidates": candidates, "rejected": rejected})
         return EXIT_OK
     for c in candidates:
         print(f"{c['name']:30} {c['version']:15} {c['kind']:8} {c['path']}")
     for r in rejected:
         print(f"{r['name']:30} {r['version'] or '?':15} {'skipped':8} {r['path']}: {r['reason']}")
     if not candidates and not rejected:
-        print("nothing found" + (f" for {args.name}" if args.name else ""), file=sys.stderr)
+        _say("nothing found" + (f" for {args.name}" if args.name else ""))
     return EXIT_OK
 
 
@@ -55,66 +134,297 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
         reqs.extend(_activate.parse_requirements(r))
     result = finder.require(reqs, _activate.store_dirs(), _activate.default_dirs())
     if args.json:
-        rows = [
-            {"name": d.name, "version": d.version, "kind": d.kind, "path": d.path} for d in result
-        ]
-        print(json.dumps(rows, indent=2))
+        _dump(
+            [{"name": d.name, "version": d.version, "kind": d.kind, "path": d.path} for d in result]
+        )
     else:
         for d in result:
             print(f"{d.name}=={d.version}  ({d.kind}: {d.path})")
     return EXIT_OK
 
 
+def _cmd_verify(args: argparse.Namespace) -> int:
+    if args.wheels:
+        wheels = list(args.wheels)
+    else:
+        wheels = []
+        for d in _activate.store_dirs():
+            try:
+                wheels.extend(
+                    os.path.join(d, n) for n in sorted(os.listdir(d)) if n.endswith(".whl")
+                )
+            except OSError:
+                continue
+    rows: list[dict[str, object]] = []
+    for wheel in wheels:
+        try:
+            if not os.path.isfile(wheel):
+                raise UsageError(f"{wheel}: no such file")
+            info = _native.inspect_wheel(wheel)
+            rows.append(
+                {"path": wheel, "ok": True, "name": info["name"], "version": info["version"]}
+            )
+        except ValueError as exc:  # InvalidWheel, or a filename that does not parse
+            rows.append({"path": wheel, "ok": False, "error": str(exc)})
+    failed = [r for r in rows if not r["ok"]]
+    if args.json:
+        _dump(rows)
+    else:
+        for r in rows:
+            print(f"ok      {r['path']}" if r["ok"] else f"FAILED  {r['path']}: {r['error']}")
+        _say(f"{len(rows) - len(failed)} ok, {len(failed)} failed")
+    return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def _cmd_cache(args: argparse.Namespace) -> int:
+    from wheelhook import _cache
+
+    directory = _cache.cache_dir()
+    if directory is None:
+        raise UsageError(
+            "The cache directory is refused (see the warning above): compiled code is kept in "
+            "memory only. Set WHEELHOOK_CACHE to a directory only you can write to."
+        )
+    if args.action == "clear":
+        for path in _cache.clear(directory):
+            print(f"removed {path}")
+        return EXIT_OK
+    kinds = _cache.usage(directory) if os.path.isdir(directory) else {}
+    if args.json:
+        _dump({"dir": directory, "kinds": kinds})
+    else:
+        print(f"cache dir: {directory}")
+        for kind, u in kinds.items():
+            print(f"  {kind + '/':10} {u['entries']:8} entries {u['bytes']:12} bytes")
+    return EXIT_OK
+
+
+def _cmd_enable(args: argparse.Namespace) -> int:
+    from wheelhook import _sitewide
+
+    path, written = _sitewide.enable(args.user)
+    print(f"{'enabled' if written else 'already enabled'}: {path}")
+    return EXIT_OK
+
+
+def _cmd_disable(args: argparse.Namespace) -> int:
+    from wheelhook import _sitewide
+
+    path, removed = _sitewide.disable(args.user)
+    print(f"disabled: removed {path}" if removed else f"not enabled: no {path}")
+    return EXIT_OK
+
+
+def _cmd_run(args: argparse.Namespace) -> Callable[[], None]:
+    from wheelhook import _api, _run
+
+    if sum(x is not None for x in (args.file, args.module, args.code)) != 1:
+        raise UsageError("run needs exactly one of FILE, -m MODULE or -c CODE.")
+    reqs = _run.requirements(args.with_, file=args.file, code=args.code)
+    if reqs:
+        _api.require(*reqs)
+    return _run.program(args.file, args.module, args.code, args.program_args)
+
+
+EXAMPLES = {
+    "drop": """examples:
+  python -m wheelhook drop six-1.15.0-py2.py3-none-any.whl
+  python -m wheelhook drop --store /srv/wheels dist/*.whl""",
+    "add": """examples:
+  python -m wheelhook add "six==1.15.0"
+  python -m wheelhook add -r requirements.txt --store /srv/wheels
+  python -m wheelhook add mypkg --no-index --find-links ./wheelhouse""",
+    "remove": """examples:
+  python -m wheelhook remove six==1.15.0
+  python -m wheelhook remove /srv/wheels/six-1.15.0-py2.py3-none-any.whl""",
+    "list": """examples:
+  python -m wheelhook list
+  python -m wheelhook list six --json""",
+    "resolve": """examples:
+  python -m wheelhook resolve "six<1.16"
+  python -m wheelhook resolve "requests==2.25.1" --json""",
+    "run": """examples:
+  python -m wheelhook run script.py arg1 arg2        # its PEP 723 block and __requires__
+  python -m wheelhook run --with "six==1.15.0" app.py
+  python -m wheelhook run --with "six==1.15.0" -m mypkg.tool --verbose
+  python -m wheelhook run --with "six==1.15.0" -c "import six; print(six.__version__)"
+the exit code is the program's.""",
+    "verify": """examples:
+  python -m wheelhook verify                         # every wheel in the store directories
+  python -m wheelhook verify six-1.15.0-py2.py3-none-any.whl --json
+exit 2 when any wheel fails.""",
+    "enable": """examples:
+  python -m wheelhook enable           # this interpreter's (or venv's) site-packages
+  python -m wheelhook enable --user    # the user site directory
+writes wheelhook-activate.pth; WHEELHOOK_DISABLE=1 turns it off for one run.""",
+    "disable": """examples:
+  python -m wheelhook disable
+  python -m wheelhook disable --user""",
+    "cache": """examples:
+  python -m wheelhook cache info --json
+  python -m wheelhook cache clear""",
+}
+
+
 def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors"
+    )
     parser = argparse.ArgumentParser(
         prog="wheelhook",
-        description="Several versions of a distribution side by side, imported straight from wheels.",
+        description="Several versions of a distribution side by side, imported from wheels.",
+        epilog="exit codes: 0 success, 1 resolution failure, 2 bad input.\n"
+        "`wheelhook COMMAND --help` shows examples.",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser(
-        "drop",
-        help="validate wheels and copy them into the store",
-        epilog="example: python -m wheelhook drop six-1.15.0-py2.py3-none-any.whl",
-    )
-    p.add_argument("wheels", nargs="+", metavar="WHEEL")
-    p.add_argument("--store", metavar="DIR", help="store directory (default: site-packages)")
-    p.set_defaults(func=_cmd_drop)
+    def command(
+        name: str, help: str, func: Callable[[argparse.Namespace], object]
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name,
+            help=help,
+            description=help[0].upper() + help[1:] + ".",
+            epilog=EXAMPLES[name],
+            parents=[common],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        p.set_defaults(func=func)
+        return p
 
-    p = sub.add_parser(
-        "list",
-        help="list candidate distributions: wheels in the store and installed ones",
-        epilog="example: python -m wheelhook list six --json",
+    store_help = "store directory (default: the interpreter's site-packages)"
+
+    p = command("drop", "validate wheels and copy them into the store", _cmd_drop)
+    p.add_argument("wheels", nargs="+", metavar="WHEEL")
+    p.add_argument("--store", metavar="DIR", help=store_help)
+
+    p = command(
+        "add", "fetch wheels for requirements (and dependencies) with pip and drop them", _cmd_add
+    )
+    p.add_argument("requirements", nargs="*", metavar="REQ")
+    p.add_argument(
+        "-r",
+        dest="requirement_files",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a requirements file",
+    )
+    p.add_argument("--store", metavar="DIR", help=store_help)
+    p.add_argument("--index-url", metavar="URL", help="passed to pip")
+    p.add_argument("--find-links", action="append", default=[], metavar="DIR", help="passed to pip")
+    p.add_argument("--no-index", action="store_true", help="passed to pip")
+
+    p = command(
+        "remove", "remove wheels from the store (atomically, under the store lock)", _cmd_remove
+    )
+    p.add_argument("targets", nargs="+", metavar="NAME==VERSION|WHEEL")
+    p.add_argument(
+        "--store", metavar="DIR", help="only this store (default: every store directory)"
+    )
+
+    p = command(
+        "list", "list candidate distributions: wheels in the store and installed ones", _cmd_list
     )
     p.add_argument("name", nargs="?")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_cmd_list)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
 
-    p = sub.add_parser(
+    p = command(
         "resolve",
-        help="show what the requirements would activate, or why they cannot be met",
-        epilog='example: python -m wheelhook resolve "requests==2.25.1"',
+        "show what the requirements would activate, or why they cannot be met",
+        _cmd_resolve,
     )
     p.add_argument("requirements", nargs="+", metavar="REQ")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_cmd_resolve)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = command("run", "run a program with its requirements activated", _cmd_run)
+    p.add_argument(
+        "--with",
+        dest="with_",
+        action="append",
+        default=[],
+        metavar="REQ",
+        help="also activate REQ (repeatable)",
+    )
+    p.add_argument("-m", dest="module", metavar="MODULE", help="run a module, as python -m")
+    p.add_argument("-c", dest="code", metavar="CODE", help="run code, as python -c")
+    p.add_argument("file", nargs="?", metavar="FILE", help="the script to run")
+    p.add_argument("program_args", nargs="*", metavar="ARGS", help="the program's arguments")
+
+    p = command("verify", "check wheels: archive structure and RECORD hashes", _cmd_verify)
+    p.add_argument(
+        "wheels", nargs="*", metavar="WHEEL", help="default: every wheel in the store directories"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = command(
+        "enable",
+        "activate __requires__ and PEP 723 blocks in every program (a .pth file)",
+        _cmd_enable,
+    )
+    p.add_argument("--user", action="store_true", help="write into the user site directory")
+
+    p = command("disable", "remove what enable wrote", _cmd_disable)
+    p.add_argument("--user", action="store_true", help="remove from the user site directory")
+
+    p = command("cache", "show or clear the bytecode and native cache", _cmd_cache)
+    p.add_argument("action", choices=["info", "clear"])
+    p.add_argument("--json", action="store_true", help="machine-readable output (info)")
     return parser
 
 
+def _split_run(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Splits `run`'s own options from the program's arguments, which are passed through
+    untouched (`run -m tool --help` is the tool's --help)."""
+    own: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in ("-m", "-c"):
+            return own + argv[i : i + 2], argv[i + 2 :]
+        if arg in ("--with", "--debug", "-h", "--help") or arg.startswith("--with="):
+            own.append(arg)
+            if arg == "--with" and i + 1 < len(argv):
+                own.append(argv[i + 1])
+                i += 1
+            i += 1
+            continue
+        if arg == "--":
+            return own + argv[i + 1 : i + 2], argv[i + 2 :]
+        return [*own, arg], argv[i + 1 :]
+    return own, []
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    program_args: list[str] = []
+    for i, arg in enumerate(args_list):
+        if arg == "run":
+            own, program_args = _split_run(args_list[i + 1 :])
+            args_list = args_list[: i + 1] + own
+            break
+        if not arg.startswith("-"):
+            break
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_list)
+    args.program_args = program_args
+    debug = getattr(args, "debug", False)
     try:
-        code: int = args.func(args)
-        return code
+        result = args.func(args)
     except ResolutionError as exc:
-        if args.debug:
+        if debug:
             raise
-        print(f"wheelhook: {exc}", file=sys.stderr)
+        _say(f"wheelhook: {exc}")
         return EXIT_RESOLUTION
-    except (InvalidWheel, UsageError, ValueError, OSError) as exc:
-        if args.debug:
+    except (WheelhookError, ValueError, OSError) as exc:
+        if debug:
             raise
-        print(f"wheelhook: {exc}", file=sys.stderr)
+        _say(f"wheelhook: {exc}")
         return EXIT_BAD_INPUT
+    if callable(result):  # `run`: the program runs outside the error handling above
+        result()
+        return EXIT_OK
+    code: int = result
+    return code

@@ -79,3 +79,50 @@ def default_store() -> str:
     import sysconfig
 
     return sysconfig.get_path("purelib")
+
+
+def remove(path: str) -> None:
+    """Removes a wheel from its store: under the store's lock, renamed away (so no reader can
+    open it by its name any more), then unlinked. A process that has it mapped keeps reading it."""
+    store = os.path.dirname(os.path.abspath(path))
+    with locked(store):
+        if not os.path.isfile(path):
+            raise InvalidWheel(f"{path}: no such file")
+        doomed = os.path.join(
+            store, f".wheelhook-removing-{os.getpid()}-{os.path.basename(path)}.tmp"
+        )
+        os.replace(path, doomed)
+        fsync_dir(store)
+        os.unlink(doomed)
+
+
+def find_wheels(dirs: list[str], name: str, version: str | None = None) -> list[str]:
+    """The `*.whl` files directly in `dirs` whose filename names `name` (normalised) and, when
+    given, `version` (as spelled in the filename, or equal once trailing `.0`s are dropped)."""
+    import re
+
+    def short(v: str) -> str:
+        while v.endswith(".0") and v.count(".") > 0:
+            v = v[:-2]
+        return v
+
+    wanted = re.sub(r"[-_.]+", "-", name).lower()
+    out: list[str] = []
+    for d in dirs:
+        try:
+            entries = sorted(os.listdir(d))
+        except OSError:
+            continue
+        for entry in entries:
+            if not entry.endswith(".whl"):
+                continue
+            try:
+                parsed = _native.parse_wheel_filename(entry)
+            except ValueError:
+                continue
+            if parsed["name"] != wanted:
+                continue
+            if version is not None and short(parsed["version"]) != short(version):
+                continue
+            out.append(os.path.join(d, entry))
+    return out

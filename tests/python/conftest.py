@@ -202,7 +202,9 @@ def new_env(path: Path, *packages: str) -> Env:
     """A fresh venv with wheelhook and `packages` (wheel paths or requirements) installed normally."""
     venv.EnvBuilder(with_pip=True, clear=True).create(path)
     env = Env(path)
-    env.pip("--no-deps", str(built_wheel()), *packages)
+    env.pip("--no-deps", str(built_wheel()))
+    if packages:
+        env.pip(*packages)
     return env
 
 

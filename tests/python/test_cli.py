@@ -98,3 +98,109 @@ def test_resolve_prints_the_plan_and_fails_with_exit_1(host: Env, store: Path) -
     assert proc.returncode == 1
     assert "eta" in proc.stderr and "1.0" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_add_fetches_dependencies_and_drops_them(host: Env, tmp_path: Path, store: Path) -> None:
+    links = tmp_path / "links"
+    links.mkdir()
+    build_wheel(WheelSpec("app-one", "1.0", {"app_one.py": ""}, requires=["lib-two>=2"]), links)
+    build_wheel(WheelSpec("lib-two", "2.0", {"lib_two.py": ""}), links)
+    proc = host.run_args(
+        "-m",
+        "wheelhook",
+        "add",
+        "app-one==1.0",
+        "--store",
+        str(store),
+        "--no-index",
+        "--find-links",
+        str(links),
+    )
+    assert sorted(p.name for p in store.glob("*.whl")) == [
+        "app_one-1.0-py3-none-any.whl",
+        "lib_two-2.0-py3-none-any.whl",
+    ]
+    assert "[2/2] dropping" in proc.stderr
+    assert "added app-one 1.0" in proc.stdout
+
+    missing = host.run_args(
+        "-m",
+        "wheelhook",
+        "add",
+        "nothing-like-this==1",
+        "--store",
+        str(store),
+        "--no-index",
+        "--find-links",
+        str(links),
+        check=False,
+    )
+    assert missing.returncode == 1
+    assert "pip download failed" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_remove_by_name_and_by_file(host: Env, store: Path) -> None:
+    one = build_wheel(WheelSpec("rho", "1.0", {"rho.py": ""}), store)
+    two = build_wheel(WheelSpec("rho", "2.0", {"rho.py": ""}), store)
+    env = {"WHEELHOOK_PATH": str(store)}
+    out = host.run_args("-m", "wheelhook", "remove", "rho==1", env=env)
+    assert out.stdout.strip() == f"removed {one}"
+    assert sorted(store.glob("*.whl")) == [two]
+    host.run_args("-m", "wheelhook", "remove", str(two), "--store", str(store))
+    assert sorted(p.name for p in store.iterdir() if not p.name.startswith(".wheelhook.lock")) == []
+    proc = host.run_args("-m", "wheelhook", "remove", "rho==1", env=env, check=False)
+    assert proc.returncode == 2 and "No wheel matches rho==1" in proc.stderr
+    proc = host.run_args("-m", "wheelhook", "remove", "rho", env=env, check=False)
+    assert proc.returncode == 2 and "neither NAME==VERSION nor a wheel" in proc.stderr
+
+
+def test_verify_reports_each_wheel(host: Env, tmp_path: Path, store: Path) -> None:
+    good = build_wheel(WheelSpec("sigma", "1.0", {"sigma.py": "X = 1\n"}), store)
+    bad = build_wheel(WheelSpec("tau", "1.0", {"tau.py": "X = 1\n"}), store)
+    with zipfile.ZipFile(bad) as zf:  # same RECORD, other bytes: the hash no longer matches
+        members = {n: zf.read(n) for n in zf.namelist()}
+    members["tau.py"] = b"X = 2\n"
+    with zipfile.ZipFile(bad, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    env = {"WHEELHOOK_PATH": str(store)}
+    proc = host.run_args("-m", "wheelhook", "verify", "--json", env=env, check=False)
+    assert proc.returncode == 2
+    rows = {Path(r["path"]).name: r for r in json.loads(proc.stdout) if str(store) in r["path"]}
+    assert rows[good.name]["ok"] is True
+    assert rows[bad.name]["ok"] is False and "tau.py" in rows[bad.name]["error"]
+    assert host.run_args("-m", "wheelhook", "verify", str(good)).stdout.startswith("ok ")
+
+
+def test_cache_info_and_clear(host: Env, tmp_path: Path, store: Path) -> None:
+    wheel = build_wheel(WheelSpec("upsilon", "1.0", {"upsilon.py": "X = 1\n"}), tmp_path)
+    cache = tmp_path / "cache"
+    env = {
+        "WHEELHOOK_CACHE": str(cache),
+        "WHEELHOOK_PATH": str(store),
+        "PYTHONDONTWRITEBYTECODE": "",
+    }
+    host.run_args("-m", "wheelhook", "drop", str(wheel), "--store", str(store), env=env)
+    info = json.loads(host.run_args("-m", "wheelhook", "cache", "info", "--json", env=env).stdout)
+    assert info["dir"] == str(cache)
+    assert info["kinds"]["bytecode"]["entries"] >= 1 and info["kinds"]["bytecode"]["bytes"] > 0
+    host.run_args("-m", "wheelhook", "cache", "clear", env=env)
+    info = json.loads(host.run_args("-m", "wheelhook", "cache", "info", "--json", env=env).stdout)
+    assert info["kinds"]["bytecode"] == {"entries": 0, "bytes": 0}
+    assert cache.is_dir()  # the directory itself stays
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["drop", "add", "remove", "list", "resolve", "run", "verify", "enable", "disable", "cache"],
+)
+def test_every_command_has_help_with_examples(host: Env, command: str) -> None:
+    out = host.run_args("-m", "wheelhook", command, "--help")
+    assert "examples:" in out.stdout and f"python -m wheelhook {command}" in out.stdout
+
+
+def test_debug_shows_the_traceback(host: Env) -> None:
+    proc = host.run_args(
+        "-m", "wheelhook", "--debug", "drop", "/nonexistent/x-1.0-py3-none-any.whl", check=False
+    )
+    assert "Traceback" in proc.stderr and "InvalidWheel" in proc.stderr

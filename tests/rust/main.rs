@@ -4,6 +4,7 @@ mod archive;
 mod differential;
 mod markers_differential;
 mod resolve;
+mod store_scan;
 mod support;
 mod tags;
 mod wheel_names;

@@ -1,0 +1,167 @@
+"""`wheelhook run`, PEP 723 and children without site-wide activation, in the six venv
+(six 1.16.0 installed; the six 1.15.0 wheel in a `WHEELHOOK_PATH` store)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import Env, pypi_wheel
+
+SHOW = (
+    "import json, sys, six\n"
+    "print(json.dumps({'six': six.__version__, 'argv': sys.argv, 'name': __name__}))\n"
+)
+
+
+@pytest.fixture
+def six_store(store: Path) -> dict[str, str]:
+    wheel = pypi_wheel("six==1.15.0")
+    (store / wheel.name).write_bytes(wheel.read_bytes())
+    return {"WHEELHOOK_PATH": str(store), "WHEELHOOK_CACHE": str(store.parent / "cache")}
+
+
+def test_run_with_file_module_and_code(
+    six_env: Env, tmp_path: Path, six_store: dict[str, str]
+) -> None:
+    script = tmp_path / "prog.py"
+    script.write_text(SHOW + "raise SystemExit(7)\n")
+    proc = six_env.run_args(
+        "-m",
+        "wheelhook",
+        "run",
+        "--with",
+        "six==1.15.0",
+        str(script),
+        "-v",
+        "x",
+        env=six_store,
+        check=False,
+    )
+    assert proc.returncode == 7, proc.stderr
+    assert json.loads(proc.stdout) == {
+        "six": "1.15.0",
+        "argv": [str(script), "-v", "x"],
+        "name": "__main__",
+    }
+
+    (tmp_path / "tool.py").write_text(SHOW)
+    proc = six_env.run_args(
+        "-m",
+        "wheelhook",
+        "run",
+        "--with=six<1.16",
+        "-m",
+        "tool",
+        "--help",
+        env=six_store,
+        cwd=tmp_path,
+    )
+    assert json.loads(proc.stdout) == {
+        "six": "1.15.0",
+        "argv": [str(tmp_path / "tool.py"), "--help"],
+        "name": "__main__",
+    }
+
+    proc = six_env.run_args(
+        "-m", "wheelhook", "run", "--with", "six==1.15.0", "-c", SHOW, "a", env=six_store
+    )
+    assert json.loads(proc.stdout) == {"six": "1.15.0", "argv": ["-c", "a"], "name": "__main__"}
+
+    # No requirement: the default, as plain python would give.
+    proc = six_env.run_args("-m", "wheelhook", "run", str(script), env=six_store, check=False)
+    assert json.loads(proc.stdout)["six"] == "1.16.0"
+
+
+def test_run_reads_requires_and_pep723(
+    six_env: Env, tmp_path: Path, six_store: dict[str, str]
+) -> None:
+    script = tmp_path / "declared.py"
+    script.write_text('__requires__ = ["six==1.15.0"]\n' + SHOW)
+    proc = six_env.run_args("-m", "wheelhook", "run", str(script), env=six_store)
+    assert json.loads(proc.stdout)["six"] == "1.15.0"
+
+    # A module's own __requires__ (only known when it runs) is activated at its first import.
+    (tmp_path / "declmod.py").write_text('__requires__ = "six<1.16"\n' + SHOW)
+    proc = six_env.run_args("-m", "wheelhook", "run", "-m", "declmod", env=six_store, cwd=tmp_path)
+    assert json.loads(proc.stdout)["six"] == "1.15.0"
+
+    block = (
+        '# /// script\n# requires-python = ">=3.9"\n'
+        '# dependencies = [\n#   "six==1.15.0",\n# ]\n# ///\n'
+    )
+    script = tmp_path / "inline.py"
+    script.write_text(block + SHOW)
+    proc = six_env.run_args("-m", "wheelhook", "run", str(script), env=six_store)
+    assert json.loads(proc.stdout)["six"] == "1.15.0"
+    # The same script with `import wheelhook` and plain python (no site-wide activation).
+    script.write_text(block + "import wheelhook\n" + SHOW)
+    assert json.loads(six_env.run_args(str(script), env=six_store).stdout)["six"] == "1.15.0"
+
+
+@pytest.mark.parametrize(
+    ("block", "code", "message"),
+    [
+        ('# requires-python = ">=3.9, <3.0"\n', 1, "requires Python >=3.9, <3.0"),
+        ('# dependencies = ["six==9.9"]\n', 1, "six==9.9"),
+        ('# dependencies = "six"\n', 2, "`dependencies` must be a list of strings"),
+        ("# dependencies = [\n", 2, "not valid TOML"),
+    ],
+)
+def test_run_errors(
+    six_env: Env, tmp_path: Path, six_store: dict[str, str], block: str, code: int, message: str
+) -> None:
+    script = tmp_path / "bad.py"
+    script.write_text(f"# /// script\n{block}# ///\nprint('ran')\n")
+    proc = six_env.run_args("-m", "wheelhook", "run", str(script), env=six_store, check=False)
+    assert proc.returncode == code
+    assert proc.stderr.startswith("wheelhook: ") and message in proc.stderr
+    assert "Traceback" not in proc.stderr and "ran" not in proc.stdout
+
+
+def test_run_without_program_is_bad_input(six_env: Env) -> None:
+    proc = six_env.run_args("-m", "wheelhook", "run", "--with", "six", check=False)
+    assert proc.returncode == 2 and "exactly one of FILE, -m MODULE or -c CODE" in proc.stderr
+    proc = six_env.run_args("-m", "wheelhook", "run", "/nonexistent/prog.py", check=False)
+    assert proc.returncode == 2 and "/nonexistent/prog.py" in proc.stderr
+
+
+CHILDREN = """
+import json, multiprocessing, os, subprocess, sys
+{head}
+
+def version():
+    import six
+    return six.__version__
+
+if __name__ == "__main__":
+    {main}
+    out = {{"parent": version()}}
+    for method in ("spawn", "forkserver"):
+        with multiprocessing.get_context(method).Pool(1) as pool:
+            out[method] = pool.apply(version)
+    out["subprocess"] = subprocess.run(
+        [sys.executable, "-c", "import wheelhook, six; print(six.__version__)"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    print(json.dumps(out))
+"""
+
+SAME = {"parent": "1.15.0", "spawn": "1.15.0", "forkserver": "1.15.0", "subprocess": "1.15.0"}
+
+
+def test_children_without_sitewide(six_env: Env, tmp_path: Path, six_store: dict[str, str]) -> None:
+    # require() only under `if __name__ == "__main__":`: the children never import wheelhook
+    # before they unpickle the work, yet they get the parent's six.
+    script = tmp_path / "kids.py"
+    script.write_text(
+        CHILDREN.format(head="", main='import wheelhook; wheelhook.require("six==1.15.0")')
+    )
+    assert json.loads(six_env.run_args(str(script), env=six_store).stdout) == SAME
+    # `wheelhook run --with` on a program that never mentions wheelhook.
+    script.write_text(CHILDREN.format(head="", main="pass"))
+    proc = six_env.run_args(
+        "-m", "wheelhook", "run", "--with", "six==1.15.0", str(script), env=six_store
+    )
+    assert json.loads(proc.stdout) == SAME
