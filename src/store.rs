@@ -57,7 +57,7 @@ pub struct StoreConfig {
     pub wheel_dirs: Vec<PathBuf>,
     /// Directories whose `*.dist-info` / `*.egg-info` are default distributions (`sys.path`).
     pub default_dirs: Vec<PathBuf>,
-    pub tags: SupportedTags,
+    pub tags: Arc<SupportedTags>,
 }
 
 /// The files found for one distribution name, parsed on first use.
@@ -79,7 +79,7 @@ struct Entry {
 pub struct Store {
     entries: HashMap<PackageName, Entry>,
     wheel_dirs: Vec<PathBuf>,
-    tags: Option<SupportedTags>,
+    tags: Option<Arc<SupportedTags>>,
     archives: Mutex<HashMap<PathBuf, Arc<Archive>>>,
     metadata: Mutex<HashMap<PathBuf, Result<Arc<Metadata>, String>>>,
 }

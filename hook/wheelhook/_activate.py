@@ -69,12 +69,18 @@ def parse_requirements(value: str | Iterable[str]) -> list[str]:
 
 
 def declared_requirements() -> list[str]:
-    """`WHEELHOOK_REQUIRES` (pins from a parent), then `__main__.__requires__`."""
+    """`WHEELHOOK_REQUIRES` (pins from a parent), `__main__.__requires__`, then the
+    `dependencies` of the main script's PEP 723 block (after its `requires-python` check)."""
     reqs = parse_requirements(os.environ.get(REQUIRES_ENV, ""))
     main = sys.modules.get("__main__")
     declared = getattr(main, "__requires__", None)
     if declared is not None:
         reqs.extend(parse_requirements(declared))
+    filename = getattr(main, "__file__", None)
+    if isinstance(filename, str) and filename.endswith(".py"):
+        from wheelhook import _pep723
+
+        reqs.extend(_pep723.script_requirements(filename))
     return reqs
 
 

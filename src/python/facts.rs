@@ -1,6 +1,9 @@
 //! Facts about the running interpreter, read once from `sys`, `os` and `_imp`.
 
 use std::collections::HashSet;
+use std::sync::Arc;
+
+use once_cell::sync::OnceCell;
 
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -11,7 +14,9 @@ use crate::wheel::{InterpreterFacts, Platform, SupportedTags};
 /// Everything the finder needs to know about the interpreter.
 #[derive(Debug)]
 pub struct Facts {
-    pub tags: SupportedTags,
+    pub interpreter: InterpreterFacts,
+    /// Computed on first use: a process that activates nothing never pays for ~900 tags.
+    tags: OnceCell<Arc<SupportedTags>>,
     pub environment: EnvironmentFacts,
     pub extension_suffixes: Vec<String>,
     pub stdlib: HashSet<String>,
@@ -65,7 +70,6 @@ pub fn read(py: Python<'_>) -> PyResult<Facts> {
     let sys = py.import("sys")?;
     let os = py.import("os")?;
     let interpreter = interpreter(py)?;
-    let tags = SupportedTags::new(&interpreter);
     let extension_suffixes: Vec<String> = py
         .import("_imp")?
         .call_method0("extension_suffixes")?
@@ -111,11 +115,21 @@ pub fn read(py: Python<'_>) -> PyResult<Facts> {
     set("python_version", format!("{major}.{minor}"));
     set("sys_platform", sys.getattr("platform")?.extract()?);
     Ok(Facts {
-        tags,
+        interpreter,
+        tags: OnceCell::new(),
         environment,
         extension_suffixes,
         stdlib,
     })
+}
+
+impl Facts {
+    /// The interpreter's supported tags, best first.
+    pub fn tags(&self) -> Arc<SupportedTags> {
+        self.tags
+            .get_or_init(|| Arc::new(SupportedTags::new(&self.interpreter)))
+            .clone()
+    }
 }
 
 /// `(3, 11, 7, 'final', 0)` -> `3.11.7`; `(3, 13, 0, 'candidate', 1)` -> `3.13.0rc1`, as PEP 508 says.

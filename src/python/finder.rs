@@ -81,7 +81,7 @@ impl Finder {
         let config = StoreConfig {
             wheel_dirs: wheel_dirs.clone(),
             default_dirs: default_dirs.clone(),
-            tags: self.facts.tags.clone(),
+            tags: self.facts.tags(),
         };
         let store = Arc::new(Store::scan(&config));
         self.state.write().store = Some((wheel_dirs, default_dirs, store.clone()));

@@ -52,7 +52,7 @@ pub fn scan<'py>(
     wheel_dirs: Vec<PathBuf>,
     default_dirs: Vec<PathBuf>,
 ) -> PyResult<(Rows<'py>, Rows<'py>)> {
-    let tags = SupportedTags::new(&facts::interpreter(py)?);
+    let tags = Arc::new(SupportedTags::new(&facts::interpreter(py)?));
     let store = Store::scan(&StoreConfig {
         wheel_dirs,
         default_dirs,

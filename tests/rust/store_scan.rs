@@ -12,7 +12,10 @@ fn bench_scan() {
     let Ok(dir) = std::env::var("WHEELHOOK_SCAN_DIR") else {
         return;
     };
-    let tags = SupportedTags::new(&InterpreterFacts::cpython((3, 11), Platform::detect()));
+    let tags = std::sync::Arc::new(SupportedTags::new(&InterpreterFacts::cpython(
+        (3, 11),
+        Platform::detect(),
+    )));
     let config = StoreConfig {
         wheel_dirs: vec![PathBuf::from(&dir)],
         default_dirs: vec![],
