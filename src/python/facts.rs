@@ -76,7 +76,12 @@ pub fn read(py: Python<'_>) -> PyResult<Facts> {
         .extract()?;
     let stdlib: HashSet<String> = match sys.getattr("stdlib_module_names") {
         Ok(names) => names.extract()?,
-        Err(_) => sys.getattr("builtin_module_names")?.extract()?,
+        // 3.9 has only the built-in names, as a tuple (which does not extract as a set).
+        Err(_) => sys
+            .getattr("builtin_module_names")?
+            .extract::<Vec<String>>()?
+            .into_iter()
+            .collect(),
     };
 
     let implementation = sys.getattr("implementation")?;

@@ -411,6 +411,9 @@ impl Finder {
         let mut out: Vec<(String, bool)> = dist
             .index
             .iter()
+            // pkgutil lists packages and modules only: a directory without `__init__` is not
+            // one (CPython's FileFinder skips it too), though it imports as a namespace.
+            .filter(|(_, entry)| entry.kind != ModuleKind::Namespace)
             .filter_map(|(name, entry)| {
                 let leaf = name.rsplit('.').next().unwrap_or(name);
                 let member_dir = entry
