@@ -6,8 +6,9 @@
 //! can come from any wheel's METADATA, so every requirement wheelhook parses goes through
 //! [`parse_requirement`], which refuses that shape before pep508_rs sees it (packaging
 //! refuses to evaluate it as well: `UndefinedComparison`). It also panics (without poisoning)
-//! on a name that ends in `.`, `-` or `_` when a specifier follows (`bad.>=1`), which is
-//! refused here the same way.
+//! on a name that ends in `.`, `-` or `_` when a specifier follows (`bad.>=1`), and on an
+//! extra that ends in one of them (`six[test_]`, found by fuzzing), which are refused here the
+//! same way.
 
 use std::str::FromStr;
 
@@ -35,6 +36,19 @@ pub fn parse_requirement(text: &str) -> Result<Requirement, ResolveError> {
         return Err(ResolveError::Invalid(format!(
             "The requirement \"{text}\" is invalid: the name \"{name}\" must end with a letter or digit"
         )));
+    }
+    let after_name = text.trim_start()[name_end..].trim_start();
+    if let Some(extras) = after_name.strip_prefix('[') {
+        let extras = extras.split(']').next().unwrap_or(extras);
+        if let Some(extra) = extras
+            .split(',')
+            .map(str::trim)
+            .find(|e| e.ends_with(['.', '-', '_']))
+        {
+            return Err(ResolveError::Invalid(format!(
+                "The requirement \"{text}\" is invalid: the extra \"{extra}\" must end with a letter or digit"
+            )));
+        }
     }
     if let Some(variable) = string_after_tilde(text) {
         return Err(ResolveError::Invalid(format!(
@@ -106,6 +120,19 @@ mod tests {
         );
         assert!(parse_requirement("x; 'a'~=os.name").is_err());
         assert!(parse_requirement("bad.>=1").is_err());
+        for text in [
+            "si[ni_",
+            "si[ni_]",
+            "si[a, ni_]",
+            "si [ ni- ]>=1",
+            "si[ni.]",
+        ] {
+            assert!(parse_requirement(text)
+                .unwrap_err()
+                .to_string()
+                .contains("must end with a letter or digit"));
+        }
+        assert!(parse_requirement("si[ni_x, a]").is_ok());
         // The process can still parse markers afterwards.
         assert!(parse_requirement("x; os_name == 'posix'").is_ok());
     }
