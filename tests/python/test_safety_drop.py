@@ -130,6 +130,14 @@ def nfc_nfd() -> bytes:
     return build_zip([Entry(n.encode(), d, flags=FLAG_UTF8) for n, d in files.items()])
 
 
+def with_metadata(text: bytes) -> bytes:
+    """A wheel with this METADATA, correctly hashed in RECORD."""
+    files = wheel_files()
+    files[f"{DI}/METADATA"] = text
+    files[f"{DI}/RECORD"] = record_for(files, DI)
+    return zip_bytes(files)
+
+
 def two_dist_infos() -> bytes:
     files = wheel_files()
     files["other-1.0.dist-info/METADATA"] = b"Metadata-Version: 2.1\nName: other\nVersion: 1.0\n\n"
@@ -314,11 +322,15 @@ HOSTILE = [
     Hostile("two-dist-infos", two_dist_infos, "exactly one .dist-info"),
     Hostile(
         "metadata-name",
-        lambda: zip_bytes(
-            wheel_files(name="evil", files=None)
-            | {f"{DI}/METADATA": b"Metadata-Version: 2.1\nName: other\nVersion: 1.0\n\n"}
+        lambda: with_metadata(b"Metadata-Version: 2.1\nName: other\nVersion: 1.0\n\n"),
+        'the filename names the distribution "evil" but METADATA says "other"',
+    ),
+    Hostile(
+        "requires-dist-panic",
+        lambda: with_metadata(
+            b"Metadata-Version: 2.1\nName: evil\nVersion: 1.0\nRequires-Dist: six[test_]\n\n"
         ),
-        WHEEL,
+        "must end with a letter or digit",
     ),
     # Bombs.
     Hostile("ratio", lambda: bomb(4 << 20), "compression ratio"),
