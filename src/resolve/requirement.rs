@@ -40,9 +40,17 @@ pub fn parse_requirement(text: &str) -> Result<Requirement, ResolveError> {
     let after_name = text.trim_start()[name_end..].trim_start();
     if let Some(extras) = after_name.strip_prefix('[') {
         let extras = extras.split(']').next().unwrap_or(extras);
+        // pep508_rs takes the longest run of name characters as the extra, whatever follows.
+        let name_run = |e: &str| -> usize {
+            e.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+                .unwrap_or(e.len())
+        };
         if let Some(extra) = extras
             .split(',')
-            .map(str::trim)
+            .map(|e| {
+                let e = e.trim_start();
+                &e[..name_run(e)]
+            })
             .find(|e| e.ends_with(['.', '-', '_']))
         {
             return Err(ResolveError::Invalid(format!(
