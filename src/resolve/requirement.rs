@@ -64,7 +64,17 @@ pub fn parse_requirement(text: &str) -> Result<Requirement, ResolveError> {
              but {variable} is not a version"
         )));
     }
-    Requirement::from_str(text).map_err(|err| {
+    // pep508_rs 0.9.2 has more panics than the shapes refused above (fuzzing found slicing
+    // inside a multi-byte character, for one): a panic is an invalid requirement, not a crash
+    // of the interpreter (pyo3 would raise PanicException, which no ImportError handler
+    // catches). Its input is a &str and its state is its own, so nothing is left half-updated
+    // for us to observe.
+    let parsed = std::panic::catch_unwind(|| Requirement::from_str(text)).map_err(|_| {
+        ResolveError::Invalid(format!(
+            "The requirement \"{text}\" is invalid: the PEP 508 parser failed on it"
+        ))
+    })?;
+    parsed.map_err(|err| {
         // The message without pep508_rs's caret diagram: errors stay one line.
         ResolveError::Invalid(format!(
             "The requirement \"{text}\" is invalid: {}",
@@ -141,6 +151,12 @@ mod tests {
                 .contains("must end with a letter or digit"));
         }
         assert!(parse_requirement("si[ni_x, a]").is_ok());
+        // Found by fuzzing: pep508_rs slices inside a multi-byte character and panics.
+        let text = "pkg; os_name == '\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}nt' and (extra == 'tesmiaplemenTatkonZQ\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}lemenTation\u{0}\u{0}D-4n@=\u{d0}<=:\u{d0}c/\u{1}\u{0}\u{0}:0\u{d0}<z:\u{d0}')caa0\u{d0}<=:DDD\u{d0}D";
+        assert!(parse_requirement(text)
+            .unwrap_err()
+            .to_string()
+            .contains("the PEP 508 parser failed on it"));
         // The process can still parse markers afterwards.
         assert!(parse_requirement("x; os_name == 'posix'").is_ok());
     }
