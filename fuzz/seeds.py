@@ -20,11 +20,24 @@ import test_safety_drop  # noqa: E402
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
 REQUIREMENTS = [
-    "six", "six==1.16.0", "requests[security,socks]>=2.8.1,==2.8.*; python_version < '2.7'",
-    "name @ https://example.com/x-1.0-py3-none-any.whl", "A.B-C_D ~= 1.2.3", "pkg!=1.*,<3",
+    "six",
+    "six==1.16.0",
+    "requests[security,socks]>=2.8.1,==2.8.*; python_version < '2.7'",
+    "name @ https://example.com/x-1.0-py3-none-any.whl",
+    "A.B-C_D ~= 1.2.3",
+    "pkg!=1.*,<3",
     "pkg; os_name == 'nt' and (extra == 'test' or platform_machine in 'x86_64 aarch64')",
-    "pkg (>=1.0)", "pkg===1.0+local", "pkg>=1.0.post1.dev2; implementation_name != 'pypy'",
-    "x; '3.9' <= python_full_version", "x[]", "x <= 2 ,  > 1",
+    "pkg (>=1.0)",
+    "pkg===1.0+local",
+    "pkg>=1.0.post1.dev2; implementation_name != 'pypy'",
+    "x; '3.9' <= python_full_version",
+    "x[]",
+    "x <= 2 ,  > 1",
+    # Inputs that made pep508_rs panic (now refused or caught): regression seeds.
+    "si[ni_",
+    "six[WW_\r\0W",
+    "x; 'linux' ~= sys_platform",
+    "bad.>=1",
 ]
 
 
