@@ -372,3 +372,21 @@ def test_drops_race_imports(tmp_path: Path) -> None:
     FIGURES["drop-vs-import errors"] += errors + len(drop_errors)
     assert drop_errors == []
     assert temp_files(store) == []
+
+
+def test_readers_never_wait_for_the_store_lock(tmp_path: Path) -> None:
+    """An import from a store whose writer lock is held (a drop in progress) goes ahead."""
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "evil-1.0-py3-none-any.whl").write_bytes(many_modules("1.0", blob=0))
+    env = env_for(tmp_path, store)
+    with _store.locked(str(store)):
+        out = subprocess.run(
+            [sys.executable, "-c", IMPORT_ALL, "evil==1.0"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("1.0 ")
