@@ -6,7 +6,7 @@ import contextlib
 import os
 import shutil
 import sys
-import tempfile
+import time
 
 from wheelhook import _native
 from wheelhook.errors import InvalidWheel
@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 LOCK_NAME = ".wheelhook.lock"
+#: Temporary files of writers: `.wheelhook-<pid>-<random>.tmp`, beside their destination.
+TEMP_PREFIX, TEMP_SUFFIX = ".wheelhook-", ".tmp"
+#: A temporary file this old is collected even if its writer's pid is alive (pids are reused).
+STALE_AFTER = 10 * 60
 
 
 @contextlib.contextmanager
@@ -27,9 +31,59 @@ def locked(store: str) -> Iterator[None]:
     fd = os.open(os.path.join(store, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        collect_stale(store)
         yield
     finally:
         os.close(fd)
+
+
+def _create_temp(directory: str) -> tuple[int, str]:
+    """A new temporary file (O_EXCL) whose name carries this process's pid, so a writer killed
+    midway leaves a file the next writer can recognise as abandoned."""
+    while True:
+        name = f"{TEMP_PREFIX}{os.getpid()}-{os.urandom(6).hex()}{TEMP_SUFFIX}"
+        path = os.path.join(directory, name)
+        try:
+            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), path
+        except FileExistsError:
+            continue
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, owned by someone else
+    return True
+
+
+def collect_stale(store: str, now: float | None = None) -> list[str]:
+    """Removes temporary files left by writers that died (their pid is gone) or that are older
+    than `STALE_AFTER`; returns their names. Called with the store lock held, so no live writer
+    of this store is between creating and renaming its temporary file unless it is this one."""
+    now = time.time() if now is None else now
+    removed: list[str] = []
+    try:
+        names = os.listdir(store)
+    except OSError:
+        return removed
+    for name in names:
+        if not (name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)):
+            continue
+        path = os.path.join(store, name)
+        pid_text = name[len(TEMP_PREFIX) :].split("-", 1)[0]
+        try:
+            old = now - os.lstat(path).st_mtime > STALE_AFTER
+        except FileNotFoundError:
+            continue
+        dead = pid_text.isdigit() and int(pid_text) != os.getpid() and not _pid_alive(int(pid_text))
+        if old or dead:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+                removed.append(name)
+    return removed
 
 
 def fsync_dir(path: str) -> None:
@@ -44,7 +98,7 @@ def atomic_copy(src: str, dest: str) -> None:
     """Copies `src` to `dest` through a temporary file in the same directory: fsync, rename,
     fsync of the directory. A reader never sees a partial file; a mapped old file is untouched."""
     directory = os.path.dirname(dest) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".wheelhook-", suffix=".tmp", dir=directory)
+    fd, tmp = _create_temp(directory)
     try:
         with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
             shutil.copyfileobj(inp, out, 1 << 20)

@@ -105,6 +105,28 @@ impl Archive {
         Self::index(path.to_path_buf(), map)
     }
 
+    /// Indexes an archive held in memory (a private anonymous map of a copy of `data`),
+    /// exactly as [`Archive::open`] would the same bytes in a file at `path`. For fuzzing
+    /// and tests: no file is read. Ex) `Archive::from_bytes("t.whl".as_ref(), &bytes)`
+    pub fn from_bytes(path: &Path, data: &[u8]) -> Result<Self, ArchiveError> {
+        if data.len() < format::EOCD_LEN {
+            return Err(ArchiveError::invalid(
+                path,
+                format!(
+                    "file is too small to be a zip archive ({} bytes)",
+                    data.len()
+                ),
+            ));
+        }
+        let io = |source| ArchiveError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut map = memmap2::MmapMut::map_anon(data.len()).map_err(io)?;
+        map.copy_from_slice(data);
+        Self::index(path.to_path_buf(), map.make_read_only().map_err(io)?)
+    }
+
     fn index(path: PathBuf, map: Mmap) -> Result<Self, ArchiveError> {
         let data: &[u8] = &map;
         let end = format::find_end(data).map_err(|r| ArchiveError::invalid(&path, r))?;
@@ -293,5 +315,23 @@ mod tests {
         let err = Archive::open(Path::new("/nonexistent/x.whl")).unwrap_err();
         assert!(matches!(err, ArchiveError::Io { .. }));
         assert!(err.to_string().starts_with("/nonexistent/x.whl: "));
+    }
+
+    #[test]
+    fn ok_from_bytes_empty_archive() {
+        let mut eocd = vec![0x50, 0x4b, 0x05, 0x06];
+        eocd.resize(format::EOCD_LEN, 0);
+        let archive = Archive::from_bytes(Path::new("empty.whl"), &eocd).unwrap();
+        assert!(archive.members().is_empty());
+        assert_eq!(archive.path(), Path::new("empty.whl"));
+    }
+
+    #[test]
+    fn err_from_bytes_too_small() {
+        let err = Archive::from_bytes(Path::new("x.whl"), b"PK").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "x.whl: file is too small to be a zip archive (2 bytes)"
+        );
     }
 }

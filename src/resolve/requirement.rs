@@ -6,8 +6,9 @@
 //! can come from any wheel's METADATA, so every requirement wheelhook parses goes through
 //! [`parse_requirement`], which refuses that shape before pep508_rs sees it (packaging
 //! refuses to evaluate it as well: `UndefinedComparison`). It also panics (without poisoning)
-//! on a name that ends in `.`, `-` or `_` when a specifier follows (`bad.>=1`), which is
-//! refused here the same way.
+//! on a name that ends in `.`, `-` or `_` when a specifier follows (`bad.>=1`), and on an
+//! extra that ends in one of them (`six[test_]`, found by fuzzing), which are refused here the
+//! same way.
 
 use std::str::FromStr;
 
@@ -36,13 +37,44 @@ pub fn parse_requirement(text: &str) -> Result<Requirement, ResolveError> {
             "The requirement \"{text}\" is invalid: the name \"{name}\" must end with a letter or digit"
         )));
     }
+    let after_name = text.trim_start()[name_end..].trim_start();
+    if let Some(extras) = after_name.strip_prefix('[') {
+        let extras = extras.split(']').next().unwrap_or(extras);
+        // pep508_rs takes the longest run of name characters as the extra, whatever follows.
+        let name_run = |e: &str| -> usize {
+            e.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+                .unwrap_or(e.len())
+        };
+        if let Some(extra) = extras
+            .split(',')
+            .map(|e| {
+                let e = e.trim_start();
+                &e[..name_run(e)]
+            })
+            .find(|e| e.ends_with(['.', '-', '_']))
+        {
+            return Err(ResolveError::Invalid(format!(
+                "The requirement \"{text}\" is invalid: the extra \"{extra}\" must end with a letter or digit"
+            )));
+        }
+    }
     if let Some(variable) = string_after_tilde(text) {
         return Err(ResolveError::Invalid(format!(
             "The requirement \"{text}\" is invalid: the marker compares with `~= {variable}`, \
              but {variable} is not a version"
         )));
     }
-    Requirement::from_str(text).map_err(|err| {
+    // pep508_rs 0.9.2 has more panics than the shapes refused above (fuzzing found slicing
+    // inside a multi-byte character, for one): a panic is an invalid requirement, not a crash
+    // of the interpreter (pyo3 would raise PanicException, which no ImportError handler
+    // catches). Its input is a &str and its state is its own, so nothing is left half-updated
+    // for us to observe.
+    let parsed = std::panic::catch_unwind(|| Requirement::from_str(text)).map_err(|_| {
+        ResolveError::Invalid(format!(
+            "The requirement \"{text}\" is invalid: the PEP 508 parser failed on it"
+        ))
+    })?;
+    parsed.map_err(|err| {
         // The message without pep508_rs's caret diagram: errors stay one line.
         ResolveError::Invalid(format!(
             "The requirement \"{text}\" is invalid: {}",
@@ -106,6 +138,25 @@ mod tests {
         );
         assert!(parse_requirement("x; 'a'~=os.name").is_err());
         assert!(parse_requirement("bad.>=1").is_err());
+        for text in [
+            "si[ni_",
+            "si[ni_]",
+            "si[a, ni_]",
+            "si [ ni- ]>=1",
+            "si[ni.]",
+        ] {
+            assert!(parse_requirement(text)
+                .unwrap_err()
+                .to_string()
+                .contains("must end with a letter or digit"));
+        }
+        assert!(parse_requirement("si[ni_x, a]").is_ok());
+        // Found by fuzzing: pep508_rs slices inside a multi-byte character and panics.
+        let text = "pkg; os_name == '\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}nt' and (extra == 'tesmiaplemenTatkonZQ\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}lemenTation\u{0}\u{0}D-4n@=\u{d0}<=:\u{d0}c/\u{1}\u{0}\u{0}:0\u{d0}<z:\u{d0}')caa0\u{d0}<=:DDD\u{d0}D";
+        assert!(parse_requirement(text)
+            .unwrap_err()
+            .to_string()
+            .contains("the PEP 508 parser failed on it"));
         // The process can still parse markers afterwards.
         assert!(parse_requirement("x; os_name == 'posix'").is_ok());
     }

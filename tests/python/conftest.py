@@ -226,3 +226,11 @@ def host(tmp_path: Path) -> Env:
             return Path(sys.executable)
 
     return Host(tmp_path)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line of the safety suite's figures (hostile wheels refused, SIGKILLs survived...)."""
+    figures = getattr(sys.modules.get("safety_zip"), "FIGURES", None)
+    if figures:
+        line = ", ".join(f"{key} {value}" for key, value in sorted(figures.items()))
+        terminalreporter.write_line(f"safety figures: {line}")
