@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 /// Identifies the file format; bumped when the layout changes.
 const FORMAT: &[u8; 5] = b"WHBC2";
 
+/// How old a temporary file must be before it is collected even if its writer seems alive.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// What an entry must match to be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SourceStamp<'a> {
@@ -21,10 +24,12 @@ pub struct SourceStamp<'a> {
 }
 
 /// The on-disk bytecode cache of one interpreter (one magic number).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct BytecodeCache {
     root: PathBuf,
     magic: [u8; 4],
+    /// Wheel directories whose stale temporary files this process has already collected.
+    collected: parking_lot::Mutex<std::collections::HashSet<PathBuf>>,
 }
 
 impl BytecodeCache {
@@ -33,6 +38,7 @@ impl BytecodeCache {
         Self {
             root: root.join("bytecode"),
             magic,
+            collected: parking_lot::Mutex::default(),
         }
     }
 
@@ -62,6 +68,11 @@ impl BytecodeCache {
     /// Writes an entry atomically (temporary file + rename; no fsync: a torn entry fails its
     /// checksum and is recompiled, so durability would only cost time).
     pub fn store(&self, wheel: &Path, stamp: SourceStamp<'_>, code: &[u8]) -> std::io::Result<()> {
+        let dir = self.wheel_dir(wheel);
+        if self.collected.lock().insert(dir.clone()) {
+            // Writers killed mid-write leave temporary files; the first write here collects them.
+            super::cache::collect_stale(&dir, STALE_AFTER);
+        }
         super::cache::write_atomic(
             &self.entry_path(wheel, stamp.member),
             &encode(&self.magic, stamp, code),

@@ -89,6 +89,8 @@ impl NativeCache {
             .map_err(|_| wheel_err("RECORD is not UTF-8".into()))?;
         let record = Record::parse(record_text).map_err(|e| wheel_err(e.to_string()))?;
         let dir = self.wheel_dir(&wheel);
+        // Each directory that receives files: collect what killed writers left there, once.
+        let mut collected = std::collections::HashSet::new();
         for member in dist
             .archive
             .members()
@@ -102,6 +104,11 @@ impl NativeCache {
             };
             let expected = expected_digest(&record, &member.name).map_err(member_err)?;
             let target = dir.join(&member.name);
+            if let Some(parent) = target.parent() {
+                if collected.insert(parent.to_path_buf()) {
+                    super::cache::collect_stale(parent, std::time::Duration::from_secs(600));
+                }
+            }
             if file_digest(&target).is_some_and(|d| d == expected) {
                 continue;
             }

@@ -76,12 +76,24 @@ pub fn read(py: Python<'_>) -> PyResult<Facts> {
         .extract()?;
     let stdlib: HashSet<String> = match sys.getattr("stdlib_module_names") {
         Ok(names) => names.extract()?,
-        // 3.9 has only the built-in names, as a tuple (which does not extract as a set).
-        Err(_) => sys
-            .getattr("builtin_module_names")?
-            .extract::<Vec<String>>()?
-            .into_iter()
-            .collect(),
+        // 3.9 has no such list: the built-in names (a tuple, which does not extract as a set)
+        // and every module in the standard library's own directories.
+        Err(_) => {
+            let mut names: HashSet<String> = sys
+                .getattr("builtin_module_names")?
+                .extract::<Vec<String>>()?
+                .into_iter()
+                .collect();
+            let os_file: String = os.getattr("__file__")?.extract()?;
+            if let Some(lib) = std::path::Path::new(&os_file).parent() {
+                names.extend(stdlib_dir_names(lib, &extension_suffixes));
+                names.extend(stdlib_dir_names(
+                    &lib.join("lib-dynload"),
+                    &extension_suffixes,
+                ));
+            }
+            names
+        }
     };
 
     let implementation = sys.getattr("implementation")?;
@@ -121,6 +133,33 @@ pub fn read(py: Python<'_>) -> PyResult<Facts> {
         extension_suffixes,
         stdlib,
     })
+}
+
+/// Top-level module names in a standard-library directory: `name.py`, extension modules and
+/// package directories (site-packages excluded).
+fn stdlib_dir_names(dir: &std::path::Path, extension_suffixes: &[String]) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter_map(|name| {
+            let stem = name
+                .strip_suffix(".py")
+                .or_else(|| {
+                    extension_suffixes
+                        .iter()
+                        .find_map(|s| name.strip_suffix(s.as_str()))
+                })
+                .unwrap_or(&name);
+            let valid = !stem.is_empty()
+                && !stem.contains(['.', '-'])
+                && stem != "site-packages"
+                && stem != "__pycache__";
+            valid.then(|| stem.to_owned())
+        })
+        .collect()
 }
 
 impl Facts {

@@ -250,7 +250,7 @@ impl Finder {
             }
         }
         let skip = |top: &str| !override_stdlib && self.is_stdlib(top);
-        check_not_imported(py, &new_dists, &store, &skip)?;
+        let grow = check_not_imported(py, &new_dists, &store, &skip)?;
 
         let mut state = self.state.write();
         let mut registry = state.registry.clone();
@@ -304,6 +304,13 @@ impl Finder {
             result.push(active);
         }
         state.registry = registry;
+        drop(state);
+        for (module, locations) in grow {
+            let path = module.getattr("__path__")?;
+            for location in locations {
+                path.call_method1("append", (location,))?;
+            }
+        }
         Ok(result)
     }
 
@@ -487,13 +494,18 @@ impl PathEntry {
 }
 
 /// Refuses to activate a wheel whose top-level modules are already imported from elsewhere.
-fn check_not_imported(
-    py: Python<'_>,
+///
+/// One exception: a namespace package imported from other portions may gain the wheel's
+/// portions (returned, to be added to its `__path__` once the activation is committed), as
+/// PEP 420 namespaces grow when new portions appear.
+fn check_not_imported<'py>(
+    py: Python<'py>,
     new_dists: &[Arc<ActiveDist>],
     store: &Store,
     skip: &dyn Fn(&str) -> bool,
-) -> PyResult<()> {
+) -> PyResult<Vec<(Bound<'py, PyAny>, Vec<String>)>> {
     let modules = py.import("sys")?.getattr("modules")?;
+    let mut grow = Vec::new();
     for dist in new_dists {
         for top in dist.index.top_level().filter(|t| !skip(t)) {
             let Ok(module) = modules.get_item(top) else {
@@ -503,6 +515,20 @@ fn check_not_imported(
                 .getattr("__file__")
                 .ok()
                 .and_then(|f| f.extract().ok());
+            let entry = dist.index.get(top);
+            let wheel_namespace = entry.is_some_and(|e| e.kind == ModuleKind::Namespace);
+            if wheel_namespace && file.is_none() && module.hasattr("__path__")? {
+                let locations = entry
+                    .map(|e| {
+                        e.search_locations
+                            .iter()
+                            .map(|l| dist.member_path(l))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                grow.push((module, locations));
+                continue;
+            }
             let from = file
                 .as_deref()
                 .unwrap_or("a built-in or namespace location");
@@ -524,7 +550,7 @@ fn check_not_imported(
             ));
         }
     }
-    Ok(())
+    Ok(grow)
 }
 
 fn installed_version(store: &Store, name: &PackageName) -> Option<Version> {

@@ -203,3 +203,20 @@ def test_namespace_package_across_two_wheels(
         env={"WHEELHOOK_PATH": str(store)},
     )
     assert out.stdout.split() == ["3", "2"]
+
+
+def test_imported_namespace_gains_a_wheels_portion(host: Env, make_wheel, store: Path) -> None:
+    disk = host.root / "disk"
+    (disk / "nsg" / "c").mkdir(parents=True)
+    (disk / "nsg" / "c" / "__init__.py").write_text("V = 'disk'\n")
+    make_wheel(WheelSpec("nsg-a", "1.0", {"nsg/a/__init__.py": "V = 'wheel'\n"}))
+    out = host.run(
+        """
+        import json, nsg.c, wheelhook
+        wheelhook.require("nsg-a")
+        import nsg.a
+        print(json.dumps([nsg.c.V, nsg.a.V, [p.split("/")[-2] for p in nsg.__path__]]))
+        """,
+        env={"WHEELHOOK_PATH": str(store), "PYTHONPATH": str(disk)},
+    )
+    assert json.loads(out.stdout) == ["disk", "wheel", ["disk", "nsg_a-1.0-py3-none-any.whl"]]
