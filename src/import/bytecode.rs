@@ -44,14 +44,7 @@ impl BytecodeCache {
 
     /// The directory of one wheel's entries.
     pub fn wheel_dir(&self, wheel: &Path) -> PathBuf {
-        let name = wheel
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        self.root.join(format!(
-            "{name}-{:016x}",
-            fnv64(wheel.as_os_str().as_encoded_bytes())
-        ))
+        super::cache::wheel_dir(&self.root, wheel)
     }
 
     fn entry_path(&self, wheel: &Path, member: &str) -> PathBuf {

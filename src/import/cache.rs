@@ -92,6 +92,18 @@ extern "C" {
     fn geteuid() -> u32;
 }
 
+/// The directory of one wheel's entries under `root`: the wheel's file name, for people, and a
+/// hash of its full path, so two stores' wheels of the same name never share entries.
+/// Ex) `<root>/six-1.15.0-py2.py3-none-any.whl-0f3c9a2e4b1d7c55`
+pub fn wheel_dir(root: &Path, wheel: &Path) -> PathBuf {
+    let name = wheel
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let hash = super::bytecode::fnv64(wheel.as_os_str().as_encoded_bytes());
+    root.join(format!("{name}-{hash:016x}"))
+}
+
 /// Writes `data` to `dest` atomically: a unique temporary file in the same directory, then a
 /// rename. With `durable`, the file and the directory are fsynced too.
 pub fn write_atomic(dest: &Path, data: &[u8], durable: bool) -> std::io::Result<()> {

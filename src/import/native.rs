@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::bytecode::fnv64;
 use super::cache::write_atomic;
 use super::dist::ActiveDist;
 use crate::archive::sha256;
@@ -63,14 +62,7 @@ impl NativeCache {
 
     /// Where a wheel's native members go.
     pub fn wheel_dir(&self, wheel: &Path) -> PathBuf {
-        let name = wheel
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        self.root.join(format!(
-            "{name}-{:016x}",
-            fnv64(wheel.as_os_str().as_encoded_bytes())
-        ))
+        super::cache::wheel_dir(&self.root, wheel)
     }
 
     /// Writes out every native member of `dist` that is missing or does not match `RECORD`, then

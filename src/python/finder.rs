@@ -148,31 +148,24 @@ impl Finder {
         let spec_class = MODULE_SPEC.import(py, "_frozen_importlib", "ModuleSpec")?;
         let kwargs = PyDict::new(py);
         match served {
-            Served::Module { dist, entry } if entry.kind == ModuleKind::Extension => {
-                // The dynamic loader needs a real file: the materialised, verified copy.
-                let path = self.runtime.native_dir(py, &dist)?.join(&entry.member);
-                let path = path.to_string_lossy().into_owned();
-                let ext_loader = EXTENSION_LOADER
-                    .import(py, "_frozen_importlib_external", "ExtensionFileLoader")?
-                    .call1((fullname, &path))?;
-                kwargs.set_item("origin", &path)?;
-                kwargs.set_item("is_package", entry.is_package)?;
-                let spec = spec_class.call((fullname, ext_loader), Some(&kwargs))?;
-                spec.setattr("has_location", true)?;
-                if entry.is_package {
-                    let locations: Vec<String> = entry
-                        .search_locations
-                        .iter()
-                        .map(|l| dist.member_path(l))
-                        .collect();
-                    spec.setattr("submodule_search_locations", locations)?;
-                }
-                Ok(Some(spec))
-            }
             Served::Module { dist, entry } => {
-                kwargs.set_item("origin", dist.member_path(&entry.member))?;
+                let (origin, module_loader) = if entry.kind == ModuleKind::Extension {
+                    // The dynamic loader needs a real file: the materialised, verified copy.
+                    let path = self.runtime.native_dir(py, &dist)?.join(&entry.member);
+                    let path = path.to_string_lossy().into_owned();
+                    let ext_loader = EXTENSION_LOADER
+                        .import(py, "_frozen_importlib_external", "ExtensionFileLoader")?
+                        .call1((fullname, &path))?;
+                    (path, ext_loader)
+                } else {
+                    (
+                        dist.member_path(&entry.member),
+                        loader.into_bound(py).into_any(),
+                    )
+                };
+                kwargs.set_item("origin", origin)?;
                 kwargs.set_item("is_package", entry.is_package)?;
-                let spec = spec_class.call((fullname, loader), Some(&kwargs))?;
+                let spec = spec_class.call((fullname, module_loader), Some(&kwargs))?;
                 spec.setattr("has_location", true)?;
                 if entry.is_package {
                     let locations: Vec<String> = entry
