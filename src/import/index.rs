@@ -82,44 +82,82 @@ impl ModuleIndex {
     ) -> Self {
         let mut index = Self::default();
         for root in roots {
-            let files: HashSet<&str> = members
-                .clone()
-                .into_iter()
-                .filter_map(|m| m.strip_prefix(root.as_str()))
-                .filter(|m| !m.is_empty() && !m.ends_with('/'))
-                .collect();
-            let mut dirs: BTreeSet<&str> = BTreeSet::new();
-            let mut names: BTreeSet<String> = BTreeSet::new();
-            for file in &files {
-                let mut parts: Vec<&str> = file.split('/').collect();
-                let leaf = parts.pop().unwrap_or_default();
-                // `__pycache__` holds bytecode the importer never serves from an archive.
-                if parts.contains(&"__pycache__") || !parts.iter().all(|p| is_identifier(p)) {
+            // name -> (place in SEARCH_ORDER, place among the suffixes, entry): the best wins.
+            let mut best: HashMap<String, (usize, usize, ModuleEntry)> = HashMap::new();
+            let mut seen_dirs: HashSet<&str> = HashSet::new();
+            let mut offer =
+                |name: String, order: (usize, usize), entry: ModuleEntry| match best.get(&name) {
+                    Some((step, sub, _)) if (*step, *sub) <= order => {}
+                    _ => {
+                        best.insert(name, (order.0, order.1, entry));
+                    }
+                };
+            for member in members.clone() {
+                let Some(file) = member.strip_prefix(root.as_str()) else {
+                    continue;
+                };
+                if file.is_empty() || file.ends_with('/') {
                     continue;
                 }
-                // Every enclosing directory is a candidate package or namespace portion.
-                for end in 1..=parts.len() {
-                    let dir_len: usize =
-                        parts[..end].iter().map(|p| p.len() + 1).sum::<usize>() - 1;
-                    dirs.insert(&file[..dir_len]);
-                    names.insert(parts[..end].join("."));
+                let (dir, leaf) = file.rsplit_once('/').unwrap_or(("", file));
+                // `__pycache__` holds bytecode the importer never serves from an archive.
+                if !dir.is_empty()
+                    && dir
+                        .split('/')
+                        .any(|p| p == "__pycache__" || !is_identifier(p))
+                {
+                    continue;
                 }
-                if let Some(stem) = module_stem(leaf, extension_suffixes) {
-                    if stem != "__init__" {
-                        let mut name = parts.join(".");
-                        if !name.is_empty() {
-                            name.push('.');
+                // Every enclosing directory is a candidate namespace portion (the last step).
+                if !dir.is_empty() && seen_dirs.insert(dir) {
+                    let mut end = dir.len();
+                    loop {
+                        let sub = &dir[..end];
+                        let name = sub.replace('/', ".");
+                        let entry = ModuleEntry {
+                            kind: ModuleKind::Namespace,
+                            is_package: true,
+                            member: format!("{root}{sub}/"),
+                            search_locations: vec![format!("{root}{sub}")],
+                        };
+                        offer(name, (NAMESPACE_STEP, 0), entry);
+                        match sub.rfind('/') {
+                            Some(cut) if seen_dirs.insert(&dir[..cut]) => end = cut,
+                            _ => break,
                         }
-                        name.push_str(stem);
-                        names.insert(name);
                     }
                 }
-            }
-            for name in names {
-                let rel = name.replace('.', "/");
-                if let Some(entry) = find(&rel, root, &files, &dirs, extension_suffixes) {
-                    index.insert(name, entry);
+                let Some((kind, suffix, stem)) = classify(leaf, extension_suffixes) else {
+                    continue;
+                };
+                let package = stem == "__init__";
+                if package && dir.is_empty() {
+                    continue; // an `__init__.py` at the root belongs to no package
                 }
+                let step = SEARCH_ORDER
+                    .iter()
+                    .position(|s| s.kind == kind && s.package == package)
+                    .unwrap_or(NAMESPACE_STEP);
+                let name = match (package, dir.is_empty()) {
+                    (true, _) => dir.replace('/', "."),
+                    (false, true) => stem.to_owned(),
+                    (false, false) => format!("{}.{stem}", dir.replace('/', ".")),
+                };
+                let search_locations = if package {
+                    vec![format!("{root}{dir}")]
+                } else {
+                    Vec::new()
+                };
+                let entry = ModuleEntry {
+                    kind,
+                    is_package: package,
+                    member: format!("{root}{file}"),
+                    search_locations,
+                };
+                offer(name, (step, suffix), entry);
+            }
+            for (name, (_, _, entry)) in best {
+                index.insert(name, entry);
             }
         }
         index
@@ -170,62 +208,26 @@ impl ModuleIndex {
     }
 }
 
-/// Applies [`SEARCH_ORDER`] to `rel` (a name with `/` for `.`) under `root`.
-fn find(
-    rel: &str,
-    root: &str,
-    files: &HashSet<&str>,
-    dirs: &BTreeSet<&str>,
-    extension_suffixes: &[String],
-) -> Option<ModuleEntry> {
-    for step in SEARCH_ORDER {
-        let suffixes: Vec<&str> = match step.kind {
-            ModuleKind::Extension => extension_suffixes.iter().map(String::as_str).collect(),
-            ModuleKind::Source => vec![".py"],
-            ModuleKind::Namespace => {
-                if dirs.contains(rel) {
-                    return Some(ModuleEntry {
-                        kind: ModuleKind::Namespace,
-                        is_package: true,
-                        member: format!("{root}{rel}/"),
-                        search_locations: vec![format!("{root}{rel}")],
-                    });
-                }
-                continue;
-            }
-        };
-        for suffix in suffixes {
-            let candidate = if step.package {
-                format!("{rel}/__init__{suffix}")
-            } else {
-                format!("{rel}{suffix}")
-            };
-            if files.contains(candidate.as_str()) {
-                let search_locations = if step.package {
-                    vec![format!("{root}{rel}")]
-                } else {
-                    Vec::new()
-                };
-                return Some(ModuleEntry {
-                    kind: step.kind,
-                    is_package: step.package,
-                    member: format!("{root}{candidate}"),
-                    search_locations,
-                });
-            }
-        }
-    }
-    None
-}
+/// The place of the namespace step in [`SEARCH_ORDER`] (the last).
+const NAMESPACE_STEP: usize = SEARCH_ORDER.len() - 1;
 
-/// The module name a file provides, if it is a module file. Ex) `six.py` -> `six`
-fn module_stem<'a>(leaf: &'a str, extension_suffixes: &[String]) -> Option<&'a str> {
-    let stem = leaf.strip_suffix(".py").or_else(|| {
-        extension_suffixes
+/// What a file provides, if it is a module file: its kind, the place of its suffix (extension
+/// suffixes in the interpreter's order), and its stem. Ex) `six.py` -> (Source, 0, `six`)
+fn classify<'a>(
+    leaf: &'a str,
+    extension_suffixes: &[String],
+) -> Option<(ModuleKind, usize, &'a str)> {
+    let (kind, suffix, stem) = match leaf.strip_suffix(".py") {
+        Some(stem) => (ModuleKind::Source, 0, stem),
+        None => extension_suffixes
             .iter()
-            .find_map(|suffix| leaf.strip_suffix(suffix.as_str()))
-    })?;
-    is_identifier(stem).then_some(stem)
+            .enumerate()
+            .find_map(|(i, suffix)| {
+                leaf.strip_suffix(suffix.as_str())
+                    .map(|stem| (ModuleKind::Extension, i, stem))
+            })?,
+    };
+    is_identifier(stem).then_some((kind, suffix, stem))
 }
 
 /// Whether `s` can be one part of a dotted module name (`str.isidentifier` for the ASCII range;
