@@ -227,7 +227,16 @@ fn classify<'a>(
                     .map(|stem| (ModuleKind::Extension, i, stem))
             })?,
     };
-    is_identifier(stem).then_some((kind, suffix, stem))
+    // Python imports an extension module by its file name even when that is not an identifier:
+    // mypyc names its shared module by a hash (`5bae8a57b5ef85818b48__mypyc`), and its stubs
+    // import it by that name.
+    let valid = match kind {
+        ModuleKind::Extension => {
+            !stem.is_empty() && stem.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        }
+        _ => is_identifier(stem),
+    };
+    valid.then_some((kind, suffix, stem))
 }
 
 /// Whether `s` can be one part of a dotted module name (`str.isidentifier` for the ASCII range;
@@ -342,6 +351,23 @@ mod tests {
             &[""],
         );
         assert!(index.is_empty(), "{index:?}");
+    }
+
+    #[test]
+    fn ok_extension_named_by_hash() {
+        let index = build(
+            &[
+                "5bae8a57b5ef85818b48__mypyc.cpython-311-x86_64-linux-gnu.so",
+                "1bad.py",
+            ],
+            &[""],
+        );
+        let entry = index.get("5bae8a57b5ef85818b48__mypyc").unwrap();
+        assert_eq!(entry.kind, ModuleKind::Extension);
+        assert!(
+            index.get("1bad").is_none(),
+            "a source file still needs an identifier"
+        );
     }
 
     #[test]

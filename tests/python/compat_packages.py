@@ -306,12 +306,6 @@ TABLE = [
         assert tomli.loads('a = 1\\n[t]\\nb = "x"\\nc = [1, 2]\\n') == {"a": 1, "t": {"b": "x", "c": [1, 2]}}
         native("tomli._parser")
         """,
-        bug=(
-            "mypyc puts the compiled code of a wheel in one top-level extension module named after"
-            " a hash (5bae8a57b5ef85818b48__mypyc), which the shims import by name; the module"
-            " index drops file names that are not identifiers, so that import fails"
-        ),
-        symptom="No module named '5bae8a57b5ef85818b48__mypyc'",
     ),
     Compat(
         "rich",
