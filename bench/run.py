@@ -52,7 +52,7 @@ class Config:
         self.quick = quick
         self.store_sizes = [10, 100] if quick else [10, 100, 1000, 10000]
         self.start_rounds = 1 if quick else 15
-        self.import_rounds = 1 if quick else 9
+        self.import_rounds = 1 if quick else 21
         self.slow_rounds = 1 if quick else 3
         self.toll_rounds = 1 if quick else 31
         self.scale_rounds = 1 if quick else 7
@@ -146,7 +146,8 @@ def wheelhook_wheel(work: Work, given: str | None, tools: str) -> str:
 
 
 def install_wheelhook(work: Work, python: str, wheel: str) -> None:
-    stamp = os.path.join(work.venv("wheelhook"), "bench-wheelhook.txt")
+    # The stamp lives in the venv the interpreter belongs to (bin/python -> the venv).
+    stamp = os.path.join(os.path.dirname(os.path.dirname(python)), "bench-wheelhook.txt")
     key = f"{wheel} {os.path.getmtime(wheel)}"
     if os.path.exists(stamp) and open(stamp).read() == key:
         return
@@ -207,6 +208,7 @@ class Setup:
         self.downloads = download(work, self.tools)
         self.wh = make_venv(work, "wheelhook", python)
         install_wheelhook(work, self.wh, wheel)
+        self.args_python, self.wheel = python, wheel
         self.site = make_venv(work, "site", python, "--no-index", "--find-links",
                               work.downloads, SYMPY, MPMATH)  # fmt: skip
         self.peers = make_venv(work, "peers", python, SETUPTOOLS, "distlib")
@@ -454,7 +456,11 @@ def figure_import(s: Setup, c: Config) -> dict[str, object]:
             "modules": job.outputs[-1].get("modules"),
             "compiled": job.outputs[-1].get("compiled"),
         })  # fmt: skip
-    return {"rows": rows}
+    # Rounds interleave the peers, so the round's load falls on both: the per-round ratio of
+    # wheelhook's warm import to site-packages' is the steadier figure on a noisy machine.
+    site, warm = jobs[0].values("seconds"), jobs[2].values("seconds")
+    paired = [w / b for w, b in zip(warm, site)]
+    return {"rows": rows, "warm_paired": summary(paired)}
 
 
 def figure_toll(s: Setup, c: Config) -> dict[str, object]:
@@ -552,11 +558,23 @@ def figure_rss(s: Setup, c: Config) -> dict[str, object]:
     }
 
 
-def site_wide(s: Setup) -> dict[str, object]:
-    """`python -m wheelhook enable` does not exist yet on this branch: reported as a TODO."""
-    proc = subprocess.run([s.wh, "-m", "wheelhook", "enable", "--help"], env=clean_env(),
-                          capture_output=True, text=True)  # fmt: skip
-    return {"available": proc.returncode == 0}
+def site_wide(s: Setup, c: Config) -> dict[str, object]:
+    """The start-up cost of `python -m wheelhook enable` for a program that declares nothing:
+    `python -c pass` in a venv where it is enabled vs the same wheelhook venv without it."""
+    enabled = make_venv(s.work, "sitewide", s.args_python)
+    install_wheelhook(s.work, enabled, s.wheel)
+    sh(enabled, "-m", "wheelhook", "enable", env=clean_env())
+    plain = Job("python -c pass, wheelhook installed", s.wh, ["-c", "pass"], clean_env(),
+                c.start_rounds)  # fmt: skip
+    sitewide = Job("python -c pass, site-wide activation enabled", enabled, ["-c", "pass"],
+                   clean_env(), c.start_rounds)  # fmt: skip
+    measure([plain, sitewide])
+    added = [(w - b) * 1000 for w, b in zip(sitewide.walls, plain.walls)]
+    return {
+        "available": True,
+        "baseline_ms": summary([w * 1000 for w in plain.walls]),
+        "added_ms": summary(added),
+    }
 
 
 def machine(s: Setup) -> dict[str, str]:
@@ -599,7 +617,7 @@ def main() -> None:
         "scaling": figure_scaling,
         "rss": figure_rss,
     }
-    only = set(args.only.split(",")) if args.only else set(figures)
+    only = set(args.only.split(",")) if args.only else {*figures, "sitewide"}
     results: dict[str, object] = {
         "quick": args.quick,
         "module": config.module,
@@ -609,7 +627,9 @@ def main() -> None:
         if name in only:
             log(f"figure: {name}")
             results[name] = fn(setup, config)
-    results["site_wide"] = site_wide(setup)
+    if "sitewide" in only:
+        log("figure: site-wide activation")
+        results["site_wide"] = site_wide(setup, config)
     results["seconds"] = time.perf_counter() - started
     out_dir = os.path.join(HERE, "results")
     os.makedirs(out_dir, exist_ok=True)
