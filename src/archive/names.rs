@@ -15,7 +15,7 @@
 /// entry's trailing `/` aside), combining marks, and non-ASCII names not
 /// flagged as UTF-8 (other tools decode those as CP437, so they would see a
 /// different name). Ex) `six.py`, `six-1.15.0.dist-info/RECORD`
-pub(crate) fn check_name(name: &str, utf8_flag: bool) -> Result<(), String> {
+pub fn check_name(name: &str, utf8_flag: bool) -> Result<(), String> {
     if name.is_empty() {
         return Err("empty member name".into());
     }

@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use super::cache::write_atomic;
 use super::dist::ActiveDist;
-use crate::archive::sha256;
+use crate::archive::{check_name, sha256};
 use crate::wheel::Record;
 
 /// Why a native member cannot be loaded. Always names the wheel and the member.
@@ -94,6 +94,10 @@ impl NativeCache {
                 member: member.name.clone(),
                 reason,
             };
+            // A wheel put into a store by hand was never validated: a name such as
+            // `../../x.so` must not write outside the cache.
+            check_name(&member.name, member.utf8_flag())
+                .map_err(|reason| member_err(format!("unsafe member name: {reason}")))?;
             let expected = expected_digest(&record, &member.name).map_err(member_err)?;
             let target = dir.join(&member.name);
             if let Some(parent) = target.parent() {

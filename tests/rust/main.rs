@@ -3,6 +3,7 @@
 mod archive;
 mod differential;
 mod markers_differential;
+mod native_cache;
 mod resolve;
 mod store_scan;
 mod support;
