@@ -11,6 +11,8 @@ if TYPE_CHECKING:
 
 #: Environment variable holding requirements to activate, one per line (children inherit it).
 REQUIRES_ENV = "WHEELHOOK_REQUIRES"
+#: Distributions served from an unpacked copy: names, comma- or space-separated, or `*`.
+UNPACK_ENV = "WHEELHOOK_UNPACK"
 #: Extra store directories, `os.pathsep`-separated, searched before site-packages.
 PATH_ENV = "WHEELHOOK_PATH"
 
@@ -64,6 +66,16 @@ def parse_requirements(value: "str | Iterable[str]") -> list[str]:
             if line and not line.startswith("#"):
                 out.append(line)
     return out
+
+
+def unpack_names(unpack: "bool | Iterable[str]" = ()) -> "list[str]":
+    """The distributions to serve unpacked: `unpack` (`True`: all, as `*`) and `WHEELHOOK_UNPACK`."""
+    names = os.environ.get(UNPACK_ENV, "").replace(",", " ").split()
+    if unpack is True:
+        names.append("*")
+    elif unpack is not False:
+        names.extend([unpack] if isinstance(unpack, str) else unpack)
+    return names
 
 
 def declared_requirements() -> list[str]:

@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 
 
 def require(
-    *requirements: "str | Iterable[str]", override_stdlib: bool = False
+    *requirements: "str | Iterable[str]",
+    override_stdlib: bool = False,
+    unpack: "bool | Iterable[str]" = (),
 ) -> "list[ActiveDistribution]":
     """Activates `requirements` (PEP 508 strings) and everything they need; returns the resolution.
 
@@ -23,6 +25,12 @@ def require(
     when the requirements cannot be met. With `override_stdlib=True`, a wheel may provide a
     module that the standard library also has, for this process only.
 
+    `unpack` names distributions (or `True`: all) whose wheels are served from a copy unpacked
+    into the private cache, so `__file__` and `__path__` are real files: for packages that open
+    their own files by path (pytz's zoneinfo, lxml's Schematron, jinja2's `PackageLoader`),
+    which cannot read from inside an archive. `WHEELHOOK_UNPACK` (names, comma-separated, or
+    `*`) adds to it.
+
     >>> require("six==1.15.0")  # doctest: +SKIP
     [<ActiveDistribution six 1.15.0 (wheel: .../six-1.15.0-py2.py3-none-any.whl)>]
     """
@@ -30,7 +38,13 @@ def require(
     for r in requirements:
         reqs.extend(_activate.parse_requirements(r))
     finder = _activate.install()
-    result = finder.require(reqs, _activate.store_dirs(), _activate.default_dirs(), override_stdlib)
+    result = finder.require(
+        reqs,
+        _activate.store_dirs(),
+        _activate.default_dirs(),
+        override_stdlib,
+        _activate.unpack_names(unpack),
+    )
     pins = "\n".join(f"{d.name}=={d.version}" for d in finder.active())
     if pins:
         os.environ[_activate.REQUIRES_ENV] = pins

@@ -28,7 +28,8 @@ pub struct ActiveDist {
     /// The `.dist-info` directory inside the archive, no trailing `/`. Ex) `six-1.15.0.dist-info`
     pub dist_info: String,
     pub index: ModuleIndex,
-    /// The archive's path as Python sees it, the prefix of every `__file__`.
+    /// The prefix of every `__file__`: the archive's path, as zipimport has it, or the
+    /// directory a wheel was unpacked into (see [`Self::unpacked_at`]).
     pub location: String,
 }
 
@@ -74,6 +75,19 @@ impl ActiveDist {
             index,
             location,
         })
+    }
+
+    /// Serves the wheel's paths from `dir`, where it was unpacked: `__file__` and `__path__`
+    /// become real files and directories (for packages that open their own files by path);
+    /// the code itself is still read from the archive and the bytecode cache.
+    pub fn unpacked_at(mut self, dir: &Path) -> Self {
+        self.location = dir.to_string_lossy().into_owned();
+        self
+    }
+
+    /// Whether the wheel's paths are those of an unpacked copy.
+    pub fn is_unpacked(&self) -> bool {
+        Path::new(&self.location) != self.archive.path()
     }
 
     /// The path Python sees for a member. Ex) `/site/six-1.15.0-py2.py3-none-any.whl/six.py`

@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use super::cache::write_atomic;
 use super::dist::ActiveDist;
-use crate::archive::{check_name, sha256};
+use crate::archive::{check_name, sha256, Archive};
 use crate::wheel::Record;
 
 /// Why a native member cannot be loaded. Always names the wheel and the member.
@@ -123,6 +123,64 @@ impl NativeCache {
         Ok(dir)
     }
 
+    /// Unpacks the whole wheel (but its `.data/scripts|headers|data`) into the directory native
+    /// members go to, for packages that open their own files by path; returns the directory.
+    ///
+    /// A marker written last records the archive's members (names, CRC-32s, sizes): while it
+    /// matches, a later process reuses the copy without writing. The copy lives in the private
+    /// cache, trusted like the bytecode cache; native members are still checked against
+    /// `RECORD` before they are loaded.
+    pub fn unpack(&self, archive: &Archive) -> Result<PathBuf, NativeError> {
+        let wheel = archive.path().to_path_buf();
+        let dir = self.wheel_dir(&wheel);
+        let marker = dir.join(UNPACKED_MARKER);
+        let fingerprint = format!("{:016x}\n", members_fingerprint(archive));
+        if std::fs::read_to_string(&marker).is_ok_and(|m| m == fingerprint) {
+            return Ok(dir);
+        }
+        let excluded = |name: &str| {
+            name.split_once(".data/").is_some_and(|(head, rest)| {
+                !head.contains('/')
+                    && ["scripts/", "headers/", "data/"]
+                        .iter()
+                        .any(|d| rest.starts_with(d))
+            })
+        };
+        let mut collected = std::collections::HashSet::new();
+        for member in archive
+            .members()
+            .iter()
+            .filter(|m| !m.is_dir && !excluded(&m.name))
+        {
+            let member_err = |reason: String| NativeError::Member {
+                wheel: wheel.clone(),
+                member: member.name.clone(),
+                reason,
+            };
+            check_name(&member.name, member.utf8_flag())
+                .map_err(|reason| member_err(format!("unsafe member name: {reason}")))?;
+            let target = dir.join(&member.name);
+            if let Some(parent) = target.parent() {
+                if collected.insert(parent.to_path_buf()) {
+                    super::cache::collect_stale(parent, std::time::Duration::from_secs(600));
+                }
+            }
+            let data = archive
+                .read(&member.name)
+                .map_err(|e| member_err(e.to_string()))?;
+            write_atomic(&target, &data, false)
+                .map_err(|e| member_err(format!("cannot write {}: {e}", target.display())))?;
+            if is_native(&member.name) {
+                set_executable(&target);
+            }
+        }
+        write_atomic(&marker, fingerprint.as_bytes(), true).map_err(|e| NativeError::Wheel {
+            wheel: wheel.clone(),
+            reason: format!("cannot write {}: {e}", marker.display()),
+        })?;
+        Ok(dir)
+    }
+
     /// Checks every materialised native file of `dist` against `RECORD`: a file changed on disk
     /// since it was written is never executed.
     fn verify(&self, dist: &ActiveDist, record: &Record, dir: &Path) -> Result<(), NativeError> {
@@ -151,6 +209,21 @@ impl NativeCache {
         }
         Ok(())
     }
+}
+
+/// The file that marks a complete unpacked copy.
+const UNPACKED_MARKER: &str = ".wheelhook-unpacked";
+
+/// A digest of what the central directory says of every member: a changed wheel (even one
+/// replaced under the same name) gets a new copy.
+fn members_fingerprint(archive: &Archive) -> u64 {
+    let mut text = Vec::new();
+    for m in archive.members() {
+        text.extend_from_slice(m.name.as_bytes());
+        text.extend_from_slice(&m.crc32.to_le_bytes());
+        text.extend_from_slice(&m.size.to_le_bytes());
+    }
+    super::bytecode::fnv64(&text)
 }
 
 fn expected_digest(record: &Record, member: &str) -> Result<[u8; 32], String> {

@@ -199,7 +199,10 @@ impl Finder {
 
     /// Resolves `requirements` against the store and activates the result; returns the whole
     /// resolution (wheels and defaults). Nothing changes when it raises.
-    #[pyo3(signature = (requirements, wheel_dirs, default_dirs, override_stdlib=false))]
+    ///
+    /// `unpack` names distributions (`"*"`: all) whose wheels are served from an unpacked copy
+    /// in the cache, for packages that open their own files by path.
+    #[pyo3(signature = (requirements, wheel_dirs, default_dirs, override_stdlib=false, unpack=Vec::new()))]
     fn require(
         &self,
         py: Python<'_>,
@@ -207,7 +210,10 @@ impl Finder {
         wheel_dirs: Vec<PathBuf>,
         default_dirs: Vec<PathBuf>,
         override_stdlib: bool,
+        unpack: Vec<String>,
     ) -> PyResult<Vec<Py<ActiveDistribution>>> {
+        let unpack_all = unpack.iter().any(|u| u == "*");
+        let unpack: Vec<PackageName> = unpack.iter().map(|u| PackageName::new(u)).collect();
         let parsed = parse_requirements(&requirements)?;
         let store = self.store(wheel_dirs, default_dirs);
         let locked: HashMap<PackageName, Version> = {
@@ -224,20 +230,27 @@ impl Finder {
             .map_err(|e| resolve_error(py, e))?;
 
         // Open and index the new wheels before touching any state.
+        // (No lock is held meanwhile: unpacking releases the GIL.)
+        let fresh: Vec<&Candidate> = {
+            let state = self.state.read();
+            chosen
+                .iter()
+                .filter(|c| !state.pinned.contains_key(&c.name))
+                .collect()
+        };
         let mut new_dists: Vec<Arc<ActiveDist>> = Vec::new();
         {
-            let state = self.state.read();
-            for candidate in &chosen {
-                if state.pinned.contains_key(&candidate.name) {
-                    continue;
-                }
+            for candidate in fresh {
                 if let Origin::Wheel { path, .. } = &candidate.origin {
                     let archive = store.archive(path)?;
-                    let dist = ActiveDist::new(
+                    let mut dist = ActiveDist::new(
                         candidate.clone(),
-                        archive,
+                        archive.clone(),
                         &self.facts.extension_suffixes,
                     )?;
+                    if unpack_all || unpack.contains(&candidate.name) {
+                        dist = dist.unpacked_at(&self.runtime.unpack_dir(py, &archive)?);
+                    }
                     new_dists.push(Arc::new(dist));
                 }
             }
@@ -538,7 +551,7 @@ fn check_not_imported<'py>(
                      of the main script).",
                     dist.candidate.name,
                     dist.candidate.version,
-                    dist.location,
+                    dist.path().display(),
                 ),
             ));
         }

@@ -190,7 +190,7 @@ impl Loader {
 
     #[getter]
     fn archive(&self) -> String {
-        self.dist.location.clone()
+        self.dist.path().to_string_lossy().into_owned()
     }
 
     #[getter]
@@ -209,7 +209,7 @@ impl Loader {
     }
 
     fn __repr__(&self) -> String {
-        format!("<wheelhook.Loader {:?}>", self.dist.location)
+        format!("<wheelhook.Loader {:?}>", self.dist.path())
     }
 }
 

@@ -13,6 +13,7 @@ use pyo3::types::PyBytes;
 
 use pyo3::exceptions::PyImportError;
 
+use crate::archive::Archive;
 use crate::import::{default_dir, open_dir, ActiveDist, BytecodeCache, NativeCache, SourceStamp};
 
 static MARSHAL_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -33,6 +34,8 @@ pub struct Runtime {
     cache_dir: OnceCell<Option<PathBuf>>,
     /// Where each active wheel's native members were materialised, by wheel path.
     native_dirs: Mutex<HashMap<PathBuf, PathBuf>>,
+    /// This process's own directory for native code when the cache is refused (made once).
+    private_root: OnceCell<PathBuf>,
     pub compiled: AtomicU64,
     pub cache_hits: AtomicU64,
 }
@@ -49,6 +52,7 @@ impl Runtime {
             store: OnceCell::new(),
             cache_dir: OnceCell::new(),
             native_dirs: Mutex::new(HashMap::new()),
+            private_root: OnceCell::new(),
             compiled: AtomicU64::new(0),
             cache_hits: AtomicU64::new(0),
         })
@@ -74,22 +78,30 @@ impl Runtime {
             .clone()
     }
 
+    /// The root of native and unpacked copies: the private cache, or, when it is refused, a
+    /// private directory of this process's own.
+    fn native_root(&self, py: Python<'_>, wheel: &std::path::Path) -> PyResult<PathBuf> {
+        match self.cache_dir(py) {
+            Some(dir) => Ok(dir),
+            None => self
+                .private_root
+                .get_or_try_init(private_temp_dir)
+                .cloned()
+                .map_err(|e| {
+                    PyImportError::new_err(format!(
+                        "{}: no safe directory to write native code or an unpacked copy in: {e}",
+                        wheel.display()
+                    ))
+                }),
+        }
+    }
+
     /// The directory holding `dist`'s native members, materialised and verified once per process.
     pub fn native_dir(&self, py: Python<'_>, dist: &ActiveDist) -> PyResult<PathBuf> {
         if let Some(dir) = self.native_dirs.lock().get(dist.path()) {
             return Ok(dir.clone());
         }
-        let root = match self.cache_dir(py) {
-            Some(dir) => dir,
-            // No safe shared cache: a private directory of this process's own.
-            None => private_temp_dir().map_err(|e| {
-                PyImportError::new_err(format!(
-                    "{}: no safe directory to materialise native extensions in: {e}",
-                    dist.location
-                ))
-            })?,
-        };
-        let cache = NativeCache::new(&root);
+        let cache = NativeCache::new(&self.native_root(py, dist.path())?);
         let dir = py
             .detach(|| cache.materialise(dist))
             .map_err(|e| PyImportError::new_err(e.to_string()))?;
@@ -97,6 +109,13 @@ impl Runtime {
             .lock()
             .insert(dist.path().to_path_buf(), dir.clone());
         Ok(dir)
+    }
+
+    /// Unpacks a wheel (once; reused while it matches the archive) and returns the directory.
+    pub fn unpack_dir(&self, py: Python<'_>, archive: &Archive) -> PyResult<PathBuf> {
+        let cache = NativeCache::new(&self.native_root(py, archive.path())?);
+        py.detach(|| cache.unpack(archive))
+            .map_err(|e| PyImportError::new_err(e.to_string()))
     }
 
     fn store(&self, py: Python<'_>) -> &Store {

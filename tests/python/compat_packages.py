@@ -33,6 +33,8 @@ class Compat:
     bug: str | None = None
     #: For a limit or a bug: text its error output must contain (any other failure is a failure).
     symptom: str = ""
+    #: Activate with `require(..., unpack=True)`: served from a copy unpacked into the cache.
+    unpack: bool = False
 
     @property
     def id(self) -> str:
@@ -775,5 +777,48 @@ TABLE = [
             return a + b
         assert g(1) == ("traced", 3) and str(inspect.signature(g)) == "(a, b=2)"
         """,
+    ),
+    Compat(
+        "jinja2",
+        "3.1.4",
+        "pure",
+        "jinja2",
+        """
+        import jinja2
+        loader = jinja2.PackageLoader("jinja2", ".")
+        assert "nodes.py" in loader.list_templates()
+        """,
+        label="PackageLoader-unpacked",
+        unpack=True,
+    ),
+    Compat(
+        "lxml",
+        "5.3.0",
+        "Cython",
+        "lxml",
+        """
+        from lxml import etree, isoschematron
+        schema = isoschematron.Schematron(etree.XML(
+            "<schema xmlns='http://purl.oclc.org/dsdl/schematron'><pattern><rule context='a'>"
+            "<assert test='@n'>a needs n</assert></rule></pattern></schema>"))
+        assert schema.validate(etree.XML("<a n='1'/>")) and not schema.validate(etree.XML("<a/>"))
+        """,
+        label="isoschematron-unpacked",
+        unpack=True,
+    ),
+    Compat(
+        "pytz",
+        "2024.2",
+        "pure",
+        "pytz",
+        """
+        import datetime, pytz
+        paris = pytz.timezone("Europe/Paris")
+        summer = paris.localize(datetime.datetime(2024, 7, 1, 12))
+        assert summer.utcoffset() == datetime.timedelta(hours=2)
+        assert summer.astimezone(pytz.utc).hour == 10
+        """,
+        label="unpacked",
+        unpack=True,
     ),
 ]

@@ -220,3 +220,53 @@ def test_imported_namespace_gains_a_wheels_portion(host: Env, make_wheel, store:
         env={"WHEELHOOK_PATH": str(store), "PYTHONPATH": str(disk)},
     )
     assert json.loads(out.stdout) == ["disk", "wheel", ["disk", "nsg_a-1.0-py3-none-any.whl"]]
+
+
+BY_PATH = {
+    "bypath/__init__.py": (
+        "import os\n"
+        "def data():\n"
+        "    with open(os.path.join(os.path.dirname(__file__), 'data', 'v.txt')) as f:\n"
+        "        return f.read()\n"
+    ),
+    "bypath/data/v.txt": "read by path\n",
+    "bypath/sub.py": "X = 1\n",
+}
+SHOW_BY_PATH = """
+    import wheelhook, json, os, sys
+    wheelhook.require("bypath", unpack={unpack})
+    import bypath, bypath.sub
+    try:
+        got = bypath.data()
+    except OSError as e:
+        got = type(e).__name__
+    print(json.dumps({{"got": got, "file": bypath.__file__, "real": os.path.isfile(bypath.__file__),
+                      "source": bypath.__loader__.get_source("bypath.sub"),
+                      "stats": wheelhook.finder().stats()}}))
+"""
+
+
+def test_unpack_serves_real_files_for_packages_that_read_by_path(
+    host: Env, make_wheel, store: Path, tmp_path: Path
+) -> None:
+    wheel = make_wheel(WheelSpec("bypath", "1.0", dict(BY_PATH)))
+    env = {"WHEELHOOK_PATH": str(store), "WHEELHOOK_CACHE": str(tmp_path / "cache")}
+    zipped = json.loads(host.run(SHOW_BY_PATH.format(unpack="()"), env=env).stdout)
+    assert zipped["got"] == "NotADirectoryError"  # as under zipimport: the path is no file
+    assert zipped["file"] == f"{wheel}/bypath/__init__.py" and zipped["real"] is False
+
+    for unpack, extra in (("['bypath']", {}), ("()", {"WHEELHOOK_UNPACK": "bypath"})):
+        got = json.loads(host.run(SHOW_BY_PATH.format(unpack=unpack), env={**env, **extra}).stdout)
+        assert got["got"] == "read by path\n"
+        assert got["real"] is True
+        assert got["file"].startswith(str(tmp_path / "cache" / "native"))
+        assert got["source"] == "X = 1\n"
+        # The code still comes from the archive through the bytecode cache.
+        assert got["stats"]["compiled"] + got["stats"]["cache_hits"] == 2
+
+    # A changed wheel (same name, other content) is unpacked again, never served stale.
+    wheel.unlink()
+    changed = dict(BY_PATH, **{"bypath/data/v.txt": "second build\n"})
+    make_wheel(WheelSpec("bypath", "1.0", changed))
+    got = json.loads(host.run(SHOW_BY_PATH.format(unpack="True"), env=env).stdout)
+    assert got["got"] == "second build\n"

@@ -75,7 +75,7 @@ def script(entry: Compat, store: str, cache: str) -> str:
         + textwrap.dedent(
             f"""
             import importlib, importlib.metadata, os, wheelhook
-            wheelhook.require({entry.name + "==" + entry.version!r})
+            wheelhook.require({entry.name + "==" + entry.version!r}, unpack={entry.unpack!r})
             mod = importlib.import_module({entry.module!r})
             assert mod.__file__.startswith(({store + os.sep!r}, {cache + os.sep!r})), mod.__file__
             assert importlib.metadata.version({entry.name!r}) == {entry.version!r}
