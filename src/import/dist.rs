@@ -85,11 +85,6 @@ impl ActiveDist {
         self
     }
 
-    /// Whether the wheel's paths are those of an unpacked copy.
-    pub fn is_unpacked(&self) -> bool {
-        Path::new(&self.location) != self.archive.path()
-    }
-
     /// The path Python sees for a member. Ex) `/site/six-1.15.0-py2.py3-none-any.whl/six.py`
     pub fn member_path(&self, member: &str) -> String {
         let mut out = String::with_capacity(self.location.len() + member.len() + 1);
