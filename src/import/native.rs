@@ -6,13 +6,14 @@
 //! under `<cache>/native/<wheel file name>-<path hash>/` at its member path. Keeping the relative
 //! layout keeps `$ORIGIN`-relative RPATHs (`$ORIGIN/../numpy.libs`) resolving.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::cache::write_atomic;
+use super::cache::{collect_stale, write_atomic};
 use super::dist::ActiveDist;
-use crate::archive::{check_name, sha256, Archive};
+use crate::archive::{check_name, sha256, Archive, MemberInfo};
 use crate::wheel::Record;
 
 /// Why a native member cannot be loaded. Always names the wheel and the member.
@@ -82,7 +83,7 @@ impl NativeCache {
         let record = Record::parse(record_text).map_err(|e| wheel_err(e.to_string()))?;
         let dir = self.wheel_dir(&wheel);
         // Each directory that receives files: collect what killed writers left there, once.
-        let mut collected = std::collections::HashSet::new();
+        let mut collected = HashSet::new();
         for member in dist
             .archive
             .members()
@@ -94,17 +95,8 @@ impl NativeCache {
                 member: member.name.clone(),
                 reason,
             };
-            // A wheel put into a store by hand was never validated: a name such as
-            // `../../x.so` must not write outside the cache.
-            check_name(&member.name, member.utf8_flag())
-                .map_err(|reason| member_err(format!("unsafe member name: {reason}")))?;
+            let target = target_for(&dir, member, &mut collected).map_err(member_err)?;
             let expected = expected_digest(&record, &member.name).map_err(member_err)?;
-            let target = dir.join(&member.name);
-            if let Some(parent) = target.parent() {
-                if collected.insert(parent.to_path_buf()) {
-                    super::cache::collect_stale(parent, std::time::Duration::from_secs(600));
-                }
-            }
             if file_digest(&target).is_some_and(|d| d == expected) {
                 continue;
             }
@@ -146,7 +138,7 @@ impl NativeCache {
                         .any(|d| rest.starts_with(d))
             })
         };
-        let mut collected = std::collections::HashSet::new();
+        let mut collected = HashSet::new();
         for member in archive
             .members()
             .iter()
@@ -157,14 +149,7 @@ impl NativeCache {
                 member: member.name.clone(),
                 reason,
             };
-            check_name(&member.name, member.utf8_flag())
-                .map_err(|reason| member_err(format!("unsafe member name: {reason}")))?;
-            let target = dir.join(&member.name);
-            if let Some(parent) = target.parent() {
-                if collected.insert(parent.to_path_buf()) {
-                    super::cache::collect_stale(parent, std::time::Duration::from_secs(600));
-                }
-            }
+            let target = target_for(&dir, member, &mut collected).map_err(member_err)?;
             let data = archive
                 .read(&member.name)
                 .map_err(|e| member_err(e.to_string()))?;
@@ -210,6 +195,28 @@ impl NativeCache {
         Ok(())
     }
 }
+
+/// Where `member` is written under `dir`, once its name is known to be safe (a wheel put into a
+/// store by hand was never validated: `../../x.so` must not write outside the cache). The first
+/// time a directory receives a file, the temporary files killed writers left there are collected.
+fn target_for(
+    dir: &Path,
+    member: &MemberInfo,
+    collected: &mut HashSet<PathBuf>,
+) -> Result<PathBuf, String> {
+    check_name(&member.name, member.utf8_flag())
+        .map_err(|reason| format!("unsafe member name: {reason}"))?;
+    let target = dir.join(&member.name);
+    if let Some(parent) = target.parent() {
+        if collected.insert(parent.to_path_buf()) {
+            collect_stale(parent, STALE_AFTER);
+        }
+    }
+    Ok(target)
+}
+
+/// How old a temporary file must be to be collected even if its writer seems alive.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// The file that marks a complete unpacked copy.
 const UNPACKED_MARKER: &str = ".wheelhook-unpacked";

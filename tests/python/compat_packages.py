@@ -41,6 +41,29 @@ class Compat:
         return f"{self.name}-{self.version}" + (f"-{self.label}" if self.label else "")
 
 
+#: Smoke checks run twice: from the archive (an inherent limit) and unpacked (a pass).
+JINJA2_PACKAGE_LOADER = """
+        import jinja2
+        loader = jinja2.PackageLoader("jinja2", ".")
+        assert "nodes.py" in loader.list_templates()
+"""
+
+LXML_SCHEMATRON = """
+        from lxml import etree, isoschematron
+        schema = isoschematron.Schematron(etree.XML(
+            "<schema xmlns='http://purl.oclc.org/dsdl/schematron'><pattern><rule context='a'>"
+            "<assert test='@n'>a needs n</assert></rule></pattern></schema>"))
+        assert schema.validate(etree.XML("<a n='1'/>")) and not schema.validate(etree.XML("<a/>"))
+"""
+
+PYTZ_TIMEZONE = """
+        import datetime, pytz
+        paris = pytz.timezone("Europe/Paris")
+        summer = paris.localize(datetime.datetime(2024, 7, 1, 12))
+        assert summer.utcoffset() == datetime.timedelta(hours=2)
+        assert summer.astimezone(pytz.utc).hour == 10
+"""
+
 #: Every wheel the sweep needs, dependencies included, pinned so the sweep is reproducible.
 PINS = [
     "aiohappyeyeballs==2.7.1",
@@ -219,11 +242,7 @@ TABLE = [
         "3.1.4",
         "pure",
         "jinja2",
-        """
-        import jinja2
-        loader = jinja2.PackageLoader("jinja2", ".")
-        assert "nodes.py" in loader.list_templates()
-        """,
+        JINJA2_PACKAGE_LOADER,
         label="PackageLoader",
         limit=(
             "jinja2.PackageLoader knows two layouts: a zipimport.zipimporter, or a package"
@@ -399,13 +418,7 @@ TABLE = [
         "2024.2",
         "pure",
         "pytz",
-        """
-        import datetime, pytz
-        paris = pytz.timezone("Europe/Paris")
-        summer = paris.localize(datetime.datetime(2024, 7, 1, 12))
-        assert summer.utcoffset() == datetime.timedelta(hours=2)
-        assert summer.astimezone(pytz.utc).hour == 10
-        """,
+        PYTZ_TIMEZONE,
         limit=(
             "pytz opens its zoneinfo files with open(os.path.join(os.path.dirname(__file__), ...)),"
             " a path inside the archive; it falls back on pkg_resources.resource_stream (which reads"
@@ -499,13 +512,7 @@ TABLE = [
         "5.3.0",
         "Cython",
         "lxml",
-        """
-        from lxml import etree, isoschematron
-        schema = isoschematron.Schematron(etree.XML(
-            "<schema xmlns='http://purl.oclc.org/dsdl/schematron'><pattern><rule context='a'>"
-            "<assert test='@n'>a needs n</assert></rule></pattern></schema>"))
-        assert schema.validate(etree.XML("<a n='1'/>")) and not schema.validate(etree.XML("<a/>"))
-        """,
+        LXML_SCHEMATRON,
         label="isoschematron",
         limit=(
             "lxml.isoschematron has libxml2 parse its XSLT files from"
@@ -783,11 +790,7 @@ TABLE = [
         "3.1.4",
         "pure",
         "jinja2",
-        """
-        import jinja2
-        loader = jinja2.PackageLoader("jinja2", ".")
-        assert "nodes.py" in loader.list_templates()
-        """,
+        JINJA2_PACKAGE_LOADER,
         label="PackageLoader-unpacked",
         unpack=True,
     ),
@@ -796,13 +799,7 @@ TABLE = [
         "5.3.0",
         "Cython",
         "lxml",
-        """
-        from lxml import etree, isoschematron
-        schema = isoschematron.Schematron(etree.XML(
-            "<schema xmlns='http://purl.oclc.org/dsdl/schematron'><pattern><rule context='a'>"
-            "<assert test='@n'>a needs n</assert></rule></pattern></schema>"))
-        assert schema.validate(etree.XML("<a n='1'/>")) and not schema.validate(etree.XML("<a/>"))
-        """,
+        LXML_SCHEMATRON,
         label="isoschematron-unpacked",
         unpack=True,
     ),
@@ -811,13 +808,7 @@ TABLE = [
         "2024.2",
         "pure",
         "pytz",
-        """
-        import datetime, pytz
-        paris = pytz.timezone("Europe/Paris")
-        summer = paris.localize(datetime.datetime(2024, 7, 1, 12))
-        assert summer.utcoffset() == datetime.timedelta(hours=2)
-        assert summer.astimezone(pytz.utc).hour == 10
-        """,
+        PYTZ_TIMEZONE,
         label="unpacked",
         unpack=True,
     ),
