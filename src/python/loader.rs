@@ -1,5 +1,6 @@
 //! The loader of one active wheel: code, source, data and resources straight from the archive.
 
+use std::borrow::Cow;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -55,7 +56,7 @@ impl Loader {
                 return Ok(code);
             }
         }
-        let (entry, source) = self.source_bytes(fullname)?;
+        let source = self.source_bytes(fullname, entry)?;
         let origin = self.dist.member_path(&entry.member);
         let compile = COMPILE.import(py, "builtins", "compile")?;
         let kwargs = PyDict::new(py);
@@ -68,18 +69,16 @@ impl Loader {
         Ok(code)
     }
 
-    fn source_bytes(&self, fullname: &str) -> PyResult<(&ModuleEntry, Vec<u8>)> {
-        let entry = self.entry(fullname)?;
+    /// The source of `entry` (a stored member is a slice of the map, not a copy).
+    fn source_bytes(&self, fullname: &str, entry: &ModuleEntry) -> PyResult<Cow<'_, [u8]>> {
         if entry.kind != ModuleKind::Source {
             return Err(PyImportError::new_err(format!(
                 "{fullname} has no Python source"
             )));
         }
-        let bytes = self
-            .dist
+        self.dist
             .read(&entry.member)
-            .map_err(|e| PyImportError::new_err(format!("cannot import {fullname}: {e}")))?;
-        Ok((entry, bytes.into_owned()))
+            .map_err(|e| PyImportError::new_err(format!("cannot import {fullname}: {e}")))
     }
 }
 
@@ -94,12 +93,10 @@ impl Loader {
     /// Runs the module's code in its namespace; namespace portions have none.
     fn exec_module(&self, py: Python<'_>, module: &Bound<'_, PyAny>) -> PyResult<()> {
         let name: String = module.getattr("__spec__")?.getattr("name")?.extract()?;
-        if self
-            .entry(&name)
-            .is_ok_and(|e| e.kind == ModuleKind::Namespace)
-            || self.dist.index.get(&name).is_none()
-        {
-            return Ok(());
+        // Namespace portions (and names this wheel does not hold) have no code to run.
+        match self.dist.index.get(&name) {
+            Some(entry) if entry.kind != ModuleKind::Namespace => {}
+            _ => return Ok(()),
         }
         let code = self.get_code(py, &name)?;
         let namespace = module.getattr("__dict__")?.cast_into::<PyDict>()?;
@@ -120,7 +117,7 @@ impl Loader {
         if entry.kind != ModuleKind::Source {
             return Ok(None);
         }
-        let (_, source) = self.source_bytes(fullname)?;
+        let source = self.source_bytes(fullname, entry)?;
         let decode = DECODE_SOURCE.import(py, "_frozen_importlib_external", "decode_source")?;
         decode.call1((PyBytes::new(py, &source),))?.extract()
     }
