@@ -2,6 +2,7 @@
 //!
 //! Everything but `python` is plain Rust, tested by `cargo test` without an interpreter.
 
+pub mod activation;
 pub mod archive;
 pub mod error;
 pub mod import;

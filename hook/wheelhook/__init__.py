@@ -1,19 +1,24 @@
 """wheelhook: several versions of a distribution side by side, imported straight from wheels.
 
 Importing this package installs the finder and activates `__main__.__requires__` (and
-`WHEELHOOK_REQUIRES`): that side effect is the point of `import wheelhook`.
+`WHEELHOOK_REQUIRES`): that side effect is the point of `import wheelhook`. To keep that
+start-up cost small, it loads only the extension module; the functions and exceptions below are
+imported on first use.
 """
 
-from wheelhook._activate import on_import as _on_import
-from wheelhook._api import active, drop, finder, require
+from wheelhook import _native
 from wheelhook._native import ActiveDistribution
-from wheelhook.errors import (
-    DistributionNotFound,
-    InvalidWheel,
-    ResolutionError,
-    VersionConflict,
-    WheelhookError,
-)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from wheelhook._api import active, drop, finder, require
+    from wheelhook.errors import (
+        DistributionNotFound,
+        InvalidWheel,
+        ResolutionError,
+        VersionConflict,
+        WheelhookError,
+    )
 
 __all__ = [
     "ActiveDistribution",
@@ -28,4 +33,33 @@ __all__ = [
     "require",
 ]
 
-_on_import()
+#: Where each lazily imported name lives.
+_LAZY = {
+    "active": "wheelhook._api",
+    "drop": "wheelhook._api",
+    "finder": "wheelhook._api",
+    "require": "wheelhook._api",
+    "DistributionNotFound": "wheelhook.errors",
+    "InvalidWheel": "wheelhook.errors",
+    "ResolutionError": "wheelhook.errors",
+    "VersionConflict": "wheelhook.errors",
+    "WheelhookError": "wheelhook.errors",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'wheelhook' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> "list[str]":
+    return sorted(set(globals()) | set(__all__))
+
+
+_native.boot()

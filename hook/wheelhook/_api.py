@@ -3,7 +3,7 @@
 import os
 import sys
 
-from wheelhook import _activate, _children, _native
+from wheelhook import _native
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -36,30 +36,18 @@ def require(
     """
     reqs: list[str] = []
     for r in requirements:
-        reqs.extend(_activate.parse_requirements(r))
-    finder = _activate.install()
-    result = finder.require(
-        reqs,
-        _activate.store_dirs(),
-        _activate.default_dirs(),
-        override_stdlib,
-        _activate.unpack_names(unpack),
-    )
-    pins = "\n".join(f"{d.name}=={d.version}" for d in finder.active())
-    if pins:
-        os.environ[_activate.REQUIRES_ENV] = pins
-        _children.watch(finder)
-    return result
+        reqs.extend(_native.requirement_lines(r))
+    return _native.activate(reqs, override_stdlib, unpack)
 
 
 def active() -> "list[ActiveDistribution]":
     """The distributions activated in this process, sorted by name."""
-    return _activate.install().active()
+    return _native.install().active()
 
 
 def finder() -> _native.Finder:
     """The process's finder (installed on first use)."""
-    return _activate.install()
+    return _native.install()
 
 
 def drop(wheel: "str | os.PathLike[str]", store: "str | os.PathLike[str] | None" = None) -> str:

@@ -100,9 +100,9 @@ def activate(main: "ModuleType") -> None:
         return
     try:
         if "wheelhook" in sys.modules:  # `wheelhook run`: the package is loaded already
-            from wheelhook._activate import on_import
+            from wheelhook._native import boot
 
-            on_import()
+            boot()
         else:
             import wheelhook  # noqa: F401  (activates on import)
     except ImportError as exc:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 
-#: The kinds of entry the cache holds, one directory each.
-KINDS = ("bytecode", "native")
+#: The kinds of entry the cache holds, one directory each: compiled code, native code and
+#: unpacked copies, and remembered resolutions.
+KINDS = ("bytecode", "native", "activations")
 
 
 def cache_dir() -> str | None:

@@ -19,8 +19,6 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any
 
-    from wheelhook._native import Finder
-
 #: The key added to multiprocessing's preparation data (its `prepare()` ignores unknown keys).
 PREPARATION_KEY = "wheelhook_requires"
 SPAWN_MODULE = "multiprocessing.spawn"
@@ -99,14 +97,3 @@ def _spawn_spec(
                 spec.loader = _PatchOnLoad(spec.loader)  # type: ignore[assignment]
             return spec
     return None
-
-
-def watch(finder: "Finder") -> None:
-    """Makes spawn and forkserver children activate the pins (called after each activation):
-    patches `multiprocessing.spawn` now if it is loaded, else when it is first imported (a
-    one-shot hook in the finder, which costs nothing per import)."""
-    spawn = sys.modules.get(SPAWN_MODULE)
-    if spawn is not None:
-        patch(spawn)
-    else:
-        finder.on_import(SPAWN_MODULE, _spawn_spec)

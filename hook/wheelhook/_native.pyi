@@ -1,6 +1,6 @@
 """Type stubs of the Rust extension module `wheelhook._native`."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Any, final
@@ -11,11 +11,19 @@ __all__ = [
     "Loader",
     "PathEntry",
     "__version__",
+    "activate",
+    "boot",
+    "declared_requirements",
+    "default_dirs",
     "inspect_wheel",
+    "install",
     "parse_wheel_filename",
     "precompile",
+    "requirement_lines",
     "scan",
+    "store_dirs",
     "supported_tags",
+    "unpack_names",
 ]
 
 __version__: str
@@ -88,6 +96,18 @@ class Finder:
     def on_import(self, fullname: str, callback: Callable[[str, Any, Any], Any]) -> None: ...
     def cache_dir(self) -> str | None: ...
 
+def boot() -> None: ...
+def activate(
+    requirements: list[str],
+    override_stdlib: bool = False,
+    unpack: bool | str | Iterable[str] | None = None,
+) -> list[ActiveDistribution]: ...
+def install() -> Finder: ...
+def declared_requirements() -> list[str]: ...
+def requirement_lines(value: str | Iterable[str]) -> list[str]: ...
+def store_dirs() -> list[str]: ...
+def default_dirs() -> list[str]: ...
+def unpack_names(unpack: bool | str | Iterable[str] | None = None) -> list[str]: ...
 def parse_wheel_filename(filename: str) -> dict[str, Any]: ...
 def supported_tags() -> list[str]: ...
 def scan(

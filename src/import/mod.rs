@@ -8,7 +8,7 @@ mod index;
 mod native;
 mod registry;
 
-pub use bytecode::{BytecodeCache, SourceStamp};
+pub use bytecode::{fnv64, BytecodeCache, SourceStamp};
 pub use cache::{check_private, collect_stale, default_dir, open_dir, write_atomic, CacheError};
 pub use dist::{find_dist_info, ActiveDist, ImportError};
 pub use index::{ModuleEntry, ModuleIndex, ModuleKind, SearchStep, SEARCH_ORDER};

@@ -20,6 +20,8 @@ pub struct Facts {
     pub environment: EnvironmentFacts,
     pub extension_suffixes: Vec<String>,
     pub stdlib: HashSet<String>,
+    /// What the resolution depends on, as text for the activation cache (made on first use).
+    identity: OnceCell<String>,
 }
 
 pub fn interpreter(py: Python<'_>) -> PyResult<InterpreterFacts> {
@@ -132,6 +134,7 @@ pub fn read(py: Python<'_>) -> PyResult<Facts> {
         environment,
         extension_suffixes,
         stdlib,
+        identity: OnceCell::new(),
     })
 }
 
@@ -163,6 +166,16 @@ fn stdlib_dir_names(dir: &std::path::Path, extension_suffixes: &[String]) -> Vec
 }
 
 impl Facts {
+    /// The inputs of the interpreter's tags and marker values, on one line: two interpreters
+    /// with the same identity resolve the same requirements alike.
+    pub fn identity(&self) -> &str {
+        self.identity.get_or_init(|| {
+            let mut environment: Vec<_> = self.environment.iter().collect();
+            environment.sort();
+            format!("{:?} {:?}", self.interpreter, environment).replace(['\t', '\n', '\r'], " ")
+        })
+    }
+
     /// The interpreter's supported tags, best first.
     pub fn tags(&self) -> Arc<SupportedTags> {
         self.tags

@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use parking_lot::RwLock;
 use pep440_rs::Version;
@@ -16,7 +18,9 @@ use super::errors::{resolve_error, wheelhook_error};
 use super::facts::{self, Facts};
 use super::loader::Loader;
 use super::runtime::Runtime;
-use crate::import::{ActiveDist, ModuleKind, Registry, Served};
+use crate::activation;
+use crate::archive::Archive;
+use crate::import::{write_atomic, ActiveDist, ModuleKind, Registry, Served};
 use crate::resolve::{parse_requirement, resolve};
 use crate::store::{Candidate, Origin, Store, StoreConfig};
 use crate::wheel::PackageName;
@@ -72,12 +76,14 @@ pub struct Finder {
 }
 
 impl Finder {
-    fn store(&self, wheel_dirs: Vec<PathBuf>, default_dirs: Vec<PathBuf>) -> Arc<Store> {
+    /// The listing of the store for these directories, and whether it was made just now (a
+    /// listing kept from earlier may predate the file system's present state).
+    fn store(&self, wheel_dirs: Vec<PathBuf>, default_dirs: Vec<PathBuf>) -> (Arc<Store>, bool) {
         {
             let state = self.state.read();
             if let Some((w, d, store)) = &state.store {
                 if *w == wheel_dirs && *d == default_dirs {
-                    return store.clone();
+                    return (store.clone(), false);
                 }
             }
         }
@@ -88,7 +94,96 @@ impl Finder {
         };
         let store = Arc::new(Store::scan(&config));
         self.state.write().store = Some((wheel_dirs, default_dirs, store.clone()));
-        store
+        (store, true)
+    }
+
+    /// The resolution of `requirements`: from the activation cache when nothing is pinned yet
+    /// and an entry matches the file system, else by listing the store and resolving (and then
+    /// remembered). Returns the store when it was listed.
+    fn resolve_requirements(
+        &self,
+        py: Python<'_>,
+        requirements: &[String],
+        wheel_dirs: Vec<PathBuf>,
+        default_dirs: Vec<PathBuf>,
+        locked: &HashMap<PackageName, Version>,
+    ) -> PyResult<(Vec<Candidate>, Option<Arc<Store>>)> {
+        let parsed = parse_requirements(requirements)?;
+        let entry = if locked.is_empty() {
+            self.activation_entry(py, requirements, &wheel_dirs, &default_dirs)
+        } else {
+            None
+        };
+        if let Some((path, identity, stamps)) = &entry {
+            let found = std::fs::read_to_string(path).ok();
+            if let Some(chosen) = found.and_then(|t| activation::decode(&t, identity, stamps)) {
+                self.runtime.activation_hits.fetch_add(1, Ordering::Relaxed);
+                return Ok((chosen, None));
+            }
+        }
+        let (store, fresh) = self.store(wheel_dirs, default_dirs);
+        let environment = &self.facts.environment;
+        let chosen = py
+            .detach(|| resolve(store.as_ref(), &parsed, environment, locked))
+            .map_err(|e| resolve_error(py, e))?;
+        if let Some((path, identity, stamps)) = entry {
+            // Only a listing made after the stamps were read is known to be as new as they are.
+            if fresh && stamps.settled(SystemTime::now()) {
+                py.detach(|| {
+                    if let Some(text) = activation::encode(&identity, &stamps, &chosen) {
+                        // A failed write costs one resolution at the next start.
+                        if write_atomic(&path, text.as_bytes(), false).is_ok() {
+                            if let Some(dir) = path.parent() {
+                                activation::prune(dir);
+                            }
+                        }
+                    }
+                });
+            }
+        }
+        Ok((chosen, Some(store)))
+    }
+
+    /// Where the activation cache keeps the entry for these requirements and directories, with
+    /// its identity and the directories' stamps read now (before any listing); `None` when it
+    /// cannot be used (no private cache, a path that cannot be written on one line).
+    fn activation_entry(
+        &self,
+        py: Python<'_>,
+        requirements: &[String],
+        wheel_dirs: &[PathBuf],
+        default_dirs: &[PathBuf],
+    ) -> Option<(PathBuf, activation::Identity, activation::Stamps)> {
+        let cwd = std::env::current_dir().ok();
+        let identity = activation::Identity::new(
+            requirements,
+            wheel_dirs,
+            default_dirs,
+            self.facts.identity(),
+            cwd.as_deref(),
+        )?;
+        let dir = self.runtime.cache_dir(py)?.join("activations");
+        let mut dirs: Vec<&std::path::Path> = Vec::new();
+        for d in wheel_dirs.iter().chain(default_dirs) {
+            if !dirs.contains(&d.as_path()) {
+                dirs.push(d);
+            }
+        }
+        let stamps = activation::Stamps::read(dirs)?;
+        Some((dir.join(identity.file_name()), identity, stamps))
+    }
+
+    /// The pinned set as requirements, one `name==version` per line, sorted by name (what
+    /// `WHEELHOOK_REQUIRES` passes to children).
+    pub(crate) fn pins(&self) -> String {
+        let state = self.state.read();
+        let mut names: Vec<&PackageName> = state.pinned.keys().collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|n| format!("{n}=={}", state.pinned[n].version))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     fn is_stdlib(&self, top: &str) -> bool {
@@ -106,7 +201,7 @@ fn parse_requirements(requirements: &[String]) -> PyResult<Vec<Requirement>> {
 #[pymethods]
 impl Finder {
     #[new]
-    fn new(py: Python<'_>) -> PyResult<Self> {
+    pub(crate) fn new(py: Python<'_>) -> PyResult<Self> {
         Ok(Self {
             facts: facts::read(py)?,
             runtime: Arc::new(Runtime::new(py)?),
@@ -203,7 +298,7 @@ impl Finder {
     /// `unpack` names distributions (`"*"`: all) whose wheels are served from an unpacked copy
     /// in the cache, for packages that open their own files by path.
     #[pyo3(signature = (requirements, wheel_dirs, default_dirs, override_stdlib=false, unpack=Vec::new()))]
-    fn require(
+    pub(crate) fn require(
         &self,
         py: Python<'_>,
         requirements: Vec<String>,
@@ -214,8 +309,6 @@ impl Finder {
     ) -> PyResult<Vec<Py<ActiveDistribution>>> {
         let unpack_all = unpack.iter().any(|u| u == "*");
         let unpack: Vec<PackageName> = unpack.iter().map(|u| PackageName::new(u)).collect();
-        let parsed = parse_requirements(&requirements)?;
-        let store = self.store(wheel_dirs, default_dirs);
         let locked: HashMap<PackageName, Version> = {
             let state = self.state.read();
             state
@@ -224,10 +317,13 @@ impl Finder {
                 .map(|(k, c)| (k.clone(), c.version.clone()))
                 .collect()
         };
-        let environment = &self.facts.environment;
-        let chosen = py
-            .detach(|| resolve(store.as_ref(), &parsed, environment, &locked))
-            .map_err(|e| resolve_error(py, e))?;
+        let (chosen, listed) = self.resolve_requirements(
+            py,
+            &requirements,
+            wheel_dirs.clone(),
+            default_dirs.clone(),
+            &locked,
+        )?;
 
         // Open and index the new wheels before touching any state.
         // (No lock is held meanwhile: unpacking releases the GIL.)
@@ -242,7 +338,10 @@ impl Finder {
         {
             for candidate in fresh {
                 if let Origin::Wheel { path, .. } = &candidate.origin {
-                    let archive = store.archive(path)?;
+                    let archive = match &listed {
+                        Some(store) => store.archive(path)?,
+                        None => Arc::new(Archive::open(path)?),
+                    };
                     let mut dist = ActiveDist::new(
                         candidate.clone(),
                         archive.clone(),
@@ -256,6 +355,11 @@ impl Finder {
             }
         }
         let skip = |top: &str| !override_stdlib && self.is_stdlib(top);
+        // The listing is needed here only to word an error.
+        let store = || match &listed {
+            Some(store) => store.clone(),
+            None => self.store(wheel_dirs.clone(), default_dirs.clone()).0,
+        };
         let grow = check_not_imported(py, &new_dists, &store, &skip)?;
 
         let mut state = self.state.write();
@@ -342,12 +446,17 @@ impl Finder {
         module.call_method1("find_distributions", (slf, context))
     }
 
-    /// What importing has cost this process: `{"compiled": n, "cache_hits": n}`.
+    /// What importing has cost this process: `{"compiled": n, "cache_hits": n,
+    /// "activation_hits": n}` (resolutions taken from the activation cache).
     fn stats(&self) -> HashMap<&'static str, u64> {
         use std::sync::atomic::Ordering::Relaxed;
         HashMap::from([
             ("compiled", self.runtime.compiled.load(Relaxed)),
             ("cache_hits", self.runtime.cache_hits.load(Relaxed)),
+            (
+                "activation_hits",
+                self.runtime.activation_hits.load(Relaxed),
+            ),
         ])
     }
 
@@ -362,7 +471,7 @@ impl Finder {
     /// not served); its result is `find_spec`'s. This costs nothing per import, unlike a
     /// watching finder of its own in `sys.meta_path`. Ex) patching `multiprocessing.spawn`
     /// as it is imported.
-    fn on_import(&self, fullname: String, callback: Py<PyAny>) {
+    pub(crate) fn on_import(&self, fullname: String, callback: Py<PyAny>) {
         self.state.write().import_hooks.insert(fullname, callback);
     }
 
@@ -507,7 +616,7 @@ impl PathEntry {
 fn check_not_imported<'py>(
     py: Python<'py>,
     new_dists: &[Arc<ActiveDist>],
-    store: &Store,
+    store: &dyn Fn() -> Arc<Store>,
     skip: &dyn Fn(&str) -> bool,
 ) -> PyResult<Vec<(Bound<'py, PyAny>, Vec<String>)>> {
     let modules = py.import("sys")?.getattr("modules")?;
@@ -538,7 +647,7 @@ fn check_not_imported<'py>(
             let from = file
                 .as_deref()
                 .unwrap_or("a built-in or namespace location");
-            let installed = installed_version(store, &dist.candidate.name)
+            let installed = installed_version(&store(), &dist.candidate.name)
                 .map(|v| format!(" ({} {v} is installed)", dist.candidate.name))
                 .unwrap_or_default();
             return Err(wheelhook_error(

@@ -1,5 +1,6 @@
 //! The pyo3 layer, the only code that touches Python objects: `wheelhook._native`.
 
+mod activate;
 mod errors;
 mod facts;
 mod finder;
@@ -16,6 +17,14 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<finder::PathEntry>()?;
     m.add_class::<finder::ActiveDistribution>()?;
     m.add_class::<loader::Loader>()?;
+    m.add_function(wrap_pyfunction!(activate::boot, m)?)?;
+    m.add_function(wrap_pyfunction!(activate::activate, m)?)?;
+    m.add_function(wrap_pyfunction!(activate::install, m)?)?;
+    m.add_function(wrap_pyfunction!(activate::declared_requirements, m)?)?;
+    m.add_function(wrap_pyfunction!(activate::requirement_lines, m)?)?;
+    m.add_function(wrap_pyfunction!(activate::store_dirs, m)?)?;
+    m.add_function(wrap_pyfunction!(activate::default_dirs, m)?)?;
+    m.add_function(wrap_pyfunction!(activate::unpack_names, m)?)?;
     m.add_function(wrap_pyfunction!(tools::parse_wheel_filename, m)?)?;
     m.add_function(wrap_pyfunction!(tools::supported_tags, m)?)?;
     m.add_function(wrap_pyfunction!(tools::scan, m)?)?;

@@ -38,6 +38,7 @@ pub struct Runtime {
     private_root: OnceCell<PathBuf>,
     pub compiled: AtomicU64,
     pub cache_hits: AtomicU64,
+    pub activation_hits: AtomicU64,
 }
 
 impl Runtime {
@@ -55,6 +56,7 @@ impl Runtime {
             private_root: OnceCell::new(),
             compiled: AtomicU64::new(0),
             cache_hits: AtomicU64::new(0),
+            activation_hits: AtomicU64::new(0),
         })
     }
 

@@ -166,6 +166,7 @@ def test_failed_require_changes_nothing(host: Env, make_wheel, store: Path) -> N
         """
         import sys, os, json, wheelhook
         wheelhook.require("ok-dist")
+        wheelhook.DistributionNotFound  # the exception classes are loaded on first use
         before = (sorted(sys.modules), list(sys.meta_path), [d.name for d in wheelhook.active()],
                   os.environ.get("WHEELHOOK_REQUIRES"))
         try:

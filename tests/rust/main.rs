@@ -1,5 +1,6 @@
 //! Cross-module tests of the wheelhook core.
 
+mod activation;
 mod archive;
 mod differential;
 mod markers_differential;

@@ -1,0 +1,262 @@
+//! What `import wheelhook` does, in the extension so that start-up loads one small Python module
+//! and nothing more: install the finder, read what the program declares, activate it.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyString};
+
+use super::finder::{ActiveDistribution, Finder};
+
+/// Requirements to activate, one per line; every activation sets it to the pinned set, so that
+/// child processes get the same versions.
+const REQUIRES_ENV: &str = "WHEELHOOK_REQUIRES";
+/// Distributions served from an unpacked copy: names, comma- or space-separated, or `*`.
+const UNPACK_ENV: &str = "WHEELHOOK_UNPACK";
+/// Extra store directories, `os.pathsep`-separated, searched before site-packages.
+const PATH_ENV: &str = "WHEELHOOK_PATH";
+/// What marks a PEP 723 block; only a file holding it is given to the parser.
+const SCRIPT_MARK: &[u8] = b"# /// script";
+const SPAWN_MODULE: &str = "multiprocessing.spawn";
+
+fn environ_get(py: Python<'_>, key: &str) -> PyResult<String> {
+    let environ = py.import("os")?.getattr("environ")?;
+    environ.call_method1("get", (key, ""))?.extract()
+}
+
+/// The process's finder: the one in `sys.meta_path`, else a new one put there ahead of the path
+/// finder, with its path hook first in `sys.path_hooks`.
+#[pyfunction]
+pub fn install(py: Python<'_>) -> PyResult<Bound<'_, Finder>> {
+    let sys = py.import("sys")?;
+    let meta_path = sys.getattr("meta_path")?.cast_into::<PyList>()?;
+    let mut position = None;
+    for (i, other) in meta_path.iter().enumerate() {
+        if let Ok(finder) = other.cast::<Finder>() {
+            return Ok(finder.clone());
+        }
+        if position.is_none() {
+            let name = other.getattr("__name__").ok();
+            if name.is_some_and(|n| n.extract::<String>().is_ok_and(|n| n == "PathFinder")) {
+                position = Some(i);
+            }
+        }
+    }
+    let finder = Bound::new(py, Finder::new(py)?)?;
+    meta_path.insert(position.unwrap_or(meta_path.len()), &finder)?;
+    let hooks = sys.getattr("path_hooks")?.cast_into::<PyList>()?;
+    hooks.insert(0, finder.getattr("path_hook")?)?;
+    Ok(finder)
+}
+
+/// The directories whose wheels are candidates: `WHEELHOOK_PATH`, then site-packages (the
+/// user's too when enabled), each once.
+#[pyfunction]
+pub fn store_dirs(py: Python<'_>) -> PyResult<Vec<String>> {
+    let pathsep: String = py.import("os")?.getattr("pathsep")?.extract()?;
+    let mut dirs: Vec<String> = environ_get(py, PATH_ENV)?
+        .split(pathsep.as_str())
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let site = py.import("site")?; // imported at start-up unless -S was given
+    match site.call_method0("getsitepackages") {
+        Ok(found) => dirs.extend(found.extract::<Vec<String>>()?),
+        // An embedded or virtualenv-patched site module.
+        Err(_) => {
+            let sysconfig = py.import("sysconfig")?;
+            for key in ["purelib", "platlib"] {
+                dirs.push(sysconfig.call_method1("get_path", (key,))?.extract()?);
+            }
+        }
+    }
+    if site.getattr("ENABLE_USER_SITE")?.is_truthy()? {
+        dirs.push(site.call_method0("getusersitepackages")?.extract()?);
+    }
+    let mut unique: Vec<String> = Vec::with_capacity(dirs.len());
+    for d in dirs {
+        if !unique.contains(&d) {
+            unique.push(d);
+        }
+    }
+    Ok(unique)
+}
+
+/// Where normally installed distributions are: `sys.path`, as `importlib.metadata` sees it.
+#[pyfunction]
+pub fn default_dirs(py: Python<'_>) -> PyResult<Vec<String>> {
+    let path = py.import("sys")?.getattr("path")?;
+    let mut dirs = Vec::new();
+    for entry in path.try_iter()? {
+        let entry = entry?;
+        if entry.is_instance_of::<PyString>() {
+            let entry: String = entry.extract()?;
+            dirs.push(if entry.is_empty() {
+                ".".to_owned()
+            } else {
+                entry
+            });
+        }
+    }
+    Ok(dirs)
+}
+
+/// Requirements from a string (one per line; `#` starts a comment) or an iterable of strings.
+#[pyfunction]
+pub fn requirement_lines(value: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    let mut items: Vec<Bound<'_, PyAny>> = Vec::new();
+    if value.is_instance_of::<PyString>() {
+        items.push(value.clone());
+    } else {
+        // A loop, not `collect`: under the limited API, pyo3's size hint imports `operator`.
+        for item in value.try_iter()? {
+            items.push(item?);
+        }
+    }
+    let mut out = Vec::new();
+    for item in items {
+        let Ok(text) = item.cast::<PyString>() else {
+            return Err(PyTypeError::new_err(format!(
+                "a requirement must be a string, not {}: {}",
+                item.get_type().name()?,
+                item.repr()?
+            )));
+        };
+        for line in text.call_method0("splitlines")?.try_iter()? {
+            let line: String = line?.extract()?;
+            let line = line.split(" #").next().unwrap_or_default().trim();
+            if !line.is_empty() && !line.starts_with('#') {
+                out.push(line.to_owned());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The distributions to serve unpacked: `WHEELHOOK_UNPACK`, then `unpack` (`True`: all, as `*`;
+/// a name; or names).
+#[pyfunction]
+#[pyo3(signature = (unpack=None))]
+pub fn unpack_names(py: Python<'_>, unpack: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
+    let mut names: Vec<String> = environ_get(py, UNPACK_ENV)?
+        .replace(',', " ")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    match unpack {
+        None => {}
+        Some(u) if u.is(&*pyo3::types::PyBool::new(py, true)) => names.push("*".to_owned()),
+        Some(u) if u.is(&*pyo3::types::PyBool::new(py, false)) => {}
+        Some(u) if u.is_instance_of::<PyString>() => names.push(u.extract()?),
+        Some(u) => {
+            for name in u.try_iter()? {
+                names.push(name?.extract()?);
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// Activates `requirements` (PEP 508 strings) in the process's finder, from the store
+/// directories, and sets `WHEELHOOK_REQUIRES` to the pinned set so that children get it.
+#[pyfunction]
+#[pyo3(signature = (requirements, override_stdlib=false, unpack=None))]
+pub fn activate<'py>(
+    py: Python<'py>,
+    requirements: Vec<String>,
+    override_stdlib: bool,
+    unpack: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Vec<Py<ActiveDistribution>>> {
+    let finder = install(py)?;
+    let result = finder.get().require(
+        py,
+        requirements,
+        store_dirs(py)?.into_iter().map(Into::into).collect(),
+        default_dirs(py)?.into_iter().map(Into::into).collect(),
+        override_stdlib,
+        unpack_names(py, unpack)?,
+    )?;
+    let pins = finder.get().pins();
+    if !pins.is_empty() {
+        py.import("os")?
+            .getattr("environ")?
+            .set_item(REQUIRES_ENV, pins)?;
+        watch_children(py, &finder)?;
+    }
+    Ok(result)
+}
+
+/// Makes spawn and forkserver children activate the pins: patches `multiprocessing.spawn` now
+/// if it is loaded, else when it is first imported (a one-shot hook of the finder).
+fn watch_children(py: Python<'_>, finder: &Bound<'_, Finder>) -> PyResult<()> {
+    let modules = py.import("sys")?.getattr("modules")?;
+    if let Ok(spawn) = modules.get_item(SPAWN_MODULE) {
+        py.import("wheelhook._children")?
+            .call_method1("patch", (spawn,))?;
+    } else {
+        let hook = wrap_pyfunction!(spawn_hook, py)?;
+        finder
+            .get()
+            .on_import(SPAWN_MODULE.to_owned(), hook.into_any().unbind());
+    }
+    Ok(())
+}
+
+/// The finder's hook for `multiprocessing.spawn`: `wheelhook._children` does the work, loaded
+/// only by programs that use multiprocessing.
+#[pyfunction]
+#[pyo3(signature = (fullname, path=None, target=None))]
+fn spawn_hook<'py>(
+    py: Python<'py>,
+    fullname: &str,
+    path: Option<Bound<'py, PyAny>>,
+    target: Option<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    py.import("wheelhook._children")?
+        .call_method1("_spawn_spec", (fullname, path, target))
+}
+
+/// What the program declares: `WHEELHOOK_REQUIRES` (pins from a parent), `__main__.__requires__`,
+/// then the `dependencies` of the main script's PEP 723 block (after its `requires-python`
+/// check).
+#[pyfunction]
+pub fn declared_requirements(py: Python<'_>) -> PyResult<Vec<String>> {
+    let mut reqs = requirement_lines(PyString::new(py, &environ_get(py, REQUIRES_ENV)?).as_any())?;
+    let main = py
+        .import("sys")?
+        .getattr("modules")?
+        .get_item("__main__")
+        .ok();
+    let Some(main) = main else {
+        return Ok(reqs);
+    };
+    if let Ok(declared) = main.getattr("__requires__") {
+        if !declared.is_none() {
+            reqs.extend(requirement_lines(&declared)?);
+        }
+    }
+    let filename: Option<String> = main.getattr("__file__").ok().and_then(|f| f.extract().ok());
+    if let Some(filename) = filename.filter(|f| f.ends_with(".py")) {
+        // A script that cannot be read is the parser's to report.
+        let marked = std::fs::read(&filename)
+            .map(|data| data.windows(SCRIPT_MARK.len()).any(|w| w == SCRIPT_MARK))
+            .unwrap_or(true);
+        if marked {
+            let found = py
+                .import("wheelhook._pep723")?
+                .call_method1("script_requirements", (filename,))?;
+            reqs.extend(found.extract::<Vec<String>>()?);
+        }
+    }
+    Ok(reqs)
+}
+
+/// What `import wheelhook` does: install the finder, activate what the program declares.
+#[pyfunction]
+pub fn boot(py: Python<'_>) -> PyResult<()> {
+    install(py)?;
+    let reqs = declared_requirements(py)?;
+    if !reqs.is_empty() {
+        activate(py, reqs, false, None)?;
+    }
+    Ok(())
+}
