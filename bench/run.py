@@ -51,9 +51,9 @@ class Config:
     def __init__(self, quick: bool) -> None:
         self.quick = quick
         self.store_sizes = [10, 100] if quick else [10, 100, 1000, 10000]
-        self.start_rounds = 1 if quick else 15
+        self.start_rounds = 1 if quick else 25
         self.import_rounds = 1 if quick else 21
-        self.slow_rounds = 1 if quick else 3
+        self.slow_rounds = 1 if quick else 5
         self.toll_rounds = 1 if quick else 31
         self.scale_rounds = 1 if quick else 7
         self.rss_rounds = 1 if quick else 5
@@ -250,6 +250,7 @@ class Setup:
         fill_dir(self.main_eggs, big_eggs + self.pad_eggs[: config.scale_wheels], "sym")
         self.main_wheels = big
         self.warm_cache = work.path("cache-warm")
+        self.start_cache = work.path("cache-start")
         self.floor_table = work.path("floor.json")
         self.stdlib_list = work.path("stdlib.json")
 
@@ -371,11 +372,20 @@ def activation_scripts(s: Setup) -> dict[str, str]:
         "distlib": listing
         + "from distlib.wheel import Wheel\nfor _p in _w:\n    Wheel(_p).mount()\n",
     }
+    # The scripts' directory is `sys.path[0]` of every start, so one of the directories a
+    # resolution reads: it gets a directory of its own, left alone while the figure runs.
+    directory = s.work.path("activation-scripts")
+    os.makedirs(directory, exist_ok=True)
     paths = {}
     for peer, text in texts.items():
-        path = s.work.path(f"activate-{peer}.py")
-        with open(path, "w") as f:
-            f.write(text)
+        path = os.path.join(directory, f"activate-{peer}.py")
+        old = None
+        if os.path.exists(path):
+            with open(path) as f:
+                old = f.read()
+        if old != text:
+            with open(path, "w") as f:
+                f.write(text)
         paths[peer] = path
     return paths
 
@@ -388,25 +398,34 @@ def figure_activation(s: Setup, c: Config) -> dict[str, object]:
     for n in c.store_sizes:
         store, eggs = s.work.path(f"store-{n}"), s.work.path(f"eggs-{n}")
         per_n = [
-            (Job(f"wheelhook {n}", s.wh, [scripts["wheelhook"]],
-                 clean_env(WHEELHOOK_PATH=store), c.start_rounds), base_wh),
-            (Job(f"pkg_resources {n}", s.peers, [scripts["pkg_resources"]],
-                 clean_env(PYTHONPATH=eggs), c.start_rounds), base_peers),
-            (Job(f"zipimport {n}", s.peers, [scripts["zipimport"]],
-                 clean_env(BENCH_STORE=store), c.start_rounds), base_peers),
-            (Job(f"distlib {n}", s.peers, [scripts["distlib"]],
-                 clean_env(BENCH_STORE=store), c.start_rounds), base_peers),
+            ("wheelhook", Job(f"wheelhook {n}", s.wh, [scripts["wheelhook"]],
+                              clean_env(WHEELHOOK_PATH=store, WHEELHOOK_CACHE=s.start_cache),
+                              c.start_rounds), base_wh),
+            # The first start of a program (or the first after the store changed): no entry
+            # in the activation cache, so it lists the store and resolves.
+            ("wheelhook, first start", Job(f"wheelhook first {n}", s.wh, [scripts["wheelhook"]],
+                                           clean_env(WHEELHOOK_PATH=store), c.start_rounds,
+                                           fresh_cache=True), base_wh),
+            ("pkg_resources", Job(f"pkg_resources {n}", s.peers, [scripts["pkg_resources"]],
+                                  clean_env(PYTHONPATH=eggs), c.start_rounds), base_peers),
+            ("zipimport", Job(f"zipimport {n}", s.peers, [scripts["zipimport"]],
+                              clean_env(BENCH_STORE=store), c.start_rounds), base_peers),
+            ("distlib", Job(f"distlib {n}", s.peers, [scripts["distlib"]],
+                            clean_env(BENCH_STORE=store), c.start_rounds), base_peers),
         ]  # fmt: skip
-        for job, base in per_n:
+        for peer, job, base in per_n:
             jobs.append(job)
-            rows.append((n, job, base))
+            rows.append((n, peer, job, base))
+    # A resolution is remembered only once the directories it read have been left alone
+    # for two seconds (file-system clocks tick coarsely): let the scripts' directory settle.
+    time.sleep(2.5)
     measure(jobs)
     out = []
-    for n, job, base in rows:
+    for n, peer, job, base in rows:
         added = [(w - b) * 1000 for w, b in zip(job.walls, base.walls)]
         out.append({
             "wheels": n,
-            "peer": job.key.split()[0],
+            "peer": peer,
             "added_ms": summary(added),
             "wall_ms": summary([w * 1000 for w in job.walls]),
         })  # fmt: skip
@@ -438,6 +457,9 @@ def import_jobs(s: Setup, c: Config) -> list[Job]:
             clean_env(**wh_env, **mod), slow, fresh_cache=True),
         Job("site-packages, cold (no __pycache__)", s.site, [CHILD, "import", "site"],
             clean_env(**mod), slow, fresh_pycache=True),
+        # Compiling alone, as a plain directory without `__pycache__` that may not write one.
+        Job("site-packages, cold, writing no __pycache__", s.site, [CHILD, "import", "site"],
+            clean_env(PYTHONDONTWRITEBYTECODE="1", **mod), slow, fresh_pycache=True),
     ]  # fmt: skip
 
 

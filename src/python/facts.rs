@@ -19,7 +19,9 @@ pub struct Facts {
     tags: OnceCell<Arc<SupportedTags>>,
     pub environment: EnvironmentFacts,
     pub extension_suffixes: Vec<String>,
-    pub stdlib: HashSet<String>,
+    /// The standard library's top-level module names: `sys.stdlib_module_names` itself (a
+    /// frozenset, asked in place rather than copied at every start), or a set built on 3.9.
+    pub stdlib: Py<PyAny>,
     /// What the resolution depends on, as text for the activation cache (made on first use).
     identity: OnceCell<String>,
 }
@@ -76,10 +78,10 @@ pub fn read(py: Python<'_>) -> PyResult<Facts> {
         .import("_imp")?
         .call_method0("extension_suffixes")?
         .extract()?;
-    let stdlib: HashSet<String> = match sys.getattr("stdlib_module_names") {
-        Ok(names) => names.extract()?,
-        // 3.9 has no such list: the built-in names (a tuple, which does not extract as a set)
-        // and every module in the standard library's own directories.
+    let stdlib: Py<PyAny> = match sys.getattr("stdlib_module_names") {
+        Ok(names) => names.unbind(),
+        // 3.9 has no such list: the built-in names and every module in the standard library's
+        // own directories.
         Err(_) => {
             let mut names: HashSet<String> = sys
                 .getattr("builtin_module_names")?
@@ -94,7 +96,9 @@ pub fn read(py: Python<'_>) -> PyResult<Facts> {
                     &extension_suffixes,
                 ));
             }
-            names
+            pyo3::types::PyFrozenSet::new(py, &names)?
+                .into_any()
+                .unbind()
         }
     };
 

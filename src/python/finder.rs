@@ -186,8 +186,8 @@ impl Finder {
             .join("\n")
     }
 
-    fn is_stdlib(&self, top: &str) -> bool {
-        self.facts.stdlib.contains(top)
+    fn is_stdlib(&self, py: Python<'_>, top: &str) -> bool {
+        self.facts.stdlib.bind(py).contains(top).unwrap_or(false)
     }
 }
 
@@ -354,7 +354,7 @@ impl Finder {
                 }
             }
         }
-        let skip = |top: &str| !override_stdlib && self.is_stdlib(top);
+        let skip = |top: &str| !override_stdlib && self.is_stdlib(py, top);
         // The listing is needed here only to word an error.
         let store = || match &listed {
             Some(store) => store.clone(),
