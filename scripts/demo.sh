@@ -8,6 +8,7 @@ PY=${PYTHON:-python3}
 VENV=.venv-demo
 
 echo "== a fresh virtual environment with wheelhook"
+bash scripts/system-deps.sh
 rm -rf "$VENV"
 "$PY" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip maturin

@@ -13,6 +13,9 @@ use pyo3::prelude::*;
 /// The `wheelhook._native` extension module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // Set first: each `add` below appends to `__all__`, and without one pyo3 looks it up, fails
+    // and builds the exception that says so (about a fifth of the module's start-up work).
+    m.setattr("__all__", pyo3::types::PyList::empty(m.py()))?;
     m.add_class::<finder::Finder>()?;
     m.add_class::<finder::PathEntry>()?;
     m.add_class::<finder::ActiveDistribution>()?;

@@ -245,3 +245,21 @@ def test_resolve_command_shows_wheel_and_default(six_env: Env, store: Path, how:
         ]
     else:
         assert out.startswith("six==1.15.0  (wheel: ")
+
+
+def test_a_requirement_the_parser_panics_on_is_a_value_error(host: Env, store: Path) -> None:
+    # pep508_rs panics on this input (found by fuzzing); the panic must unwind through the
+    # extension's own unwinder to the guard around the parser, never abort the interpreter.
+    proc = host.run(
+        """
+        import wheelhook
+        text = "pkg; os_name == '\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00nt' and (extra == 'tesmiaplemenTatkonZQ\\x00\\x00\\x00\\x00\\x00\\x00\\x00lemenTation\\x00\\x00D-4n@=Ð<=:Ðc/\\x01\\x00\\x00:0Ð<z:Ð')caa0Ð<=:DDDÐD"
+        try:
+            wheelhook.require(text)
+        except ValueError as exc:
+            print("refused:", "parser failed" in str(exc))
+        print(wheelhook.require("pip")[0].name)
+        """,
+        env={"WHEELHOOK_PATH": str(store)},
+    )
+    assert proc.stdout.split() == ["refused:", "True", "pip"]
