@@ -157,7 +157,7 @@ fn a_missing_directory_has_a_stamp_and_its_creation_misses() {
 fn fields_that_cannot_be_written_on_one_line_are_not_cached() {
     let dir = TempDir::new("act-lines");
     let reqs = vec!["six\n; evil".to_owned()];
-    assert!(Identity::new(&reqs, &[dir.0.clone()], &[], "f", None).is_none());
+    assert!(Identity::new(&reqs, std::slice::from_ref(&dir.0), &[], "f", None).is_none());
     let tabbed = dir.0.join("a\tb");
     assert!(Identity::new(&[], &[tabbed], &[], "f", None).is_none());
     // A relative directory needs the working directory, which is then part of the identity.
