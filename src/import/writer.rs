@@ -59,6 +59,12 @@ impl Job {
 
 /// Writes bytecode cache entries on a thread of its own, started with the first job.
 ///
+/// The thread runs at the lowest priority (on Linux, where priority is a thread's own): an entry
+/// is never more urgent than the import that made it, so on a busy machine the writes wait for
+/// idle time rather than take it from the importing thread. Nothing waits on that priority: a
+/// flush writes the queued entries itself, on the flushing thread, and waits only for the one
+/// the writer thread may be in the middle of.
+///
 /// `flush` and `stop` only take a ticket (under a short lock); `Pending::wait` is what blocks.
 /// A caller embedded in an interpreter takes the ticket while it holds the interpreter lock, so
 /// that no `fork` can happen while the writer's lock is held, and waits without it.
@@ -87,14 +93,17 @@ struct Thread {
     handle: JoinHandle<()>,
 }
 
-/// What the callers and the writer thread share.
-#[derive(Debug, Default)]
+/// What the callers, the flushers and the writer thread share.
+#[derive(Debug)]
 struct Queue {
+    cache: BytecodeCache,
     inner: Mutex<Inner>,
     /// The writer thread waits here for jobs (or for `stop`).
     work: Condvar,
-    /// Flushers wait here for `written` to reach their ticket.
+    /// Flushers wait here for the jobs being written to finish.
     done: Condvar,
+    /// The record of the flushers' writes.
+    helper_dirs: Mutex<WheelDirs>,
 }
 
 #[derive(Debug, Default)]
@@ -102,12 +111,55 @@ struct Inner {
     jobs: VecDeque<Job>,
     /// The weight of the jobs not yet written (queued or being written).
     bytes: usize,
+    /// Jobs queued so far; each job's number is the count before it.
     submitted: u64,
-    written: u64,
+    /// Jobs taken from the queue so far (they are taken in order).
+    taken: u64,
+    /// The numbers of the jobs being written now (by the thread, or by flushers).
+    writing: Vec<u64>,
     /// Asked to end once the queue is empty.
     stop: bool,
-    /// The thread ended without finishing (it panicked): nobody will write what is queued.
+    /// The thread ended without finishing (it panicked): it will not finish its job.
     dead: bool,
+}
+
+impl Inner {
+    fn take(&mut self) -> Option<(u64, Job)> {
+        let job = self.jobs.pop_front()?;
+        let number = self.taken;
+        self.taken += 1;
+        self.writing.push(number);
+        Some((number, job))
+    }
+
+    fn finish(&mut self, number: u64, weight: usize) {
+        self.writing.retain(|&n| n != number);
+        self.bytes -= weight;
+    }
+
+    /// Whether every job numbered below `target` is written.
+    fn written_below(&self, target: u64) -> bool {
+        self.taken >= target && self.writing.iter().all(|&n| n >= target)
+    }
+}
+
+impl Queue {
+    /// Takes the next job and writes it outside the lock; `false` when the queue is empty.
+    fn write_next(&self, inner: &mut MutexGuard<'_, Inner>, dirs: &mut WheelDirs) -> bool {
+        let Some((number, job)) = inner.take() else {
+            return false;
+        };
+        let weight = job.weight();
+        MutexGuard::unlocked(inner, || {
+            // A failed write only costs a compile next time.
+            let _ = job.write(&self.cache, dirs);
+            // Freed here, not under the lock.
+            drop(job);
+        });
+        inner.finish(number, weight);
+        self.done.notify_all();
+        true
+    }
 }
 
 /// What a `flush` or `stop` waits for: everything submitted before it, and for `stop` the end
@@ -186,8 +238,8 @@ impl Writer {
         })
     }
 
-    /// Ends the writer thread once it has written everything submitted so far (the next job
-    /// starts a new one), so that no thread of the writer's runs when the process forks.
+    /// Ends the writer thread once everything submitted so far is written (the next job starts
+    /// a new one), so that no thread of the writer's runs when the process forks.
     pub fn stop(&self) -> Option<Pending> {
         let mut state = self.state.lock();
         own_thread(&mut state)?;
@@ -213,12 +265,17 @@ impl Writer {
     }
 
     fn start(&self) -> Option<Thread> {
-        let queue = Arc::new(Queue::default());
-        let cache = self.cache.clone();
+        let queue = Arc::new(Queue {
+            cache: self.cache.clone(),
+            inner: Mutex::default(),
+            work: Condvar::new(),
+            done: Condvar::new(),
+            helper_dirs: Mutex::default(),
+        });
         let shared = queue.clone();
         let handle = std::thread::Builder::new()
             .name("wheelhook-cache".into())
-            .spawn(move || run(&cache, &shared))
+            .spawn(move || run(&shared))
             .ok()?;
         Some(Thread {
             pid: std::process::id(),
@@ -239,11 +296,27 @@ impl Drop for Writer {
 }
 
 impl Pending {
-    /// Blocks until the ticket's jobs are written (or the writer thread has died).
+    /// Writes the ticket's jobs still queued on the calling thread, then blocks until those the
+    /// writer thread is writing are done (or the thread has died).
     pub fn wait(self) {
-        let mut inner = self.queue.inner.lock();
-        while inner.written < self.target && !inner.dead {
-            self.queue.done.wait(&mut inner);
+        let queue = &*self.queue;
+        // Contended only by another flusher (or, in a `fork` child, by a thread of the parent
+        // that held it): a fresh record then costs one more sweep, never a wait.
+        let mut shared = queue.helper_dirs.try_lock();
+        let mut own = WheelDirs::default();
+        let dirs = shared.as_deref_mut().unwrap_or(&mut own);
+        let mut inner = queue.inner.lock();
+        loop {
+            if inner.written_below(self.target) {
+                break;
+            }
+            if inner.taken < self.target && queue.write_next(&mut inner, dirs) {
+                continue;
+            }
+            if inner.dead {
+                break;
+            }
+            queue.done.wait(&mut inner);
         }
         drop(inner);
         if let Some(handle) = self.handle {
@@ -267,31 +340,39 @@ fn own_thread(state: &mut State) -> Option<&Thread> {
     state.thread.as_ref()
 }
 
-/// The writer thread: writes jobs in the order they came, in batches taken under one lock.
-fn run(cache: &BytecodeCache, queue: &Queue) {
+/// The writer thread: writes jobs one at a time in the order they came, so that a flusher
+/// writing the rest never waits for more than one.
+fn run(queue: &Queue) {
     let _mourner = Mourner(queue);
+    lower_priority();
     let mut dirs = WheelDirs::default();
     let mut inner = queue.inner.lock();
     loop {
-        if inner.jobs.is_empty() {
-            if inner.stop {
-                return;
-            }
-            queue.work.wait(&mut inner);
+        if queue.write_next(&mut inner, &mut dirs) {
             continue;
         }
-        let batch = std::mem::take(&mut inner.jobs);
-        let count = batch.len() as u64;
-        let bytes: usize = batch.iter().map(Job::weight).sum();
-        MutexGuard::unlocked(&mut inner, || {
-            for job in batch {
-                // A failed write only costs a compile next time.
-                let _ = job.write(cache, &mut dirs);
-            }
-        });
-        inner.written += count;
-        inner.bytes -= bytes;
-        queue.done.notify_all();
+        if inner.stop {
+            return;
+        }
+        queue.work.wait(&mut inner);
+    }
+}
+
+/// Gives the calling thread the lowest priority: on Linux the nice value belongs to the thread
+/// (`setpriority(PRIO_PROCESS, 0)` names the caller). Elsewhere it would be the whole process's,
+/// so it is left alone. Unprivileged, a thread can lower its priority but never raise it back,
+/// which is why flushers write instead of waiting for it.
+fn lower_priority() {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        extern "C" {
+            fn setpriority(which: i32, who: u32, prio: i32) -> i32;
+        }
+        const PRIO_PROCESS: i32 = 0;
+        // SAFETY: setpriority has no memory preconditions; a failure leaves the priority as is.
+        unsafe {
+            setpriority(PRIO_PROCESS, 0, 19);
+        }
     }
 }
 
@@ -419,6 +500,34 @@ mod tests {
         }
         assert_eq!(entries(&cache), 50);
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn ok_written_below_waits_for_every_earlier_job() {
+        let mut inner = Inner::default();
+        for i in 0..4 {
+            inner.jobs.push_back(job(i));
+            inner.bytes += job(i).weight();
+            inner.submitted += 1;
+        }
+        let (a, b, c) = (
+            inner.take().unwrap(),
+            inner.take().unwrap(),
+            inner.take().unwrap(),
+        );
+        assert!(inner.written_below(0));
+        assert!(!inner.written_below(3), "three being written");
+        inner.finish(c.0, c.1.weight());
+        inner.finish(a.0, a.1.weight());
+        assert!(inner.written_below(1));
+        assert!(
+            !inner.written_below(3),
+            "a later job done does not stand for an earlier one"
+        );
+        inner.finish(b.0, b.1.weight());
+        assert!(inner.written_below(3));
+        assert!(!inner.written_below(4), "the fourth is still queued");
+        assert_eq!(inner.bytes, job(3).weight());
     }
 
     #[test]
