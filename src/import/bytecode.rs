@@ -5,6 +5,7 @@
 //! as the archive's central directory gives them, so the wheel is never hashed; the payload
 //! carries its own checksum, so a torn or corrupt entry is ignored (and rewritten), never trusted.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// Identifies the file format; bumped when the layout changes.
@@ -24,13 +25,17 @@ pub struct SourceStamp<'a> {
 }
 
 /// The on-disk bytecode cache of one interpreter (one magic number).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct BytecodeCache {
     root: PathBuf,
     magic: [u8; 4],
-    /// Wheel directories whose stale temporary files this process has already collected.
-    collected: parking_lot::Mutex<std::collections::HashSet<PathBuf>>,
 }
+
+/// The wheel directories one writer has written to. The first write into each collects the
+/// temporary files that writers killed mid-write left there; a writer keeps its own record, so
+/// no lock is shared between writers (one held across a `fork` would stay held in the child).
+#[derive(Debug, Default)]
+pub struct WheelDirs(HashSet<PathBuf>);
 
 impl BytecodeCache {
     /// `root` is the private cache directory (already checked); `magic` is `importlib.util.MAGIC_NUMBER`.
@@ -38,7 +43,6 @@ impl BytecodeCache {
         Self {
             root: root.join("bytecode"),
             magic,
-            collected: parking_lot::Mutex::default(),
         }
     }
 
@@ -47,30 +51,35 @@ impl BytecodeCache {
         super::cache::wheel_dir(&self.root, wheel)
     }
 
-    fn entry_path(&self, wheel: &Path, member: &str) -> PathBuf {
-        self.wheel_dir(wheel)
-            .join(format!("{:016x}.whc", fnv64(member.as_bytes())))
+    /// The file of `member`'s entry inside its wheel's directory.
+    fn entry_path(dir: &Path, member: &str) -> PathBuf {
+        dir.join(format!("{:016x}.whc", fnv64(member.as_bytes())))
     }
 
     /// The marshalled code for `stamp`, if a valid entry exists.
     pub fn load(&self, wheel: &Path, stamp: SourceStamp<'_>) -> Option<Vec<u8>> {
-        let data = std::fs::read(self.entry_path(wheel, stamp.member)).ok()?;
+        let path = Self::entry_path(&self.wheel_dir(wheel), stamp.member);
+        let data = std::fs::read(path).ok()?;
         decode(&data, &self.magic, stamp).map(<[u8]>::to_vec)
     }
 
     /// Writes an entry atomically (temporary file + rename; no fsync: a torn entry fails its
-    /// checksum and is recompiled, so durability would only cost time).
-    pub fn store(&self, wheel: &Path, stamp: SourceStamp<'_>, code: &[u8]) -> std::io::Result<()> {
+    /// checksum and is recompiled, so durability would only cost time). `dirs` is the writer's
+    /// record of the wheel directories it has written to.
+    pub fn store(
+        &self,
+        dirs: &mut WheelDirs,
+        wheel: &Path,
+        stamp: SourceStamp<'_>,
+        code: &[u8],
+    ) -> std::io::Result<()> {
         let dir = self.wheel_dir(wheel);
-        if self.collected.lock().insert(dir.clone()) {
-            // Writers killed mid-write leave temporary files; the first write here collects them.
+        let entry = Self::entry_path(&dir, stamp.member);
+        if !dirs.0.contains(&dir) {
             super::cache::collect_stale(&dir, STALE_AFTER);
+            dirs.0.insert(dir);
         }
-        super::cache::write_atomic(
-            &self.entry_path(wheel, stamp.member),
-            &encode(&self.magic, stamp, code),
-            false,
-        )
+        super::cache::write_atomic(&entry, &encode(&self.magic, stamp, code), false)
     }
 }
 
@@ -225,7 +234,9 @@ mod tests {
         let cache = BytecodeCache::new(&root, MAGIC);
         let wheel = Path::new("/store/pkg-1.0-py3-none-any.whl");
         assert_eq!(cache.load(wheel, stamp()), None);
-        cache.store(wheel, stamp(), b"code").unwrap();
+        cache
+            .store(&mut WheelDirs::default(), wheel, stamp(), b"code")
+            .unwrap();
         assert_eq!(cache.load(wheel, stamp()).as_deref(), Some(&b"code"[..]));
         assert_eq!(
             cache.load(

@@ -105,11 +105,18 @@ pub fn wheel_dir(root: &Path, wheel: &Path) -> PathBuf {
 }
 
 /// Writes `data` to `dest` atomically: a unique temporary file in the same directory, then a
-/// rename. With `durable`, the file and the directory are fsynced too.
+/// rename. With `durable`, the file and the directory are fsynced too. The directory is created
+/// only when the temporary file cannot be (most writes go to a directory that exists, and a
+/// `mkdir` that fails costs a system call each time).
 pub fn write_atomic(dest: &Path, data: &[u8], durable: bool) -> std::io::Result<()> {
     let dir = dest.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let (tmp, mut file) = create_temp(dir, dest)?;
+    let (tmp, mut file) = match create_temp(dir, dest) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir)?;
+            create_temp(dir, dest)?
+        }
+        other => other?,
+    };
     let result = (|| {
         file.write_all(data)?;
         if durable {

@@ -460,6 +460,12 @@ impl Finder {
         ])
     }
 
+    /// Waits until the bytecode cache entries of this process's imports so far are written (a
+    /// thread writes them in the background; the interpreter's exit waits for them too).
+    fn flush(&self, py: Python<'_>) {
+        self.runtime.flush(py);
+    }
+
     /// The private cache directory in use, or `None` when it is refused (memory only).
     fn cache_dir(&self, py: Python<'_>) -> Option<String> {
         self.runtime

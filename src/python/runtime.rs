@@ -1,28 +1,36 @@
-//! What every loader of a process shares: the bytecode cache (or its in-memory fallback) and
-//! the counters that show what an import cost.
+//! What every loader of a process shares: the bytecode cache (or its in-memory fallback), its
+//! background writer, and the counters that show what an import cost.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
 use once_cell::sync::OnceCell;
 use parking_lot::Mutex;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyCFunction, PyDict};
 
 use pyo3::exceptions::PyImportError;
 
 use crate::archive::Archive;
-use crate::import::{default_dir, open_dir, ActiveDist, BytecodeCache, NativeCache, SourceStamp};
+use crate::import::{
+    default_dir, open_dir, ActiveDist, BytecodeCache, Job, NativeCache, SourceStamp, Writer,
+    QUEUE_CAP,
+};
 
 static MARSHAL_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static MARSHAL_DUMPS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// Where compiled code goes: the on-disk cache, or memory when the cache is refused.
+/// Where compiled code goes: the on-disk cache (written in the background), or memory when the
+/// cache is refused.
 #[derive(Debug)]
 enum Store {
-    Disk(BytecodeCache),
+    Disk {
+        cache: BytecodeCache,
+        writer: Arc<Writer>,
+    },
     Memory(Mutex<HashMap<(PathBuf, String), Vec<u8>>>),
 }
 
@@ -36,6 +44,10 @@ pub struct Runtime {
     native_dirs: Mutex<HashMap<PathBuf, PathBuf>>,
     /// This process's own directory for native code when the cache is refused (made once).
     private_root: OnceCell<PathBuf>,
+    /// Whether the writer's exit and fork hooks are registered (with the first entry queued),
+    /// or not wanted. Not a `OnceCell`: registering imports, which lets other threads run, and
+    /// one of them blocked on the cell with the interpreter lock would deadlock.
+    hooked: AtomicBool,
     pub compiled: AtomicU64,
     pub cache_hits: AtomicU64,
     pub activation_hits: AtomicU64,
@@ -54,10 +66,19 @@ impl Runtime {
             cache_dir: OnceCell::new(),
             native_dirs: Mutex::new(HashMap::new()),
             private_root: OnceCell::new(),
+            hooked: AtomicBool::new(false),
             compiled: AtomicU64::new(0),
             cache_hits: AtomicU64::new(0),
             activation_hits: AtomicU64::new(0),
         })
+    }
+
+    /// A runtime for one task whose owner ends it with [`Runtime::finish`] (precompiling a
+    /// wheel): it registers no exit or fork hooks, which would outlive it.
+    pub fn scoped(py: Python<'_>) -> PyResult<Self> {
+        let runtime = Self::new(py)?;
+        runtime.hooked.store(true, Ordering::Relaxed);
+        Ok(runtime)
     }
 
     /// The private cache directory, created and checked on first use; `None` (after one warning)
@@ -122,7 +143,11 @@ impl Runtime {
 
     fn store(&self, py: Python<'_>) -> &Store {
         self.store.get_or_init(|| match self.cache_dir(py) {
-            Some(dir) => Store::Disk(BytecodeCache::new(&dir, self.magic)),
+            Some(dir) => {
+                let cache = BytecodeCache::new(&dir, self.magic);
+                let writer = Arc::new(Writer::new(cache.clone(), QUEUE_CAP));
+                Store::Disk { cache, writer }
+            }
             None => Store::Memory(Mutex::new(HashMap::new())),
         })
     }
@@ -135,7 +160,7 @@ impl Runtime {
         stamp: SourceStamp<'_>,
     ) -> Option<Bound<'py, PyAny>> {
         let data = match self.store(py) {
-            Store::Disk(cache) => cache.load(wheel, stamp)?,
+            Store::Disk { cache, .. } => cache.load(wheel, stamp)?,
             Store::Memory(map) => map
                 .lock()
                 .get(&(wheel.to_path_buf(), stamp.member.to_owned()))?
@@ -148,7 +173,8 @@ impl Runtime {
         Some(code)
     }
 
-    /// Keeps a freshly compiled code object, unless `sys.dont_write_bytecode` is set.
+    /// Keeps a freshly compiled code object, unless `sys.dont_write_bytecode` is set. On disk,
+    /// the entry is queued for the writer thread: the importing thread only marshals.
     pub fn save(
         &self,
         py: Python<'_>,
@@ -171,16 +197,87 @@ impl Runtime {
             return;
         };
         match self.store(py) {
-            // A failed write only costs a compile next time.
-            Store::Disk(cache) => {
-                let _ = py.detach(|| cache.store(wheel, stamp, &data));
-            }
+            Store::Disk { writer, .. } => match writer.submit(Job::new(wheel, stamp, data)) {
+                Ok(()) => {
+                    if !self.hooked.swap(true, Ordering::AcqRel) {
+                        register_hooks(py, writer);
+                    }
+                }
+                // Over the queue's cap, or after the exit flush: written here. A failed write
+                // only costs a compile next time.
+                Err(job) => {
+                    let _ = py.detach(|| writer.write_now(job));
+                }
+            },
             Store::Memory(map) => {
                 map.lock()
                     .insert((wheel.to_path_buf(), stamp.member.to_owned()), data);
             }
         }
     }
+
+    /// Waits, without the interpreter lock, until every entry queued so far is on disk.
+    pub fn flush(&self, py: Python<'_>) {
+        if let Some(Store::Disk { writer, .. }) = self.store.get() {
+            flush(py, writer);
+        }
+    }
+
+    /// Writes every entry queued and ends the writer thread (the next entry starts another).
+    pub fn finish(&self, py: Python<'_>) {
+        if let Some(Store::Disk { writer, .. }) = self.store.get() {
+            stop(py, writer);
+        }
+    }
+}
+
+fn flush(py: Python<'_>, writer: &Writer) {
+    // The ticket is taken under the interpreter lock, so no `os.fork` can copy the writer's lock
+    // held; the wait releases it, so the writer's own progress never waits on Python.
+    if let Some(pending) = writer.flush() {
+        py.detach(|| pending.wait());
+    }
+}
+
+fn stop(py: Python<'_>, writer: &Writer) {
+    if let Some(pending) = writer.stop() {
+        py.detach(|| pending.wait());
+    }
+}
+
+/// Registers what keeps queued entries from being lost or getting in the way:
+/// - at the interpreter's exit, a flush, after which entries are written where they are made;
+/// - when `threading` shuts down, a flush: a child that `multiprocessing` forked ends there and
+///   skips `atexit`;
+/// - before `os.fork`, the writer thread is stopped once it has written what is queued, so the
+///   process forks with no thread of ours (3.12 warns about forking a process with threads).
+///
+/// A hook that cannot be registered only risks losing entries, which costs a compile next time.
+fn register_hooks(py: Python<'_>, writer: &Arc<Writer>) {
+    let hook = |name: &'static std::ffi::CStr, run: fn(Python<'_>, &Writer)| {
+        let writer = writer.clone();
+        PyCFunction::new_closure(py, Some(name), None, move |args, _kwargs| {
+            run(args.py(), &writer);
+            args.py().None()
+        })
+    };
+    let at_exit = hook(c"flush_at_exit", |py, writer| {
+        flush(py, writer);
+        writer.close();
+    });
+    let _ = at_exit.and_then(|f| py.import("atexit")?.call_method1("register", (f,)));
+    let at_threading_exit = hook(c"flush", flush);
+    let _ = at_threading_exit.and_then(|f| {
+        py.import("threading")?
+            .call_method1("_register_atexit", (f,))
+    });
+    let before_fork = hook(c"stop_before_fork", stop);
+    let _ = before_fork.and_then(|f| {
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("before", f)?;
+        py.import("os")?
+            .call_method("register_at_fork", (), Some(&kwargs))
+    });
 }
 
 /// One `RuntimeWarning`; printed to stderr when warnings are turned into errors.

@@ -135,7 +135,8 @@ pub fn inspect_wheel<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py,
 }
 
 /// Compiles every Python module of a wheel into the bytecode cache (what `drop` does), so the
-/// first import of each is already warm; returns how many modules were compiled.
+/// first import of each is already warm; returns how many modules were compiled, once their
+/// entries are written.
 #[pyfunction]
 pub fn precompile(py: Python<'_>, path: PathBuf) -> PyResult<usize> {
     let file_name = path
@@ -159,7 +160,7 @@ pub fn precompile(py: Python<'_>, path: PathBuf) -> PyResult<usize> {
         .call_method0("extension_suffixes")?
         .extract()?;
     let dist = Arc::new(ActiveDist::new(candidate, archive, &suffixes)?);
-    let runtime = Arc::new(Runtime::new(py)?);
+    let runtime = Arc::new(Runtime::scoped(py)?);
     let loader = Loader::new(dist.clone(), runtime.clone());
     let names: Vec<String> = dist
         .index
@@ -171,5 +172,6 @@ pub fn precompile(py: Python<'_>, path: PathBuf) -> PyResult<usize> {
         // A module that does not compile fails at import time, with its own SyntaxError.
         let _ = loader.code(py, &name);
     }
+    runtime.finish(py);
     Ok(runtime.compiled.load(std::sync::atomic::Ordering::Relaxed) as usize)
 }
