@@ -40,6 +40,14 @@ def program(tmp_path: Path) -> Path:
     return script
 
 
+def remembered(host: Env, script: Path, store: Path, cache: Path) -> None:
+    """Lets the directories settle, then starts the program until its resolution is
+    remembered (the first start writes the entry, the second uses it)."""
+    time.sleep(SETTLE)
+    start(host, script, store, cache)
+    assert start(host, script, store, cache)["hits"] == 1
+
+
 def test_a_second_start_takes_the_resolution_from_the_cache(
     host: Env, make_wheel, store: Path, tmp_path: Path
 ) -> None:
@@ -61,9 +69,7 @@ def test_a_new_wheel_in_the_store_is_seen_at_once(
 ) -> None:
     make_wheel(WheelSpec("kappa", "1.0", {"kappa.py": "X = 1\n"}))
     script, cache = program(tmp_path), tmp_path / "cache"
-    time.sleep(SETTLE)
-    start(host, script, store, cache)
-    assert start(host, script, store, cache)["hits"] == 1
+    remembered(host, script, store, cache)
     make_wheel(WheelSpec("kappa", "2.0", {"kappa.py": "X = 2\n"}))
     got = start(host, script, store, cache)
     assert (got["hits"], got["x"]) == (0, 2)
@@ -87,9 +93,7 @@ def test_a_wheel_rewritten_in_place_misses(
 ) -> None:
     wheel = make_wheel(WheelSpec("kappa", "1.0", {"kappa.py": "X = 1\n"}))
     script, cache = program(tmp_path), tmp_path / "cache"
-    time.sleep(SETTLE)
-    start(host, script, store, cache)
-    assert start(host, script, store, cache)["hits"] == 1
+    remembered(host, script, store, cache)
     # Same file name, other content, written over the old file: the directory does not change.
     other = make_wheel(WheelSpec("kappa", "1.0", {"kappa.py": "X = 'rewritten'\n"}), tmp_path)
     wheel.write_bytes(other.read_bytes())
@@ -102,8 +106,7 @@ def test_cache_clear_forgets_resolutions(
 ) -> None:
     make_wheel(WheelSpec("kappa", "1.0", {"kappa.py": "X = 1\n"}))
     script, cache = program(tmp_path), tmp_path / "cache"
-    time.sleep(SETTLE)
-    start(host, script, store, cache)
+    remembered(host, script, store, cache)
     env = {"WHEELHOOK_CACHE": str(cache)}
     info = json.loads(host.run_args("-m", "wheelhook", "cache", "info", "--json", env=env).stdout)
     assert info["kinds"]["activations"]["entries"] == 1
