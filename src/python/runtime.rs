@@ -152,6 +152,14 @@ impl Runtime {
         })
     }
 
+    /// Whether the cache may hold entries of `wheel`: on disk, whether its directory exists.
+    pub fn may_have_entries(&self, py: Python<'_>, wheel: &std::path::Path) -> bool {
+        match self.store(py) {
+            Store::Disk { cache, .. } => cache.wheel_dir(wheel).exists(),
+            Store::Memory(_) => true,
+        }
+    }
+
     /// The cached code object for a member, if valid.
     pub fn load<'py>(
         &self,
