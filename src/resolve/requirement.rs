@@ -116,6 +116,29 @@ fn string_after_tilde(text: &str) -> Option<&str> {
 mod tests {
     use super::parse_requirement;
 
+    /// The URL of a direct-reference requirement, as pep508_rs resolved it.
+    fn url_of(text: &str) -> String {
+        match parse_requirement(text).unwrap().version_or_url {
+            Some(pep508_rs::VersionOrUrl::Url(url)) => url.to_url().to_string(),
+            other => panic!("{text}: no URL but {other:?}"),
+        }
+    }
+
+    #[test]
+    fn ok_url_variables() {
+        // pep508_rs expands `${NAME}` in URLs with a regular expression: through the `regex`
+        // shim (shim/regex) it must behave as before, set variables replaced, others kept.
+        let home = std::env::var("HOME").expect("HOME is set");
+        assert_eq!(
+            url_of("x @ file://${HOME}/x-1.0-py3-none-any.whl"),
+            format!("file://{home}/x-1.0-py3-none-any.whl")
+        );
+        let kept = url_of("x @ https://host/${WHEELHOOK_NO_SUCH_VARIABLE_9}/x.whl");
+        assert!(kept.contains("WHEELHOOK_NO_SUCH_VARIABLE_9"), "{kept}");
+        let lower = url_of("x @ https://host/${home}/x.whl");
+        assert!(!lower.contains(&home) || home.is_empty(), "{lower}");
+    }
+
     #[test]
     fn ok_parses() {
         for text in [
