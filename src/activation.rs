@@ -3,9 +3,11 @@
 //!
 //! An entry is named by a hash of its *identity* (the requirements, the directories searched,
 //! the interpreter's facts) and holds the identity itself, the *stamps* of every directory the
-//! resolution read, and the chosen candidates. It is used only when the identity and every stamp
-//! match what the file system shows now, and every chosen wheel is still the same file; otherwise
-//! the program resolves as usual and the entry is replaced (atomically: whole or not at all).
+//! resolution read, and the chosen candidates (each wheel with its own stamp and what activating
+//! it read from its `.dist-info`). It is used only when the identity and every stamp match what
+//! the file system shows now, and every chosen wheel is still the same file; otherwise the
+//! program resolves as usual and the entry is replaced (atomically: whole or not at all). An
+//! entry is written only once its wheels have been activated without error.
 //!
 //! A stamp is a directory's device, inode, modification and change time (nanoseconds). Adding,
 //! removing or renaming a wheel or a `.dist-info` directory changes its directory's times; the
@@ -19,11 +21,12 @@ use std::time::{Duration, SystemTime};
 
 use pep440_rs::Version;
 
+use crate::import::Layout;
 use crate::store::{Candidate, Origin};
 use crate::wheel::{PackageName, WheelFilename};
 
 /// The format's first line; a new format is a new line, and old entries are misses.
-const HEADER: &str = "wheelhook-activation 1";
+const HEADER: &str = "wheelhook-activation 2";
 /// How old every stamped directory must be before an entry is written.
 pub const SETTLE: Duration = Duration::from_secs(2);
 /// Entries kept in the cache directory; the least recently written go first.
@@ -162,18 +165,34 @@ fn push_line(out: &mut String, fields: &[&str]) -> Option<()> {
     Some(())
 }
 
+/// A chosen candidate, with the layout of its wheel (`None` for a default).
+pub type Chosen = (Candidate, Option<Layout>);
+
 /// The text of an entry: identity, stamps, then one line per chosen candidate. `None` when a
-/// candidate cannot be written (a path with a line break) or a chosen wheel cannot be stamped.
-pub fn encode(identity: &Identity, stamps: &Stamps, chosen: &[Candidate]) -> Option<String> {
+/// candidate cannot be written (a path with a line break), or a chosen wheel cannot be stamped
+/// or comes without its layout.
+pub fn encode(identity: &Identity, stamps: &Stamps, chosen: &[Chosen]) -> Option<String> {
     let mut text = identity.text.clone();
     text.push_str(&stamps.text);
     push_line(&mut text, &["end-of-stamps"])?;
-    for candidate in chosen {
+    for (candidate, layout) in chosen {
         match &candidate.origin {
             Origin::Wheel { path, .. } => {
                 let (stamp, _) = stamp(path)?;
                 let rank = candidate.rank.to_string();
-                push_line(&mut text, &["wheel", &rank, path.to_str()?, &stamp])?;
+                let layout = layout.as_ref()?;
+                let purelib = if layout.root_is_purelib { "1" } else { "0" };
+                push_line(
+                    &mut text,
+                    &[
+                        "wheel",
+                        &rank,
+                        path.to_str()?,
+                        &stamp,
+                        &layout.dist_info,
+                        purelib,
+                    ],
+                )?;
             }
             Origin::Default { dist_info } => {
                 let name = candidate.name.to_string();
@@ -189,8 +208,9 @@ pub fn encode(identity: &Identity, stamps: &Stamps, chosen: &[Candidate]) -> Opt
 }
 
 /// The chosen candidates of an entry, when its identity and stamps are `identity` and `stamps`
-/// and every wheel it names is still the same file; `None` otherwise (a miss).
-pub fn decode(text: &str, identity: &Identity, stamps: &Stamps) -> Option<Vec<Candidate>> {
+/// and every wheel it names is still the same file (so its layout still holds); `None`
+/// otherwise (a miss).
+pub fn decode(text: &str, identity: &Identity, stamps: &Stamps) -> Option<Vec<Chosen>> {
     let rest = text.strip_prefix(identity.text.as_str())?;
     let rest = rest.strip_prefix(stamps.text.as_str())?;
     let rest = rest.strip_prefix("end-of-stamps\n")?;
@@ -198,28 +218,40 @@ pub fn decode(text: &str, identity: &Identity, stamps: &Stamps) -> Option<Vec<Ca
     for line in rest.lines() {
         let fields: Vec<&str> = line.split('\t').collect();
         match fields.as_slice() {
-            ["wheel", rank, path, saved] => {
+            ["wheel", rank, path, saved, dist_info, purelib] => {
                 let path = PathBuf::from(path);
                 let (now, _) = stamp(&path)?;
                 if now != *saved {
                     return None;
                 }
                 let filename = WheelFilename::from_str(path.file_name()?.to_str()?).ok()?;
-                chosen.push(Candidate {
+                let layout = Layout {
+                    dist_info: (*dist_info).to_owned(),
+                    root_is_purelib: match *purelib {
+                        "1" => true,
+                        "0" => false,
+                        _ => return None,
+                    },
+                };
+                let candidate = Candidate {
                     name: filename.name.clone(),
                     version: filename.version.clone(),
                     rank: rank.parse().ok()?,
                     origin: Origin::Wheel { path, filename },
-                });
+                };
+                chosen.push((candidate, Some(layout)));
             }
-            ["default", name, version, dist_info] => chosen.push(Candidate {
-                name: PackageName::new(name),
-                version: Version::from_str(version).ok()?,
-                rank: 0,
-                origin: Origin::Default {
-                    dist_info: PathBuf::from(dist_info),
-                },
-            }),
+            ["default", name, version, dist_info] => {
+                let candidate = Candidate {
+                    name: PackageName::new(name),
+                    version: Version::from_str(version).ok()?,
+                    rank: 0,
+                    origin: Origin::Default {
+                        dist_info: PathBuf::from(dist_info),
+                    },
+                };
+                chosen.push((candidate, None));
+            }
             _ => return None,
         }
     }

@@ -20,6 +20,16 @@ pub enum ImportError {
     Wheel { path: PathBuf, reason: String },
 }
 
+/// What activating a wheel reads from its `.dist-info` besides the member names: the directory's
+/// name and `Root-Is-Purelib` from `WHEEL`. The activation cache keeps it beside the wheel's
+/// stamp, so a start that reuses a resolution does not inflate `WHEEL` again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// Ex) `six-1.15.0.dist-info`
+    pub dist_info: String,
+    pub root_is_purelib: bool,
+}
+
 /// A wheel whose modules are being served.
 #[derive(Debug)]
 pub struct ActiveDist {
@@ -27,6 +37,7 @@ pub struct ActiveDist {
     pub archive: Arc<Archive>,
     /// The `.dist-info` directory inside the archive, no trailing `/`. Ex) `six-1.15.0.dist-info`
     pub dist_info: String,
+    pub root_is_purelib: bool,
     pub index: ModuleIndex,
     /// The prefix of every `__file__`: the archive's path, as zipimport has it, or the
     /// directory a wheel was unpacked into (see [`Self::unpacked_at`]).
@@ -40,19 +51,23 @@ impl ActiveDist {
         archive: Arc<Archive>,
         extension_suffixes: &[String],
     ) -> Result<Self, ImportError> {
-        let path = archive.path().to_path_buf();
-        let wheel_err = |reason: String| ImportError::Wheel {
-            path: path.clone(),
-            reason,
+        Self::with_layout(candidate, archive, extension_suffixes, None)
+    }
+
+    /// As [`Self::new`], taking the layout as `known` when it was read from this same file
+    /// before (the activation cache checks the file's stamp) instead of reading `WHEEL`.
+    pub fn with_layout(
+        candidate: Candidate,
+        archive: Arc<Archive>,
+        extension_suffixes: &[String],
+        known: Option<Layout>,
+    ) -> Result<Self, ImportError> {
+        let layout = match known {
+            Some(layout) => layout,
+            None => read_layout(&archive)?,
         };
-        let dist_info = find_dist_info(&archive).map_err(wheel_err)?;
-        let wheel_file = format!("{dist_info}/WHEEL");
-        let text = archive.read(&wheel_file)?;
-        let text = std::str::from_utf8(&text)
-            .map_err(|_| wheel_err(format!("{wheel_file} is not UTF-8")))?;
-        let info = WheelInfo::parse(text).map_err(|e: DistInfoError| wheel_err(e.to_string()))?;
-        let data = format!("{}.data/", dist_info.trim_end_matches(".dist-info"));
-        let (first, second) = if info.root_is_purelib {
+        let data = format!("{}.data/", layout.dist_info.trim_end_matches(".dist-info"));
+        let (first, second) = if layout.root_is_purelib {
             ("purelib", "platlib")
         } else {
             ("platlib", "purelib")
@@ -67,14 +82,23 @@ impl ActiveDist {
             &roots,
             extension_suffixes,
         );
-        let location = path.to_string_lossy().into_owned();
+        let location = archive.path().to_string_lossy().into_owned();
         Ok(Self {
             candidate,
             archive,
-            dist_info,
+            dist_info: layout.dist_info,
+            root_is_purelib: layout.root_is_purelib,
             index,
             location,
         })
+    }
+
+    /// The layout this wheel was indexed with (what [`Self::with_layout`] takes).
+    pub fn layout(&self) -> Layout {
+        Layout {
+            dist_info: self.dist_info.clone(),
+            root_is_purelib: self.root_is_purelib,
+        }
     }
 
     /// Serves the wheel's paths from `dir`, where it was unpacked: `__file__` and `__path__`
@@ -123,6 +147,24 @@ impl ActiveDist {
     pub fn path(&self) -> &Path {
         self.archive.path()
     }
+}
+
+/// Finds the `.dist-info` directory and reads its `WHEEL` (whose `Wheel-Version` is checked).
+fn read_layout(archive: &Archive) -> Result<Layout, ImportError> {
+    let wheel_err = |reason: String| ImportError::Wheel {
+        path: archive.path().to_path_buf(),
+        reason,
+    };
+    let dist_info = find_dist_info(archive).map_err(wheel_err)?;
+    let wheel_file = format!("{dist_info}/WHEEL");
+    let text = archive.read(&wheel_file)?;
+    let text =
+        std::str::from_utf8(&text).map_err(|_| wheel_err(format!("{wheel_file} is not UTF-8")))?;
+    let info = WheelInfo::parse(text).map_err(|e: DistInfoError| wheel_err(e.to_string()))?;
+    Ok(Layout {
+        dist_info,
+        root_is_purelib: info.root_is_purelib,
+    })
 }
 
 /// The single top-level `*.dist-info/` directory of an archive.

@@ -11,7 +11,7 @@ mod writer;
 
 pub use bytecode::{fnv64, BytecodeCache, SourceStamp, WheelDirs};
 pub use cache::{check_private, collect_stale, default_dir, open_dir, write_atomic, CacheError};
-pub use dist::{find_dist_info, ActiveDist, ImportError};
+pub use dist::{find_dist_info, ActiveDist, ImportError, Layout};
 pub use index::{ModuleEntry, ModuleIndex, ModuleKind, SearchStep, SEARCH_ORDER};
 pub use native::{is_native, NativeCache, NativeError};
 pub use registry::{Registry, Served};

@@ -54,6 +54,19 @@ impl ActiveDistribution {
     }
 }
 
+/// Where an activation cache entry goes: its file, identity and the directories' stamps.
+type Remember = (PathBuf, activation::Identity, activation::Stamps);
+
+/// What a resolution chose, and how.
+struct Resolved {
+    /// Each candidate, with its wheel's layout when the activation cache supplied it.
+    chosen: Vec<activation::Chosen>,
+    /// The store, when it was listed for this resolution.
+    listed: Option<Arc<Store>>,
+    /// Where to remember the resolution, when it should be.
+    remember: Option<Remember>,
+}
+
 #[derive(Default)]
 struct State {
     registry: Registry,
@@ -98,8 +111,9 @@ impl Finder {
     }
 
     /// The resolution of `requirements`: from the activation cache when nothing is pinned yet
-    /// and an entry matches the file system, else by listing the store and resolving (and then
-    /// remembered). Returns the store when it was listed.
+    /// and an entry matches the file system (with each wheel's layout), else by listing the
+    /// store and resolving. Returns the store when it was listed, and where to remember this
+    /// resolution once its wheels are activated (see [`Self::remember`]).
     fn resolve_requirements(
         &self,
         py: Python<'_>,
@@ -107,7 +121,7 @@ impl Finder {
         wheel_dirs: Vec<PathBuf>,
         default_dirs: Vec<PathBuf>,
         locked: &HashMap<PackageName, Version>,
-    ) -> PyResult<(Vec<Candidate>, Option<Arc<Store>>)> {
+    ) -> PyResult<Resolved> {
         let parsed = parse_requirements(requirements)?;
         let entry = if locked.is_empty() {
             self.activation_entry(py, requirements, &wheel_dirs, &default_dirs)
@@ -118,7 +132,11 @@ impl Finder {
             let found = std::fs::read_to_string(path).ok();
             if let Some(chosen) = found.and_then(|t| activation::decode(&t, identity, stamps)) {
                 self.runtime.activation_hits.fetch_add(1, Ordering::Relaxed);
-                return Ok((chosen, None));
+                return Ok(Resolved {
+                    chosen,
+                    listed: None,
+                    remember: None,
+                });
             }
         }
         let (store, fresh) = self.store(wheel_dirs, default_dirs);
@@ -126,22 +144,39 @@ impl Finder {
         let chosen = py
             .detach(|| resolve(store.as_ref(), &parsed, environment, locked))
             .map_err(|e| resolve_error(py, e))?;
-        if let Some((path, identity, stamps)) = entry {
-            // Only a listing made after the stamps were read is known to be as new as they are.
-            if fresh && stamps.settled(SystemTime::now()) {
-                py.detach(|| {
-                    if let Some(text) = activation::encode(&identity, &stamps, &chosen) {
-                        // A failed write costs one resolution at the next start.
-                        if write_atomic(&path, text.as_bytes(), false).is_ok() {
-                            if let Some(dir) = path.parent() {
-                                activation::prune(dir);
-                            }
-                        }
+        // Only a listing made after the stamps were read is known to be as new as they are.
+        let remember = entry.filter(|(_, _, stamps)| fresh && stamps.settled(SystemTime::now()));
+        Ok(Resolved {
+            chosen: chosen.into_iter().map(|c| (c, None)).collect(),
+            listed: Some(store),
+            remember,
+        })
+    }
+
+    /// Writes an activation cache entry: the resolution, with the layout of each wheel as
+    /// activating it just read. A failed write costs one resolution at the next start.
+    fn remember(
+        py: Python<'_>,
+        (path, identity, stamps): Remember,
+        chosen: &[Candidate],
+        dists: &[Arc<ActiveDist>],
+    ) {
+        let chosen: Vec<activation::Chosen> = chosen
+            .iter()
+            .map(|c| {
+                let dist = dists.iter().find(|d| d.candidate == *c);
+                (c.clone(), dist.map(|d| d.layout()))
+            })
+            .collect();
+        py.detach(|| {
+            if let Some(text) = activation::encode(&identity, &stamps, &chosen) {
+                if write_atomic(&path, text.as_bytes(), false).is_ok() {
+                    if let Some(dir) = path.parent() {
+                        activation::prune(dir);
                     }
-                });
+                }
             }
-        }
-        Ok((chosen, Some(store)))
+        });
     }
 
     /// Where the activation cache keeps the entry for these requirements and directories, with
@@ -317,7 +352,11 @@ impl Finder {
                 .map(|(k, c)| (k.clone(), c.version.clone()))
                 .collect()
         };
-        let (chosen, listed) = self.resolve_requirements(
+        let Resolved {
+            chosen,
+            listed,
+            remember,
+        } = self.resolve_requirements(
             py,
             &requirements,
             wheel_dirs.clone(),
@@ -327,25 +366,26 @@ impl Finder {
 
         // Open and index the new wheels before touching any state.
         // (No lock is held meanwhile: unpacking releases the GIL.)
-        let fresh: Vec<&Candidate> = {
+        let fresh: Vec<&activation::Chosen> = {
             let state = self.state.read();
             chosen
                 .iter()
-                .filter(|c| !state.pinned.contains_key(&c.name))
+                .filter(|(c, _)| !state.pinned.contains_key(&c.name))
                 .collect()
         };
         let mut new_dists: Vec<Arc<ActiveDist>> = Vec::new();
         {
-            for candidate in fresh {
+            for (candidate, layout) in fresh {
                 if let Origin::Wheel { path, .. } = &candidate.origin {
                     let archive = match &listed {
                         Some(store) => store.archive(path)?,
                         None => Arc::new(Archive::open(path)?),
                     };
-                    let mut dist = ActiveDist::new(
+                    let mut dist = ActiveDist::with_layout(
                         candidate.clone(),
                         archive.clone(),
                         &self.facts.extension_suffixes,
+                        layout.clone(),
                     )?;
                     if unpack_all || unpack.contains(&candidate.name) {
                         dist = dist.unpacked_at(&self.runtime.unpack_dir(py, &archive)?);
@@ -361,6 +401,10 @@ impl Finder {
             None => self.store(wheel_dirs.clone(), default_dirs.clone()).0,
         };
         let grow = check_not_imported(py, &new_dists, &store, &skip)?;
+        let chosen: Vec<Candidate> = chosen.into_iter().map(|(c, _)| c).collect();
+        if let Some(remember) = remember {
+            Self::remember(py, remember, &chosen, &new_dists);
+        }
 
         let mut state = self.state.write();
         let mut registry = state.registry.clone();

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import zipfile
 from pathlib import Path
 
 from conftest import Env, WheelSpec
@@ -112,3 +113,49 @@ def test_cache_clear_forgets_resolutions(
     assert info["kinds"]["activations"]["entries"] == 1
     host.run_args("-m", "wheelhook", "cache", "clear", env=env)
     assert start(host, script, store, cache)["hits"] == 0
+
+
+def test_a_remembered_wheel_keeps_its_layout(
+    host: Env, make_wheel, store: Path, tmp_path: Path
+) -> None:
+    # The entry keeps what activation read from WHEEL (here Root-Is-Purelib: false, so the
+    # platlib copy of the module comes first): a start served from it must import the same.
+    make_wheel(
+        WheelSpec(
+            "kappa",
+            "1.0",
+            {
+                "kappa-1.0.data/purelib/kappa.py": "X = 'purelib'\n",
+                "kappa-1.0.data/platlib/kappa.py": "X = 'platlib'\n",
+            },
+            root_is_purelib=False,
+        )
+    )
+    script, cache = program(tmp_path), tmp_path / "cache"
+    time.sleep(SETTLE)
+    first = start(host, script, store, cache)
+    second = start(host, script, store, cache)
+    assert (first["hits"], second["hits"]) == (0, 1)
+    assert first["x"] == second["x"] == "platlib"
+
+
+def test_a_wheel_that_fails_to_activate_is_never_remembered(
+    host: Env, make_wheel, store: Path, tmp_path: Path
+) -> None:
+    good = make_wheel(WheelSpec("kappa", "1.0", {"kappa.py": "X = 1\n"}), tmp_path)
+    bad = store / good.name
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith(".dist-info/WHEEL"):
+                data = data.replace(b"Wheel-Version: 1.0", b"Wheel-Version: 2.0")
+            dst.writestr(info, data)
+    script, cache = program(tmp_path), tmp_path / "cache"
+    time.sleep(SETTLE)
+    env = {"WHEELHOOK_PATH": str(store), "WHEELHOOK_CACHE": str(cache)}
+    for _ in range(2):
+        proc = host.run_args(str(script), env=env, cwd=script.parent, check=False)
+        assert proc.returncode != 0
+        assert "Wheel-Version" in proc.stderr and bad.name in proc.stderr, proc.stderr
+    entries = cache / "activations"
+    assert not entries.exists() or not any(entries.iterdir())

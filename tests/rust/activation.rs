@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 
-use _native::activation::{decode, encode, prune, Identity, Stamps, KEEP, SETTLE};
+use _native::activation::{decode, encode, prune, Chosen, Identity, Stamps, KEEP, SETTLE};
+use _native::import::Layout;
 use _native::store::{Candidate, Origin};
 use _native::wheel::{PackageName, WheelFilename};
 use pep440_rs::Version;
@@ -45,21 +46,23 @@ fn age(dir: &Path) {
         .unwrap();
 }
 
-fn setup(label: &str) -> (TempDir, Vec<Candidate>) {
+fn setup(label: &str) -> (TempDir, Vec<Chosen>) {
     let dir = TempDir::new(label);
     std::fs::create_dir(dir.0.join("site")).unwrap();
     let wheel = dir.write("six-1.15.0-py2.py3-none-any.whl", b"not read here");
-    let chosen = vec![
-        wheel_candidate(wheel),
-        Candidate {
-            name: PackageName::new("Pip"),
-            version: Version::from_str("24.0").unwrap(),
-            rank: 0,
-            origin: Origin::Default {
-                dist_info: dir.0.join("site/pip-24.0.dist-info"),
-            },
+    let layout = Layout {
+        dist_info: "six-1.15.0.dist-info".to_owned(),
+        root_is_purelib: false,
+    };
+    let default = Candidate {
+        name: PackageName::new("Pip"),
+        version: Version::from_str("24.0").unwrap(),
+        rank: 0,
+        origin: Origin::Default {
+            dist_info: dir.0.join("site/pip-24.0.dist-info"),
         },
-    ];
+    };
+    let chosen = vec![(wheel_candidate(wheel), Some(layout)), (default, None)];
     age(&dir.0);
     age(&dir.0.join("site"));
     (dir, chosen)
@@ -71,6 +74,23 @@ fn an_entry_round_trips_while_nothing_changes() {
     let id = identity(&["six==1.15.0", "pip"], &dir.0, "cpython 3.11");
     let text = encode(&id, &stamps(&dir.0), &chosen).unwrap();
     assert_eq!(decode(&text, &id, &stamps(&dir.0)), Some(chosen));
+}
+
+#[test]
+fn a_wheel_is_remembered_only_with_its_layout() {
+    let (dir, mut chosen) = setup("act-layout");
+    let id = identity(&["six"], &dir.0, "f");
+    let now = stamps(&dir.0);
+    let text = encode(&id, &now, &chosen).unwrap();
+    // A layout field that is not what encode writes makes the entry a miss, not a guess.
+    let bent = text.replace(
+        "\tsix-1.15.0.dist-info\t0\n",
+        "\tsix-1.15.0.dist-info\tno\n",
+    );
+    assert_ne!(bent, text);
+    assert_eq!(decode(&bent, &id, &now), None);
+    chosen[0].1 = None;
+    assert_eq!(encode(&id, &now, &chosen), None);
 }
 
 #[test]
