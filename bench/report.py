@@ -64,6 +64,14 @@ def write_report(r: dict[str, Any]) -> str:
             "first import.",
             "",
         ]
+        if "floor_ext_added_ms" in a:
+            out += [
+                "For scale: importing a package from site-packages whose `__init__.py` loads a "
+                "small C extension (a copy of the standard library's `_json`) and does "
+                f"nothing else adds {_ms(a['floor_ext_added_ms'], 2)} ms: the floor under any "
+                "finder shipped as a native extension, before it does any work.",
+                "",
+            ]
     if "import" in r:
         rows = r["import"]["rows"]
         out += [

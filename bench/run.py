@@ -197,6 +197,28 @@ def fill_dir(directory: str, sources: list[str], link: str) -> None:
             os.symlink(src, dst)
 
 
+#: A package that loads a small C extension and does nothing else (see `install_floor_extension`).
+FLOOR_EXT = "bench_floor_ext"
+
+
+def install_floor_extension(python: str) -> None:
+    """Puts into `python`'s site-packages a package whose `__init__` imports a copy of the
+    standard library's `_json` extension: what loading any package with a native
+    extension costs, the floor under a finder built as one. Nothing is compiled."""
+    out = subprocess.run(
+        [python, "-c", "import _json, sysconfig; print(_json.__file__); "
+         "print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.split("\n")  # fmt: skip
+    extension, site = out[0], out[1]
+    package = os.path.join(site, FLOOR_EXT)
+    os.makedirs(package, exist_ok=True)
+    shutil.copyfile(extension, os.path.join(package, os.path.basename(extension)))
+    with open(os.path.join(package, "__init__.py"), "w") as f:
+        f.write(f"from {FLOOR_EXT} import _json\n")
+    sh(python, "-m", "compileall", "-q", package)
+
+
 class Setup:
     def __init__(self, args: argparse.Namespace, config: Config) -> None:
         work = self.work = Work(os.path.join(HERE, ".work"))
@@ -212,6 +234,7 @@ class Setup:
         self.site = make_venv(work, "site", python, "--no-index", "--find-links",
                               work.downloads, SYMPY, MPMATH)  # fmt: skip
         self.peers = make_venv(work, "peers", python, SETUPTOOLS, "distlib")
+        install_floor_extension(self.peers)
         self.pyver = subprocess.run(
             [self.peers, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
             check=True, capture_output=True, text=True,
@@ -367,6 +390,7 @@ def activation_scripts(s: Setup) -> dict[str, str]:
     )
     texts = {
         "wheelhook": f"__requires__ = {reqs}\nimport wheelhook\n",
+        "floor-ext": f"import {FLOOR_EXT}\n",
         "pkg_resources": f"__requires__ = {reqs}\nimport pkg_resources\n",
         "zipimport": listing + "for _p in _w:\n    sys.path.insert(0, _p)\n",
         "distlib": listing
@@ -394,7 +418,10 @@ def figure_activation(s: Setup, c: Config) -> dict[str, object]:
     scripts = activation_scripts(s)
     base_wh = Job("baseline wheelhook venv", s.wh, ["-c", "pass"], clean_env(), c.start_rounds)
     base_peers = Job("baseline peers venv", s.peers, ["-c", "pass"], clean_env(), c.start_rounds)
-    jobs, rows = [base_wh, base_peers], []
+    # For scale: loading a package with a small C extension, no finder, nothing activated.
+    floor_ext = Job("floor: package with a C extension", s.peers, [scripts["floor-ext"]],
+                    clean_env(), c.start_rounds)  # fmt: skip
+    jobs, rows = [base_wh, base_peers, floor_ext], []
     for n in c.store_sizes:
         store, eggs = s.work.path(f"store-{n}"), s.work.path(f"eggs-{n}")
         per_n = [
@@ -432,6 +459,9 @@ def figure_activation(s: Setup, c: Config) -> dict[str, object]:
     return {
         "baseline_ms": summary([w * 1000 for w in base_wh.walls]),
         "rows": out,
+        "floor_ext_added_ms": summary(
+            [(w - b) * 1000 for w, b in zip(floor_ext.walls, base_peers.walls)]
+        ),
     }
 
 
