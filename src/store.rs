@@ -60,28 +60,62 @@ pub struct StoreConfig {
     pub tags: Arc<SupportedTags>,
 }
 
-/// The files found for one distribution name, parsed on first use.
-#[derive(Debug, Default)]
-struct Entry {
-    /// Wheel files whose name starts with this distribution's name, in store order, as
-    /// (index into the store's directories, file name): paths are built only when parsed.
-    wheels: Vec<(usize, String)>,
-    defaults: Vec<Candidate>,
+/// One `.whl` file found by listing: its directory and where its name sits in the listing's
+/// text, under the hash of its normalised distribution name.
+#[derive(Debug, Clone, Copy)]
+struct WheelFile {
+    key: u64,
+    dir: u32,
+    start: u32,
+    end: u32,
+}
+
+/// The wheel files of one distribution name (a run of [`Store::wheels`]), parsed on first use.
+#[derive(Debug)]
+struct Group {
+    key: u64,
+    files: std::ops::Range<usize>,
     parsed: OnceCell<(Vec<Candidate>, Vec<Rejected>)>,
 }
 
 /// Every candidate of every distribution, found by listing the directories once.
 ///
-/// Listing only groups file names by distribution name; a wheel's filename is parsed and its
-/// tags ranked when the resolver first asks for that distribution, so a store of thousands of
-/// unrelated wheels costs one directory listing and nothing more.
+/// Listing only notes each wheel's file name under a hash of its distribution name: a store
+/// of thousands of unrelated wheels costs one directory listing, one sort and a few
+/// allocations in all. A wheel's file name is parsed and its tags ranked when the resolver
+/// first asks for its distribution.
 #[derive(Debug, Default)]
 pub struct Store {
-    entries: HashMap<PackageName, Entry>,
+    /// Every wheel file name, one after another.
+    text: String,
+    /// Sorted by (key, name), in store order within a name.
+    wheels: Vec<WheelFile>,
+    /// One per distinct name among `wheels`, in the same order.
+    groups: Vec<Group>,
+    defaults: HashMap<PackageName, Vec<Candidate>>,
     wheel_dirs: Vec<PathBuf>,
     tags: Option<Arc<SupportedTags>>,
     archives: Mutex<HashMap<PathBuf, Arc<Archive>>>,
     metadata: Mutex<HashMap<PathBuf, Result<Arc<Metadata>, String>>>,
+}
+
+/// The hash a name is filed under: FNV-1a over its normalised UTF-8.
+fn name_key(chars: impl Iterator<Item = char>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut buf = [0u8; 4];
+    for c in chars {
+        for b in c.encode_utf8(&mut buf).bytes() {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+/// The distribution-name part of a wheel's file name (before the first `-`).
+fn name_part(file_name: &str) -> &str {
+    let stem = file_name.strip_suffix(".whl").unwrap_or(file_name);
+    stem.split('-').next().unwrap_or(stem)
 }
 
 impl Store {
@@ -100,15 +134,28 @@ impl Store {
         }
         for (index, dir) in wheel_dirs.iter().enumerate() {
             for_each_entry(dir, |file_name| {
-                let Some(stem) = file_name.strip_suffix(".whl") else {
+                if !file_name.ends_with(".whl") {
+                    return;
+                }
+                let (Ok(dir), Ok(start)) = (u32::try_from(index), u32::try_from(store.text.len()))
+                else {
                     return;
                 };
-                let prefix = stem.split('-').next().unwrap_or(stem);
-                let entry = store.entries.entry(PackageName::new(prefix)).or_default();
-                entry.wheels.push((index, file_name.to_owned()));
+                store.text.push_str(file_name);
+                let Ok(end) = u32::try_from(store.text.len()) else {
+                    return;
+                };
+                let key = name_key(PackageName::normalized_chars(name_part(file_name)));
+                store.wheels.push(WheelFile {
+                    key,
+                    dir,
+                    start,
+                    end,
+                });
             });
         }
         store.wheel_dirs = wheel_dirs;
+        store.group_wheels();
         let mut seen_defaults: HashSet<PackageName> = HashSet::new();
         for dir in &config.default_dirs {
             for_each_entry(dir, |file_name| {
@@ -130,25 +177,73 @@ impl Store {
                     origin,
                     rank: 0,
                 };
-                store
-                    .entries
-                    .entry(name)
-                    .or_default()
-                    .defaults
-                    .push(candidate);
+                store.defaults.entry(name).or_default().push(candidate);
             });
         }
         store
     }
 
+    fn file_name(&self, file: &WheelFile) -> &str {
+        &self.text[file.start as usize..file.end as usize]
+    }
+
+    /// Sorts the wheels by name (stable: store order within a name) and makes their groups.
+    fn group_wheels(&mut self) {
+        let mut wheels = std::mem::take(&mut self.wheels);
+        // Names are compared only when their keys are equal: in practice, the same name.
+        wheels.sort_by(|a, b| {
+            a.key.cmp(&b.key).then_with(|| {
+                let a = PackageName::normalized_chars(name_part(self.file_name(a)));
+                a.cmp(PackageName::normalized_chars(name_part(self.file_name(b))))
+            })
+        });
+        let mut groups: Vec<Group> = Vec::new();
+        for (i, file) in wheels.iter().enumerate() {
+            let same = groups.last().is_some_and(|g| {
+                let first = &wheels[g.files.start];
+                g.key == file.key
+                    && PackageName::normalized_chars(name_part(self.file_name(first))).eq(
+                        PackageName::normalized_chars(name_part(self.file_name(file))),
+                    )
+            });
+            match groups.last_mut() {
+                Some(group) if same => group.files.end = i + 1,
+                _ => groups.push(Group {
+                    key: file.key,
+                    files: i..i + 1,
+                    parsed: OnceCell::new(),
+                }),
+            }
+        }
+        self.wheels = wheels;
+        self.groups = groups;
+    }
+
+    /// The group of a name's wheels, if it has any.
+    fn group(&self, name: &PackageName) -> Option<&Group> {
+        self.group_keyed(name_key(name.as_str().chars()), name)
+    }
+
+    fn group_keyed(&self, key: u64, name: &PackageName) -> Option<&Group> {
+        let from = self.groups.partition_point(|g| g.key < key);
+        self.groups[from..]
+            .iter()
+            .take_while(|g| g.key == key)
+            .find(|g| name.matches(name_part(self.file_name(&self.wheels[g.files.start]))))
+    }
+
     /// The parsed candidates and rejections of one name.
-    fn parsed(&self, name: &PackageName) -> Option<&(Vec<Candidate>, Vec<Rejected>)> {
-        let entry = self.entries.get(name)?;
-        Some(entry.parsed.get_or_init(|| {
-            let mut candidates = entry.defaults.clone();
+    fn parsed(&self, name: &PackageName) -> (&[Candidate], &[Rejected]) {
+        let defaults = self.defaults.get(name).map_or(&[][..], Vec::as_slice);
+        let Some(group) = self.group(name) else {
+            return (defaults, &[]);
+        };
+        let (candidates, rejected) = group.parsed.get_or_init(|| {
+            let mut candidates = defaults.to_vec();
             let mut rejected = Vec::new();
-            for (dir, file_name) in &entry.wheels {
-                match self.classify(&self.wheel_dirs[*dir].join(file_name)) {
+            for file in &self.wheels[group.files.clone()] {
+                let path = self.wheel_dirs[file.dir as usize].join(self.file_name(file));
+                match self.classify(&path) {
                     Ok(candidate) => candidates.push(candidate),
                     Err(reject) => rejected.push(reject),
                 }
@@ -165,7 +260,8 @@ impl Store {
                 ),
             });
             (candidates, rejected)
-        }))
+        });
+        (candidates, rejected)
     }
 
     /// A wheel file as a candidate, or why it cannot be one.
@@ -204,8 +300,12 @@ impl Store {
     }
 
     /// Every distribution name with at least one candidate or rejected file.
-    pub fn names(&self) -> BTreeSet<&PackageName> {
-        self.entries.keys().collect()
+    pub fn names(&self) -> BTreeSet<PackageName> {
+        let wheels = self
+            .groups
+            .iter()
+            .map(|g| PackageName::new(name_part(self.file_name(&self.wheels[g.files.start]))));
+        wheels.chain(self.defaults.keys().cloned()).collect()
     }
 
     /// Opens (once) the archive of a wheel candidate.
@@ -240,11 +340,11 @@ impl Store {
 
 impl Provider for Store {
     fn candidates(&self, name: &PackageName) -> &[Candidate] {
-        self.parsed(name).map_or(&[], |(c, _)| c.as_slice())
+        self.parsed(name).0
     }
 
     fn rejected(&self, name: &PackageName) -> &[Rejected] {
-        self.parsed(name).map_or(&[], |(_, r)| r.as_slice())
+        self.parsed(name).1
     }
 
     fn metadata(&self, candidate: &Candidate) -> Result<Arc<Metadata>, String> {
@@ -316,6 +416,48 @@ fn read_default_version(dist_info: &Path) -> Option<Version> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ok_names_that_share_a_key_keep_apart() {
+        // Two names filed under the same key (a hash collision, forced here) stay two groups,
+        // and each name finds only its own wheels, in store order.
+        let names = [
+            "aa-1.0-py3-none-any.whl",
+            "bb-1.0-py3-none-any.whl",
+            "AA-2.0-py3-none-any.whl",
+        ];
+        let mut store = Store {
+            wheel_dirs: vec![PathBuf::from("/store")],
+            ..Store::default()
+        };
+        for name in names {
+            let start = store.text.len() as u32;
+            store.text.push_str(name);
+            let end = store.text.len() as u32;
+            store.wheels.push(WheelFile {
+                key: 7,
+                dir: 0,
+                start,
+                end,
+            });
+        }
+        store.group_wheels();
+        assert_eq!(store.groups.len(), 2);
+        let files = |name: &str| -> Vec<&str> {
+            let group = store.group_keyed(7, &PackageName::new(name)).unwrap();
+            store.wheels[group.files.clone()]
+                .iter()
+                .map(|f| store.file_name(f))
+                .collect()
+        };
+        assert_eq!(
+            files("aa"),
+            vec!["aa-1.0-py3-none-any.whl", "AA-2.0-py3-none-any.whl"]
+        );
+        assert_eq!(files("BB"), vec!["bb-1.0-py3-none-any.whl"]);
+        assert!(store.group_keyed(7, &PackageName::new("cc")).is_none());
+        assert!(store.group(&PackageName::new("aa")).is_none(), "filed under 7, not its hash");
+    }
 
     #[test]
     fn ok_dist_info_names() {

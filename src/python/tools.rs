@@ -60,7 +60,7 @@ pub fn scan<'py>(
     });
     let mut candidates = Vec::new();
     let mut rejected = Vec::new();
-    for name in store.names() {
+    for name in &store.names() {
         for c in store.candidates(name) {
             let d = PyDict::new(py);
             d.set_item("name", name.as_str())?;

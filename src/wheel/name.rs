@@ -57,6 +57,29 @@ impl PackageName {
         Self(out)
     }
 
+    /// The characters of `PackageName::new(name)`, produced without allocating (for listing
+    /// large stores, where most names are only hashed and compared).
+    pub fn normalized_chars(name: &str) -> impl Iterator<Item = char> + Clone + '_ {
+        let mut previous_separator = false;
+        name.trim().chars().flat_map(move |c| {
+            let separator = matches!(c, '-' | '_' | '.');
+            let skip = separator && previous_separator;
+            previous_separator = separator;
+            let lower = if separator {
+                None
+            } else {
+                Some(c.to_lowercase())
+            };
+            let dash = (separator && !skip).then_some('-');
+            dash.into_iter().chain(lower.into_iter().flatten())
+        })
+    }
+
+    /// Whether `name` normalises to this name.
+    pub fn matches(&self, name: &str) -> bool {
+        Self::normalized_chars(name).eq(self.0.chars())
+    }
+
     /// Whether `name` is a valid distribution name (the core metadata `Name` rule).
     pub fn is_valid(name: &str) -> bool {
         let b = name.as_bytes();
@@ -101,6 +124,31 @@ mod tests {
         ] {
             assert_eq!(PackageName::new(raw).as_str(), want, "{raw}");
         }
+    }
+
+    #[test]
+    fn ok_normalized_chars_agree_with_new() {
+        for raw in [
+            "six",
+            "Foo__Bar.baz",
+            " spaced ",
+            "A-_.B",
+            "_private",
+            "trailing.",
+            "ÄÖÜ-Straße",
+            "İstanbul",
+            "a..b--c__d",
+            "",
+            "-",
+            "ǅ_x",
+        ] {
+            let want = PackageName::new(raw);
+            let got: String = PackageName::normalized_chars(raw).collect();
+            assert_eq!(got, want.as_str(), "{raw:?}");
+            assert!(want.matches(raw), "{raw:?}");
+        }
+        assert!(!PackageName::new("six").matches("sixx"));
+        assert!(!PackageName::new("six-x").matches("six"));
     }
 
     #[test]
