@@ -187,15 +187,19 @@ impl Store {
         &self.text[file.start as usize..file.end as usize]
     }
 
-    /// Sorts the wheels by name (stable: store order within a name) and makes their groups.
+    /// Sorts the wheels by name (in store order within a name) and makes their groups.
     fn group_wheels(&mut self) {
         let mut wheels = std::mem::take(&mut self.wheels);
-        // Names are compared only when their keys are equal: in practice, the same name.
-        wheels.sort_by(|a, b| {
-            a.key.cmp(&b.key).then_with(|| {
-                let a = PackageName::normalized_chars(name_part(self.file_name(a)));
-                a.cmp(PackageName::normalized_chars(name_part(self.file_name(b))))
-            })
+        // Names are compared only when their keys are equal: in practice, the same name. The
+        // text offset last keeps store order within a name (files were appended in it).
+        wheels.sort_unstable_by(|a, b| {
+            a.key
+                .cmp(&b.key)
+                .then_with(|| {
+                    let a = PackageName::normalized_chars(name_part(self.file_name(a)));
+                    a.cmp(PackageName::normalized_chars(name_part(self.file_name(b))))
+                })
+                .then(a.start.cmp(&b.start))
         });
         let mut groups: Vec<Group> = Vec::new();
         for (i, file) in wheels.iter().enumerate() {
@@ -456,7 +460,10 @@ mod tests {
         );
         assert_eq!(files("BB"), vec!["bb-1.0-py3-none-any.whl"]);
         assert!(store.group_keyed(7, &PackageName::new("cc")).is_none());
-        assert!(store.group(&PackageName::new("aa")).is_none(), "filed under 7, not its hash");
+        assert!(
+            store.group(&PackageName::new("aa")).is_none(),
+            "filed under 7, not its hash"
+        );
     }
 
     #[test]

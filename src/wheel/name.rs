@@ -59,20 +59,12 @@ impl PackageName {
 
     /// The characters of `PackageName::new(name)`, produced without allocating (for listing
     /// large stores, where most names are only hashed and compared).
-    pub fn normalized_chars(name: &str) -> impl Iterator<Item = char> + Clone + '_ {
-        let mut previous_separator = false;
-        name.trim().chars().flat_map(move |c| {
-            let separator = matches!(c, '-' | '_' | '.');
-            let skip = separator && previous_separator;
-            previous_separator = separator;
-            let lower = if separator {
-                None
-            } else {
-                Some(c.to_lowercase())
-            };
-            let dash = (separator && !skip).then_some('-');
-            dash.into_iter().chain(lower.into_iter().flatten())
-        })
+    pub fn normalized_chars(name: &str) -> Normalized<'_> {
+        Normalized {
+            chars: name.trim().chars(),
+            pending: None,
+            previous_separator: false,
+        }
     }
 
     /// Whether `name` normalises to this name.
@@ -104,6 +96,45 @@ impl PackageName {
 impl fmt::Display for PackageName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// The characters of a normalised name (see [`PackageName::normalized_chars`]).
+#[derive(Debug, Clone)]
+pub struct Normalized<'a> {
+    chars: std::str::Chars<'a>,
+    /// The rest of a character whose lowercase is more than one character.
+    pending: Option<std::char::ToLowercase>,
+    previous_separator: bool,
+}
+
+impl Iterator for Normalized<'_> {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        if let Some(pending) = &mut self.pending {
+            if let Some(c) = pending.next() {
+                return Some(c);
+            }
+            self.pending = None;
+        }
+        loop {
+            let c = self.chars.next()?;
+            if matches!(c, '-' | '_' | '.') {
+                if std::mem::replace(&mut self.previous_separator, true) {
+                    continue;
+                }
+                return Some('-');
+            }
+            self.previous_separator = false;
+            if c.is_ascii() {
+                return Some(c.to_ascii_lowercase());
+            }
+            let mut lower = c.to_lowercase();
+            let first = lower.next();
+            self.pending = Some(lower);
+            return first;
+        }
     }
 }
 
