@@ -10,7 +10,9 @@
 //! extra that ends in one of them (`six[test_]`, found by fuzzing), which are refused here the
 //! same way.
 
+use std::cell::Cell;
 use std::str::FromStr;
+use std::sync::Once;
 
 use pep508_rs::Requirement;
 
@@ -69,7 +71,7 @@ pub fn parse_requirement(text: &str) -> Result<Requirement, ResolveError> {
     // of the interpreter (pyo3 would raise PanicException, which no ImportError handler
     // catches). Its input is a &str and its state is its own, so nothing is left half-updated
     // for us to observe.
-    let parsed = std::panic::catch_unwind(|| Requirement::from_str(text)).map_err(|_| {
+    let parsed = quietly(|| Requirement::from_str(text)).map_err(|_| {
         ResolveError::Invalid(format!(
             "The requirement \"{text}\" is invalid: the PEP 508 parser failed on it"
         ))
@@ -112,6 +114,32 @@ fn string_after_tilde(text: &str) -> Option<&str> {
     None
 }
 
+thread_local! {
+    /// Whether a panic on this thread is expected and caught (see [`quietly`]).
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f`, catching a panic without the panic message on stderr: the caller turns it into
+/// an error of its own. Other panics print as before.
+///
+/// The hook is the process's (this library's copy of std), installed once and delegating to
+/// the hook it replaced; the flag is per thread, so a panic elsewhere meanwhile still prints.
+fn quietly<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> std::thread::Result<T> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let result = std::panic::catch_unwind(f);
+    QUIET.with(|q| q.set(was));
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_requirement;
@@ -137,6 +165,22 @@ mod tests {
         assert!(kept.contains("WHEELHOOK_NO_SUCH_VARIABLE_9"), "{kept}");
         let lower = url_of("x @ https://host/${home}/x.whl");
         assert!(!lower.contains(&home) || home.is_empty(), "{lower}");
+    }
+
+    #[test]
+    fn ok_quietly_catches_and_restores() {
+        assert_eq!(super::quietly(|| 5).unwrap(), 5);
+        assert!(super::quietly(|| -> u8 { panic!("expected in this test") }).is_err());
+        assert!(
+            !super::QUIET.with(std::cell::Cell::get),
+            "the flag is reset afterwards"
+        );
+        // Nested: the inner call leaves the outer one quiet.
+        let outer = super::quietly(|| {
+            let _ = super::quietly(|| 1);
+            super::QUIET.with(std::cell::Cell::get)
+        });
+        assert!(outer.unwrap());
     }
 
     #[test]

@@ -263,3 +263,5 @@ def test_a_requirement_the_parser_panics_on_is_a_value_error(host: Env, store: P
         env={"WHEELHOOK_PATH": str(store)},
     )
     assert proc.stdout.split() == ["refused:", "True", "pip"]
+    # The panic is an expected, handled error: no Rust panic message on stderr.
+    assert "panicked" not in proc.stderr, proc.stderr
