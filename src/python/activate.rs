@@ -157,7 +157,8 @@ pub fn unpack_names(py: Python<'_>, unpack: Option<&Bound<'_, PyAny>>) -> PyResu
 }
 
 /// Activates `requirements` (PEP 508 strings) in the process's finder, from the store
-/// directories, and sets `WHEELHOOK_REQUIRES` to the pinned set so that children get it.
+/// directories, and sets `WHEELHOOK_REQUIRES` to the pinned set (and `WHEELHOOK_UNPACK` to the
+/// names served unpacked) so that children get the same.
 #[pyfunction]
 #[pyo3(signature = (requirements, override_stdlib=false, unpack=None))]
 pub fn activate<'py>(
@@ -167,19 +168,30 @@ pub fn activate<'py>(
     unpack: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Vec<Py<ActiveDistribution>>> {
     let finder = install(py)?;
+    let unpack = unpack_names(py, unpack)?;
     let result = finder.get().require(
         py,
         requirements,
         store_dirs(py)?.into_iter().map(Into::into).collect(),
         default_dirs(py)?.into_iter().map(Into::into).collect(),
         override_stdlib,
-        unpack_names(py, unpack)?,
+        unpack.clone(),
     )?;
     let pins = finder.get().pins();
     if !pins.is_empty() {
-        py.import("os")?
-            .getattr("environ")?
-            .set_item(REQUIRES_ENV, pins)?;
+        let environ = py.import("os")?.getattr("environ")?;
+        environ.set_item(REQUIRES_ENV, pins)?;
+        // Children serve the same distributions unpacked (the names already include the
+        // variable's own).
+        let mut names: Vec<&str> = Vec::new();
+        for name in &unpack {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
+        if !names.is_empty() {
+            environ.set_item(UNPACK_ENV, names.join(" "))?;
+        }
         watch_children(py, &finder)?;
     }
     Ok(result)

@@ -264,6 +264,30 @@ def test_unpack_serves_real_files_for_packages_that_read_by_path(
         # The code still comes from the archive through the bytecode cache.
         assert got["stats"]["compiled"] + got["stats"]["cache_hits"] == 2
 
+    # Children (a subprocess, a spawned worker) serve it unpacked too.
+    kids = host.run(
+        """
+        import json, multiprocessing, os, subprocess, sys
+        import wheelhook
+
+        def real():
+            import bypath
+            return os.path.isfile(bypath.__file__)
+
+        if __name__ == "__main__":
+            wheelhook.require("bypath", unpack=["bypath"])
+            child = subprocess.run(
+                [sys.executable, "-c", "import wheelhook, bypath, os; print(os.path.isfile(bypath.__file__))"],
+                capture_output=True, text=True, check=True,
+            ).stdout.strip()
+            with multiprocessing.get_context("spawn").Pool(1) as pool:
+                spawned = pool.apply(real)
+            print(json.dumps([real(), child, spawned, os.environ["WHEELHOOK_UNPACK"]]))
+        """,
+        env=env,
+    )
+    assert json.loads(kids.stdout) == [True, "True", True, "bypath"]
+
     # A changed wheel (same name, other content) is unpacked again, never served stale.
     wheel.unlink()
     changed = dict(BY_PATH, **{"bypath/data/v.txt": "second build\n"})
