@@ -47,6 +47,15 @@ def write_report(r: dict[str, Any]) -> str:
                 row = next(x for x in a["rows"] if x["peer"] == peer and x["wheels"] == n)
                 cells.append(_ms(row["added_ms"]))
             out.append(f"| {peer} | " + " | ".join(cells) + " |")
+        rounds = {}
+        for row in a["rows"]:
+            rounds.setdefault(row["added_ms"].get("n"), []).append(row["peer"])
+        if len(rounds) > 1:
+            parts = [
+                f"{n} for {', '.join(dict.fromkeys(p))}"
+                for n, p in sorted(rounds.items(), reverse=True)
+            ]
+            out += ["", "Rounds: " + "; ".join(parts) + "."]
         targets = {10: 1.0, 100: 1.0, 1000: 2.5, 10000: 2.5}
         notes = []
         for row in a["rows"]:
