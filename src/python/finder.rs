@@ -122,7 +122,6 @@ impl Finder {
         default_dirs: Vec<PathBuf>,
         locked: &HashMap<PackageName, Version>,
     ) -> PyResult<Resolved> {
-        let parsed = parse_requirements(requirements)?;
         let entry = if locked.is_empty() {
             self.activation_entry(py, requirements, &wheel_dirs, &default_dirs)
         } else {
@@ -139,6 +138,9 @@ impl Finder {
                 });
             }
         }
+        // Parsed only to resolve: an entry exists only for requirements (the same text, by the
+        // same version of wheelhook) that parsed and resolved before.
+        let parsed = parse_requirements(requirements)?;
         let (store, fresh) = self.store(wheel_dirs, default_dirs);
         let environment = &self.facts.environment;
         let chosen = py
