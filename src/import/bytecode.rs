@@ -4,12 +4,16 @@
 //! An entry is valid only for the interpreter's magic number and for the member's CRC-32 and size
 //! as the archive's central directory gives them, so the wheel is never hashed; the payload
 //! carries its own checksum, so a torn or corrupt entry is ignored (and rewritten), never trusted.
+//!
+//! The payload comes first and the fields that validate it last, so a warm import reads an entry
+//! straight into the bytes object it hands to `marshal.loads` (which ignores what follows the
+//! one object it reads): no copy of the code in user space.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// Identifies the file format; bumped when the layout changes.
-const FORMAT: &[u8; 5] = b"WHBC2";
+const FORMAT: &[u8; 5] = b"WHBC3";
 
 /// How old a temporary file must be before it is collected even if its writer seems alive.
 const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
@@ -58,9 +62,22 @@ impl BytecodeCache {
 
     /// The marshalled code for `stamp`, if a valid entry exists.
     pub fn load(&self, wheel: &Path, stamp: SourceStamp<'_>) -> Option<Vec<u8>> {
-        let path = Self::entry_path(&self.wheel_dir(wheel), stamp.member);
-        let data = std::fs::read(path).ok()?;
-        decode(&data, &self.magic, stamp).map(<[u8]>::to_vec)
+        let data = std::fs::read(self.entry_file(wheel, stamp.member)).ok()?;
+        let len = self.payload_len(&data, stamp)?;
+        let mut data = data;
+        data.truncate(len);
+        Some(data)
+    }
+
+    /// Where the entry of `member` of `wheel` is (whether or not it exists).
+    pub fn entry_file(&self, wheel: &Path, member: &str) -> PathBuf {
+        Self::entry_path(&self.wheel_dir(wheel), member)
+    }
+
+    /// The length of the payload at the start of `data` when `data` is a valid entry for
+    /// `stamp` under this cache's magic number; `None` otherwise.
+    pub fn payload_len(&self, data: &[u8], stamp: SourceStamp<'_>) -> Option<usize> {
+        decode(data, &self.magic, stamp).map(<[u8]>::len)
     }
 
     /// Writes an entry atomically (temporary file + rename; no fsync: a torn entry fails its
@@ -83,47 +100,47 @@ impl BytecodeCache {
     }
 }
 
-/// Serialises an entry: format, magic, stamp, payload checksum and length, payload.
+/// Serialises an entry: the payload, then the member's name, the magic number, the stamp, the
+/// payload's checksum and length, and the format last.
 pub fn encode(magic: &[u8; 4], stamp: SourceStamp<'_>, code: &[u8]) -> Vec<u8> {
     let name = stamp.member.as_bytes();
-    let mut out = Vec::with_capacity(40 + name.len() + code.len());
-    out.extend_from_slice(FORMAT);
+    let mut out = Vec::with_capacity(code.len() + name.len() + 41);
+    out.extend_from_slice(code);
+    out.extend_from_slice(name);
     out.extend_from_slice(magic);
     out.extend_from_slice(&stamp.crc32.to_le_bytes());
     out.extend_from_slice(&stamp.size.to_le_bytes());
     out.extend_from_slice(&(name.len() as u32).to_le_bytes());
-    out.extend_from_slice(name);
     out.extend_from_slice(&checksum(code).to_le_bytes());
     out.extend_from_slice(&(code.len() as u64).to_le_bytes());
-    out.extend_from_slice(code);
+    out.extend_from_slice(FORMAT);
     out
 }
 
 /// The payload of a valid entry for `stamp` under `magic`; `None` for anything else.
 pub fn decode<'d>(data: &'d [u8], magic: &[u8; 4], stamp: SourceStamp<'_>) -> Option<&'d [u8]> {
-    let mut rest = data.strip_prefix(FORMAT.as_slice())?;
+    let mut rest = data.strip_suffix(FORMAT.as_slice())?;
+    // Fields are taken from the end, last first.
     let mut take = |n: usize| -> Option<&'d [u8]> {
-        if rest.len() < n {
-            return None;
-        }
-        let (head, tail) = rest.split_at(n);
-        rest = tail;
-        Some(head)
+        let at = rest.len().checked_sub(n)?;
+        let (head, tail) = rest.split_at(at);
+        rest = head;
+        Some(tail)
     };
+    let len = u64::from_le_bytes(take(8)?.try_into().ok()?);
+    let checksum = u64::from_le_bytes(take(8)?.try_into().ok()?);
+    let name_len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+    let size = u64::from_le_bytes(take(8)?.try_into().ok()?);
+    let crc = u32::from_le_bytes(take(4)?.try_into().ok()?);
     if take(4)? != magic {
         return None;
     }
-    let crc = u32::from_le_bytes(take(4)?.try_into().ok()?);
-    let size = u64::from_le_bytes(take(8)?.try_into().ok()?);
-    let name_len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
     let name = take(name_len)?;
-    let checksum = u64::from_le_bytes(take(8)?.try_into().ok()?);
-    let len = u64::from_le_bytes(take(8)?.try_into().ok()?);
-    let payload = take(usize::try_from(len).ok()?)?;
+    let payload = rest;
     let valid = crc == stamp.crc32
         && size == stamp.size
         && name == stamp.member.as_bytes()
-        && rest.is_empty()
+        && u64::try_from(payload.len()).ok() == Some(len)
         && self::checksum(payload) == checksum;
     valid.then_some(payload)
 }
@@ -166,6 +183,12 @@ mod tests {
         assert_eq!(
             decode(&data, &MAGIC, stamp()),
             Some(&b"marshalled code"[..])
+        );
+        // The payload starts the entry: a reader may hand the whole entry to `marshal.loads`.
+        assert!(data.starts_with(b"marshalled code"));
+        assert_eq!(
+            decode(&encode(&MAGIC, stamp(), b""), &MAGIC, stamp()),
+            Some(&b""[..])
         );
     }
 
@@ -215,17 +238,17 @@ mod tests {
         for cut in 0..data.len() {
             assert_eq!(decode(&data[..cut], &MAGIC, stamp()), None, "torn at {cut}");
         }
-        let mut flipped = data.clone();
-        let last = flipped.len() - 1;
-        flipped[last] ^= 1;
-        assert_eq!(
-            decode(&flipped, &MAGIC, stamp()),
-            None,
-            "bit flip in payload"
-        );
+        for at in 0..data.len() {
+            let mut flipped = data.clone();
+            flipped[at] ^= 1;
+            assert_eq!(decode(&flipped, &MAGIC, stamp()), None, "bit flip at {at}");
+        }
         let mut longer = data.clone();
         longer.push(0);
         assert_eq!(decode(&longer, &MAGIC, stamp()), None, "trailing bytes");
+        let mut front = vec![0];
+        front.extend_from_slice(&data);
+        assert_eq!(decode(&front, &MAGIC, stamp()), None, "a byte in front");
     }
 
     #[test]

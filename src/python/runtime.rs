@@ -34,6 +34,40 @@ enum Store {
     Memory(Mutex<HashMap<(PathBuf, String), Vec<u8>>>),
 }
 
+/// A valid bytecode cache entry, read straight into a new bytes object (no copy of the code in
+/// user space: the payload starts the entry); `None` for a missing or invalid one.
+fn read_entry<'py>(
+    py: Python<'py>,
+    cache: &BytecodeCache,
+    wheel: &std::path::Path,
+    stamp: SourceStamp<'_>,
+) -> Option<Bound<'py, PyBytes>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(cache.entry_file(wheel, stamp.member)).ok()?;
+    let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
+    let size = pyo3::ffi::Py_ssize_t::try_from(len).ok()?;
+    // SAFETY: a bytes object of `len` bytes, its contents left unset; it is filled below
+    // before anything else can see it, as CPython's own readers fill theirs.
+    let bytes = unsafe {
+        let ptr = pyo3::ffi::PyBytes_FromStringAndSize(std::ptr::null(), size);
+        // A failed allocation raised MemoryError: fetched (cleared) here, a miss.
+        Bound::from_owned_ptr_or_err(py, ptr)
+            .ok()?
+            .cast_into_unchecked::<PyBytes>()
+    };
+    // SAFETY: the buffer of a bytes object this function alone holds, `len` bytes long.
+    let buffer = unsafe {
+        std::slice::from_raw_parts_mut(
+            pyo3::ffi::PyBytes_AsString(bytes.as_ptr()).cast::<u8>(),
+            len,
+        )
+    };
+    // An entry is replaced by rename, never rewritten in place: the open file is whole.
+    file.read_exact(buffer).ok()?;
+    cache.payload_len(buffer, stamp)?;
+    Some(bytes)
+}
+
 /// Shared by the finder and its loaders.
 #[derive(Debug)]
 pub struct Runtime {
@@ -168,15 +202,17 @@ impl Runtime {
         stamp: SourceStamp<'_>,
     ) -> Option<Bound<'py, PyAny>> {
         let data = match self.store(py) {
-            Store::Disk { cache, .. } => cache.load(wheel, stamp)?,
-            Store::Memory(map) => map
-                .lock()
-                .get(&(wheel.to_path_buf(), stamp.member.to_owned()))?
-                .clone(),
+            Store::Disk { cache, .. } => read_entry(py, cache, wheel, stamp)?,
+            Store::Memory(map) => {
+                let map = map.lock();
+                let code = map.get(&(wheel.to_path_buf(), stamp.member.to_owned()))?;
+                PyBytes::new(py, code)
+            }
         };
         let loads = MARSHAL_LOADS.import(py, "marshal", "loads").ok()?;
         // A payload that passed its checksum but does not unmarshal is treated as a miss.
-        let code = loads.call1((PyBytes::new(py, &data),)).ok()?;
+        // (On disk the entry's trailer follows the payload: `marshal.loads` ignores it.)
+        let code = loads.call1((data,)).ok()?;
         self.cache_hits.fetch_add(1, Ordering::Relaxed);
         Some(code)
     }
