@@ -149,7 +149,8 @@ def write_report(r: dict[str, Any]) -> str:
         wh = next(x for x in sc["rows"] if x["peer"] == "wheelhook")
         out += [
             "",
-            f"Target for wheelhook ≤ 1.05: {wh['ratio']:.2f} {_verdict(wh['ratio'] <= 1.05)}.",
+            f"Target for wheelhook ≤ 1.05: {wh['ratio']:.2f} {_verdict(wh['ratio'] <= 1.05)}."
+            + (f" Paired per-round ratio: {_ms(wh['paired'], 3)}." if "paired" in wh else ""),
             "",
         ]
     if "rss" in r:

@@ -58,7 +58,7 @@ class Config:
         self.import_rounds = 1 if quick else 21
         self.slow_rounds = 1 if quick else 5
         self.toll_rounds = 1 if quick else 31
-        self.scale_rounds = 1 if quick else 7
+        self.scale_rounds = 1 if quick else 21
         self.rss_rounds = 1 if quick else 5
         self.toll_wheels = 50
         self.scale_wheels = 200
@@ -587,6 +587,8 @@ def figure_scaling(s: Setup, c: Config) -> dict[str, object]:
             "many_ms": summary([x * 1000 for x in many.values("seconds")]),
             "ratio": statistics.median(many.values("seconds"))
             / statistics.median(one.values("seconds")),
+            # Each round's two runs back to back: steadier on a shared machine.
+            "paired": summary([m / o for m, o in zip(many.values("seconds"), one.values("seconds"))]),
             "sys_path_one": one.outputs[-1]["sys_path"],
             "sys_path_many": many.outputs[-1]["sys_path"],
         })  # fmt: skip
