@@ -95,6 +95,22 @@ def write_report(r: dict[str, Any]) -> str:
                 f"| {row['peer']} | {_ms(row['import_ms'], 0)} | {row['ratio']:.2f} | "
                 f"{_ms(row['process_ms'], 0)} | {row['modules']} | {compiled} |"
             )
+        counted = r["import"].get("instructions", {})
+        if counted.get("rows"):
+            site = counted["rows"][0]["instructions"]
+            cells = "; ".join(
+                f"{x['peer']} {x['instructions'] / 1e6:,.0f} M ({x['instructions'] / site:.3f})"
+                for x in counted["rows"]
+            )
+            out += [
+                "",
+                "Instructions executed by the warm import (callgrind, whole child minus the same "
+                f"child importing nothing new), ratio to site-packages: {cells}. Unlike the "
+                "times, these do not move with the machine's load; they leave out the time "
+                "system calls and page faults take.",
+            ]
+        elif counted.get("skipped"):
+            out += ["", f"Instructions of the warm import not counted: {counted['skipped']}."]
         warm = next(x for x in rows if x["peer"].startswith("wheelhook, warm"))
         cold = next(x for x in rows if x["peer"].startswith("wheelhook, cold"))
         out += [

@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -516,7 +517,38 @@ def figure_import(s: Setup, c: Config) -> dict[str, object]:
     # wheelhook's warm import to site-packages' is the steadier figure on a noisy machine.
     site, warm = jobs[0].values("seconds"), jobs[2].values("seconds")
     paired = [w / b for w, b in zip(warm, site)]
-    return {"rows": rows, "warm_paired": summary(paired)}
+    out: dict[str, object] = {"rows": rows, "warm_paired": summary(paired)}
+    if not c.quick:
+        out["instructions"] = import_instructions(jobs[:3])
+    return out
+
+
+def count_instructions(job: Job, **env: str) -> int | None:
+    """Instructions one run of `job` executes, counted by callgrind (`None` without valgrind)."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    cmd = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", job.python, *job.args]
+    proc = subprocess.run(cmd, env={**job.env, **env}, capture_output=True, text=True)
+    found = re.search(r"refs:\s+([\d,]+)", proc.stderr)
+    if proc.returncode != 0 or found is None:
+        raise RuntimeError(f"callgrind of {job.key} failed:\n{proc.stderr[-3000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def import_instructions(jobs: list[Job]) -> dict[str, object]:
+    """Instructions executed by each warm import (site-packages, the floor, wheelhook): the
+    whole child minus the same child importing a module that is already loaded, so start-up
+    and activation cancel out. Unlike times, counts do not move with the machine's load
+    (they leave out the time system calls and page faults take)."""
+    rows = []
+    for job in jobs:
+        full = count_instructions(job)
+        if full is None:
+            return {"skipped": "valgrind is not installed"}
+        empty = count_instructions(job, BENCH_MODULE="sys")
+        rows.append({"peer": job.key, "instructions": full - (empty or 0)})
+    return {"rows": rows}
 
 
 def figure_toll(s: Setup, c: Config) -> dict[str, object]:
