@@ -85,13 +85,21 @@ impl ModuleIndex {
             // name -> (place in SEARCH_ORDER, place among the suffixes, entry): the best wins.
             let mut best: HashMap<String, (usize, usize, ModuleEntry)> = HashMap::new();
             let mut seen_dirs: HashSet<&str> = HashSet::new();
-            let mut offer =
-                |name: String, order: (usize, usize), entry: ModuleEntry| match best.get(&name) {
-                    Some((step, sub, _)) if (*step, *sub) <= order => {}
-                    _ => {
-                        best.insert(name, (order.0, order.1, entry));
+            // Whether each directory seen can hold modules (every part an identifier, none
+            // `__pycache__`), decided once per directory rather than once per member.
+            let mut importable: HashMap<&str, bool> = HashMap::new();
+            let mut offer = |name: String, order: (usize, usize), entry: ModuleEntry| {
+                use std::collections::hash_map::Entry;
+                match best.entry(name) {
+                    Entry::Occupied(o) if (o.get().0, o.get().1) <= order => {}
+                    Entry::Occupied(mut o) => {
+                        o.insert((order.0, order.1, entry));
                     }
-                };
+                    Entry::Vacant(v) => {
+                        v.insert((order.0, order.1, entry));
+                    }
+                }
+            };
             for member in members.clone() {
                 let Some(file) = member.strip_prefix(root.as_str()) else {
                     continue;
@@ -102,9 +110,10 @@ impl ModuleIndex {
                 let (dir, leaf) = file.rsplit_once('/').unwrap_or(("", file));
                 // `__pycache__` holds bytecode the importer never serves from an archive.
                 if !dir.is_empty()
-                    && dir
-                        .split('/')
-                        .any(|p| p == "__pycache__" || !is_identifier(p))
+                    && !*importable.entry(dir).or_insert_with(|| {
+                        dir.split('/')
+                            .all(|p| p != "__pycache__" && is_identifier(p))
+                    })
                 {
                     continue;
                 }
@@ -151,7 +160,7 @@ impl ModuleIndex {
                 let entry = ModuleEntry {
                     kind,
                     is_package: package,
-                    member: format!("{root}{file}"),
+                    member: member.to_owned(),
                     search_locations,
                 };
                 offer(name, (step, suffix), entry);
@@ -167,9 +176,10 @@ impl ModuleIndex {
         if !name.contains('.') {
             self.top_level.insert(name.clone());
         }
-        match self.modules.get_mut(&name) {
+        match self.modules.entry(name) {
             // A later root only adds namespace portions to a namespace seen before.
-            Some(existing) => {
+            std::collections::hash_map::Entry::Occupied(mut existing) => {
+                let existing = existing.get_mut();
                 if existing.kind == ModuleKind::Namespace {
                     if entry.kind == ModuleKind::Namespace {
                         existing.search_locations.extend(entry.search_locations);
@@ -178,8 +188,8 @@ impl ModuleIndex {
                     }
                 }
             }
-            None => {
-                self.modules.insert(name, entry);
+            std::collections::hash_map::Entry::Vacant(vacant) => {
+                vacant.insert(entry);
             }
         }
     }

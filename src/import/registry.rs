@@ -33,9 +33,12 @@ impl Registry {
     /// server; namespace portions merge. `skip` names top-level names never to serve (the
     /// standard library, unless overridden).
     pub fn add(&mut self, dist: Arc<ActiveDist>, skip: &dyn Fn(&str) -> bool) {
+        // `skip` is asked once per top-level name, not once per module.
+        let mut skipped: HashMap<&str, bool> = HashMap::new();
+        self.names.reserve(dist.index.len());
         for (name, entry) in dist.index.iter() {
             let top = name.split('.').next().unwrap_or(name);
-            if skip(top) {
+            if *skipped.entry(top).or_insert_with(|| skip(top)) {
                 continue;
             }
             let full_locations = || -> Vec<String> {
