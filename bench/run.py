@@ -529,7 +529,10 @@ def count_instructions(job: Job, **env: str) -> int | None:
     if valgrind is None:
         return None
     cmd = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", job.python, *job.args]
-    proc = subprocess.run(cmd, env={**job.env, **env}, capture_output=True, text=True)
+    # A fixed hash seed: with a random one, dict and set layouts (and so the counts) vary by
+    # about 1% from run to run.
+    env = {**job.env, "PYTHONHASHSEED": "0", **env}
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     found = re.search(r"refs:\s+([\d,]+)", proc.stderr)
     if proc.returncode != 0 or found is None:
         raise RuntimeError(f"callgrind of {job.key} failed:\n{proc.stderr[-3000:]}")
