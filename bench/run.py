@@ -530,7 +530,7 @@ def count_instructions(job: Job, **env: str) -> int | None:
         return None
     cmd = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", job.python, *job.args]
     # A fixed hash seed: with a random one, dict and set layouts (and so the counts) vary by
-    # about 1% from run to run.
+    # about 0.4% from run to run.
     env = {**job.env, "PYTHONHASHSEED": "0", **env}
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     found = re.search(r"refs:\s+([\d,]+)", proc.stderr)
