@@ -62,22 +62,29 @@ impl BytecodeCache {
 
     /// The marshalled code for `stamp`, if a valid entry exists.
     pub fn load(&self, wheel: &Path, stamp: SourceStamp<'_>) -> Option<Vec<u8>> {
-        let data = std::fs::read(self.entry_file(wheel, stamp.member)).ok()?;
-        let len = self.payload_len(&data, stamp)?;
-        let mut data = data;
+        let (mut data, len) = self.read(wheel, stamp, |len| Some(vec![0; len]))?;
         data.truncate(len);
         Some(data)
     }
 
-    /// Where the entry of `member` of `wheel` is (whether or not it exists).
-    pub fn entry_file(&self, wheel: &Path, member: &str) -> PathBuf {
-        Self::entry_path(&self.wheel_dir(wheel), member)
-    }
-
-    /// The length of the payload at the start of `data` when `data` is a valid entry for
-    /// `stamp` under this cache's magic number; `None` otherwise.
-    pub fn payload_len(&self, data: &[u8], stamp: SourceStamp<'_>) -> Option<usize> {
-        decode(data, &self.magic, stamp).map(<[u8]>::len)
+    /// Reads the entry for `stamp` into the buffer `alloc(file length)` returns, and returns
+    /// it with the payload's length when the entry is valid. The payload starts the buffer, so
+    /// a caller can hand the buffer on whole, without a copy (see the module's doc).
+    pub fn read<B: AsMut<[u8]>>(
+        &self,
+        wheel: &Path,
+        stamp: SourceStamp<'_>,
+        alloc: impl FnOnce(usize) -> Option<B>,
+    ) -> Option<(B, usize)> {
+        use std::io::Read;
+        let path = Self::entry_path(&self.wheel_dir(wheel), stamp.member);
+        let mut file = std::fs::File::open(path).ok()?;
+        let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
+        let mut buffer = alloc(len)?;
+        // An entry is replaced by rename, never rewritten in place: the open file is whole.
+        file.read_exact(buffer.as_mut()).ok()?;
+        let payload = decode(buffer.as_mut(), &self.magic, stamp)?.len();
+        Some((buffer, payload))
     }
 
     /// Writes an entry atomically (temporary file + rename; no fsync: a torn entry fails its

@@ -42,30 +42,33 @@ fn read_entry<'py>(
     wheel: &std::path::Path,
     stamp: SourceStamp<'_>,
 ) -> Option<Bound<'py, PyBytes>> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(cache.entry_file(wheel, stamp.member)).ok()?;
-    let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
-    let size = pyo3::ffi::Py_ssize_t::try_from(len).ok()?;
-    // SAFETY: a bytes object of `len` bytes, its contents left unset; it is filled below
-    // before anything else can see it, as CPython's own readers fill theirs.
-    let bytes = unsafe {
-        let ptr = pyo3::ffi::PyBytes_FromStringAndSize(std::ptr::null(), size);
-        // A failed allocation raised MemoryError: fetched (cleared) here, a miss.
-        Bound::from_owned_ptr_or_err(py, ptr)
-            .ok()?
-            .cast_into_unchecked::<PyBytes>()
+    /// A bytes object this function alone holds, its contents not set yet.
+    struct Unfilled<'py>(Bound<'py, PyBytes>, usize);
+    impl AsMut<[u8]> for Unfilled<'_> {
+        fn as_mut(&mut self) -> &mut [u8] {
+            // SAFETY: the buffer of a bytes object no other code has seen, `self.1` bytes long.
+            unsafe {
+                std::slice::from_raw_parts_mut(
+                    pyo3::ffi::PyBytes_AsString(self.0.as_ptr()).cast::<u8>(),
+                    self.1,
+                )
+            }
+        }
+    }
+    let alloc = |len: usize| -> Option<Unfilled<'py>> {
+        let size = pyo3::ffi::Py_ssize_t::try_from(len).ok()?;
+        // SAFETY: a bytes object of `len` bytes, its contents left unset; the cache fills it
+        // before anything else can see it, as CPython's own readers fill theirs.
+        let bytes = unsafe {
+            let ptr = pyo3::ffi::PyBytes_FromStringAndSize(std::ptr::null(), size);
+            // A failed allocation raised MemoryError: fetched (cleared) here, a miss.
+            Bound::from_owned_ptr_or_err(py, ptr)
+                .ok()?
+                .cast_into_unchecked::<PyBytes>()
+        };
+        Some(Unfilled(bytes, len))
     };
-    // SAFETY: the buffer of a bytes object this function alone holds, `len` bytes long.
-    let buffer = unsafe {
-        std::slice::from_raw_parts_mut(
-            pyo3::ffi::PyBytes_AsString(bytes.as_ptr()).cast::<u8>(),
-            len,
-        )
-    };
-    // An entry is replaced by rename, never rewritten in place: the open file is whole.
-    file.read_exact(buffer).ok()?;
-    cache.payload_len(buffer, stamp)?;
-    Some(bytes)
+    cache.read(wheel, stamp, alloc).map(|(filled, _)| filled.0)
 }
 
 /// Shared by the finder and its loaders.
