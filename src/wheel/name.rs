@@ -24,41 +24,13 @@ impl PackageName {
             // Already normal, the common case: one copy, no per-char work.
             return Self(name.to_owned());
         }
-        if name.is_ascii() {
-            // ASCII: byte by byte, no per-char case-mapping iterators.
-            let mut out = String::with_capacity(name.len());
-            let mut in_separator = false;
-            for b in name.bytes() {
-                if matches!(b, b'-' | b'_' | b'.') {
-                    if !in_separator {
-                        out.push('-');
-                    }
-                    in_separator = true;
-                } else {
-                    in_separator = false;
-                    out.push(char::from(b.to_ascii_lowercase()));
-                }
-            }
-            return Self(out);
-        }
         let mut out = String::with_capacity(name.len());
-        let mut in_separator = false;
-        for c in name.chars() {
-            if matches!(c, '-' | '_' | '.') {
-                if !in_separator {
-                    out.push('-');
-                }
-                in_separator = true;
-                continue;
-            }
-            in_separator = false;
-            out.extend(c.to_lowercase());
-        }
+        out.extend(Self::normalized_chars(name));
         Self(out)
     }
 
-    /// The characters of `PackageName::new(name)`, produced without allocating (for listing
-    /// large stores, where most names are only hashed and compared).
+    /// The characters of `PackageName::new(name)`, produced without allocating (listing large
+    /// stores hashes and compares most names without keeping them).
     pub fn normalized_chars(name: &str) -> Normalized<'_> {
         Normalized {
             chars: name.trim().chars(),
