@@ -40,6 +40,7 @@ from report import write_report  # noqa: E402
 SYMPY = "sympy==1.13.3"
 MPMATH = "mpmath==1.3.0"
 SETUPTOOLS = "setuptools==81.0.0"
+DISTLIB = "distlib==0.4.4"
 ACTIVATED = ["bench-a", "bench-b", "bench-c"]
 #: Standard-library modules the toll figure never imports (GUI, side effects, slow self-tests).
 STDLIB_SKIP = (
@@ -237,7 +238,7 @@ class Setup:
         self.args_python, self.wheel = python, wheel
         self.site = make_venv(work, "site", python, "--no-index", "--find-links",
                               work.downloads, SYMPY, MPMATH)  # fmt: skip
-        self.peers = make_venv(work, "peers", python, SETUPTOOLS, "distlib")
+        self.peers = make_venv(work, "peers", python, SETUPTOOLS, DISTLIB)
         install_floor_extension(self.peers)
         self.pyver = subprocess.run(
             [self.peers, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],

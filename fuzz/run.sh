@@ -15,7 +15,7 @@ if ! cargo +nightly --version >/dev/null 2>&1; then
 fi
 if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
     echo "fuzz: installing cargo-fuzz"
-    cargo install cargo-fuzz --locked --quiet
+    cargo install cargo-fuzz --version 0.13.2 --locked --quiet
 fi
 
 PY=${PYTHON:-../.venv-test/bin/python}

@@ -11,7 +11,7 @@ echo "== a fresh virtual environment with wheelhook"
 bash scripts/system-deps.sh
 rm -rf "$VENV"
 "$PY" -m venv "$VENV"
-"$VENV/bin/python" -m pip install -q --upgrade pip maturin
+"$VENV/bin/python" -m pip install -q --require-hashes --no-deps -r scripts/lock/build.txt
 "$VENV/bin/maturin" build --release --quiet --out target/wheels
 "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps target/wheels/wheelhook-*.whl
 

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-#: Real wheels fetched by pip at test time (ignored by git).
-PYPI_CACHE = ROOT / ".cache" / "pypi"
+#: Real wheels fetched by pip at test time (ignored by git), one folder per interpreter: pip
+#: picks the wheel that fits the interpreter running the tests, and the matrix runs several at once.
+PYPI_CACHE = ROOT / ".cache" / "pypi" / f"cp{sys.version_info[0]}{sys.version_info[1]}"
 #: The wheelhook wheel the test command built.
 BUILT = ROOT / "target" / "wheels"
 

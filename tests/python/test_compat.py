@@ -27,7 +27,8 @@ def normalise(name: str) -> str:
 
 
 def pinned_wheels() -> list[Path]:
-    """The wheel of every pin, fetched by pip (binary only, one resolution) when one is missing."""
+    """The wheel of every pin (the table pins the dependencies too), fetched by pip when one is
+    missing."""
     COMPAT_CACHE.mkdir(parents=True, exist_ok=True)
 
     def find(pin: str) -> Path | None:
@@ -39,7 +40,15 @@ def pinned_wheels() -> list[Path]:
         return None
 
     if any(find(pin) is None for pin in PINS):
-        pip = [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:"]
+        pip = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--only-binary=:all:",
+            "--no-deps",
+        ]
         subprocess.run([*pip, "--dest", str(COMPAT_CACHE), *PINS], check=True)
     found = {pin: find(pin) for pin in PINS}
     missing = [pin for pin, path in found.items() if path is None]

@@ -10,6 +10,23 @@ import pytest
 from conftest import PYPI_CACHE, Env, WheelSpec, new_env, pypi_wheel
 
 REQUESTS_STORE = PYPI_CACHE / "requests-2.25.1-store"
+#: requests 2.25.1 and the dependency versions a resolution picked for it, pinned so that a new
+#: release of any of them changes nothing here.
+REQUESTS_2_25 = (
+    "requests==2.25.1",
+    "urllib3==1.26.20",
+    "chardet==4.0.0",
+    "idna==2.10",
+    "certifi==2024.8.30",
+)
+#: The installed defaults: requests 2.32.3 with urllib3 2.
+REQUESTS_2_32 = (
+    "requests==2.32.3",
+    "urllib3==2.2.3",
+    "charset-normalizer==3.4.0",
+    "idna==3.10",
+    "certifi==2024.8.30",
+)
 
 
 def requests_store() -> Path:
@@ -22,7 +39,7 @@ def requests_store() -> Path:
         subprocess.run(
             [
                 *(sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:"),
-                *("--dest", str(REQUESTS_STORE), "requests==2.25.1"),
+                *("--no-deps", "--dest", str(REQUESTS_STORE), *REQUESTS_2_25),
             ],
             check=True,
         )
@@ -33,7 +50,7 @@ def requests_store() -> Path:
 def test_requests_pins_its_own_urllib3_over_the_installed_one(tmp_path: Path) -> None:
     store = tmp_path / "store"
     shutil.copytree(requests_store(), store, ignore=shutil.ignore_patterns(".complete"))
-    env = new_env(tmp_path / "venv", "requests==2.32.3", "urllib3>=2,<3")
+    env = new_env(tmp_path / "venv", "--no-deps", "--only-binary=:all:", *REQUESTS_2_32)
     out = env.run(
         """
         __requires__ = ["requests==2.25.1"]

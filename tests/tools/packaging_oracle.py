@@ -16,12 +16,18 @@ a line on stdout:
                 spec). Out: the tags sys_tags() would give on it.
 
 Machine facts (glibc, musl, the ELF checks, sysconfig's platform, config
-variables) are patched in; packaging's own generators do all the work.
+variables) are patched in; packaging's own generators do all the work. That
+patching, and reading glibc and musl, go through packaging's private modules
+(`_manylinux`, `_musllinux`, `tags._linux_platforms`...): packaging has no
+public API for "the tags of another machine". The exact pin of packaging in
+scripts/lock/ is what keeps them stable; a new packaging is taken on purpose,
+with scripts/lock/update.sh, and this file adjusted then.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import sysconfig
 from contextlib import ExitStack
@@ -65,22 +71,30 @@ def filenames() -> None:
 
 def sys_tags() -> None:
     implementation = sys.implementation.name
-    abis = tags._cpython_abis(sys.version_info[:2]) if implementation == "cpython" else []
-    generic_abi = None if implementation == "cpython" else (tags._generic_abi() or [None])[0]
+    generated = [str(t) for t in tags.sys_tags()]
+    # The first tag is the most specific one: its ABI is packaging's verdict on the interpreter
+    # (`cp313t`: free-threaded; `cp311d`: debug; `pypy310_pp73`: a generic ABI), read through
+    # the public API rather than the private helpers that compute it.
+    first_abi = generated[0].split("-")[1] if generated else "none"
+    flags = ""
+    if implementation == "cpython":
+        match = re.fullmatch(r"cp\d+([a-z]*)", first_abi)
+        flags = match.group(1) if match else ""
+    # glibc and musl have no public API: these private helpers are protected by the exact pin of
+    # packaging in scripts/lock/.
     glibc = _manylinux._get_glibc_version()
     musl = _musllinux._get_musl_version(sys.executable)
     facts = {
         "implementation": implementation,
         "version": list(sys.version_info[:2]),
-        # packaging's own verdicts, from its config-variable probes.
-        "debug": bool(abis) and abis[0].endswith("d"),
-        "free_threaded": bool(abis) and tags._is_threaded_cpython(abis),
-        "abi": generic_abi,
+        "debug": "d" in flags,
+        "free_threaded": "t" in flags,
+        "abi": None if implementation == "cpython" or first_abi == "none" else first_abi,
         "glibc": list(glibc) if glibc.major >= 0 else None,
         "musl": list(musl) if musl else None,
         "sysconfig_platform": sysconfig.get_platform(),
     }
-    emit({"facts": facts, "tags": [str(t) for t in tags.sys_tags()]})
+    emit({"facts": facts, "tags": generated})
 
 
 def platforms_of(spec: dict) -> list[str]:
