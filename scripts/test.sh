@@ -111,7 +111,7 @@ run_one() {  # VERSION PYTHON [PYTEST ARGS...]: the suite under one interpreter,
 
 step "pytest under every supported CPython (${JOBS} at a time; logs in $LOGS/)"
 rm -rf "$LOGS" target/pytest-tmp
-mkdir -p "$LOGS"
+mkdir -p "$LOGS" target/pytest-tmp
 found=()
 declare -A where
 for version in $MATRIX; do
