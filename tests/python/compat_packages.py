@@ -8,7 +8,8 @@ through `importlib.resources` / `pkgutil.get_data`, entry points, meta-path tric
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -813,3 +814,30 @@ TABLE = [
         unpack=True,
     ),
 ]
+
+
+#: The pins that publish no wheel for an older interpreter, and the version the sweep takes there
+#: instead (the newest with one, compatible with the rest of the table): everything else is the
+#: same on every interpreter.
+OLDER_PYTHONS: dict[tuple[int, int], dict[str, str]] = {
+    (3, 9): {
+        "aiohappyeyeballs": "2.6.1",
+        "annotated-types": "0.7.0",
+        "greenlet": "3.2.4",
+        "markdown-it-py": "3.0.0",
+        "numpy": "2.0.2",
+        "propcache": "0.3.2",
+    },
+}
+
+
+def _pin_for_this_python() -> None:
+    versions = OLDER_PYTHONS.get(sys.version_info[:2], {})
+    PINS[:] = [
+        f"{name}=={versions.get(name, version)}"
+        for name, _, version in (pin.partition("==") for pin in PINS)
+    ]
+    TABLE[:] = [replace(e, version=versions.get(e.name, e.version)) for e in TABLE]
+
+
+_pin_for_this_python()

@@ -26,7 +26,7 @@ WHEELS = [
     "jaraco.context==4.3.0",
     "jaraco.functools==4.0.1",
     "prompt_toolkit==3.0.51",
-    "markupsafe==2.1.5",
+    "markupsafe==3.0.1",
     "pillow==10.4.0",
 ]
 
@@ -162,19 +162,21 @@ def test_markupsafe_gets_its_accelerator_from_the_wheel(world: tuple[Env, Path])
     got = run_json(
         world,
         """
-        __requires__ = ["markupsafe==2.1.5"]
-        import json, sys, wheelhook, markupsafe
+        __requires__ = ["markupsafe==3.0.1"]
+        import importlib.metadata, json, sys, wheelhook, markupsafe
         speedups = sys.modules.get("markupsafe._speedups")
         print(json.dumps({
-            "version": markupsafe.__version__,
-            "accelerated": speedups is not None and markupsafe.escape is speedups.escape,
+            "version": importlib.metadata.version("markupsafe"),
+            # MarkupSafe 3 escapes in Python around the accelerator's `_escape_inner`.
+            "accelerated": speedups is not None
+                and markupsafe._escape_inner is speedups._escape_inner,
             "escaped": str(markupsafe.escape("<a href='x'>&</a>")),
             "file": markupsafe.__file__,
         }))
         """,
     )
-    assert got["version"] == "2.1.5"
-    assert got["file"] == f"{store / pypi_wheel('markupsafe==2.1.5').name}/markupsafe/__init__.py"
+    assert got["version"] == "3.0.1"
+    assert got["file"] == f"{store / pypi_wheel('markupsafe==3.0.1').name}/markupsafe/__init__.py"
     assert got["accelerated"] is True, "the pure-Python fallback was used"
     assert got["escaped"] == "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;"
 
