@@ -326,7 +326,8 @@ TABLE = [
         """
         import tomli
         assert tomli.loads('a = 1\\n[t]\\nb = "x"\\nc = [1, 2]\\n') == {"a": 1, "t": {"b": "x", "c": [1, 2]}}
-        native("tomli._parser")
+        if sys.version_info >= (3, 11):  # tomli 2.2.1 is compiled only for 3.11+
+            native("tomli._parser")
         """,
     ),
     Compat(
@@ -831,12 +832,19 @@ OLDER_PYTHONS: dict[tuple[int, int], dict[str, str]] = {
 }
 
 
+#: Dependencies that only older interpreters need (by their dependents' markers).
+CONDITIONAL_PINS = {
+    "async-timeout==5.0.1": (3, 11),  # aiohttp, below 3.11
+}
+
+
 def _pin_for_this_python() -> None:
     versions = OLDER_PYTHONS.get(sys.version_info[:2], {})
     PINS[:] = [
         f"{name}=={versions.get(name, version)}"
         for name, _, version in (pin.partition("==") for pin in PINS)
     ]
+    PINS.extend(pin for pin, below in CONDITIONAL_PINS.items() if sys.version_info < below)
     TABLE[:] = [replace(e, version=versions.get(e.name, e.version)) for e in TABLE]
 
 
