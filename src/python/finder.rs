@@ -20,7 +20,7 @@ use super::loader::Loader;
 use super::runtime::Runtime;
 use crate::activation;
 use crate::archive::Archive;
-use crate::import::{write_atomic, ActiveDist, ModuleKind, Registry, Served};
+use crate::import::{write_atomic, ActiveDist, ModuleKind, Overrides, Registry, Served};
 use crate::resolve::{parse_requirement, resolve};
 use crate::store::{Candidate, Origin, Store, StoreConfig};
 use crate::wheel::PackageName;
@@ -332,8 +332,9 @@ impl Finder {
     /// Resolves `requirements` against the store and activates the result; returns the whole
     /// resolution (wheels and defaults). Nothing changes when it raises.
     ///
-    /// `unpack` names distributions (`"*"`: all) whose wheels are served from an unpacked copy
-    /// in the cache, for packages that open their own files by path.
+    /// A wheel whose packages read their files by path (see `by_path`) is served from a copy
+    /// unpacked into the cache, others from the archive; `unpack` overrides that choice, entries
+    /// in order: `name` unpacks, `-name` serves from the archive, `*`/`-*` all of them.
     #[pyo3(signature = (requirements, wheel_dirs, default_dirs, override_stdlib=false, unpack=Vec::new()))]
     pub(crate) fn require(
         &self,
@@ -344,8 +345,7 @@ impl Finder {
         override_stdlib: bool,
         unpack: Vec<String>,
     ) -> PyResult<Vec<Py<ActiveDistribution>>> {
-        let unpack_all = unpack.iter().any(|u| u == "*");
-        let unpack: Vec<PackageName> = unpack.iter().map(|u| PackageName::new(u)).collect();
+        let overrides = Overrides::parse(unpack.iter().map(String::as_str));
         let locked: HashMap<PackageName, Version> = {
             let state = self.state.read();
             state
@@ -389,7 +389,7 @@ impl Finder {
                         &self.facts.extension_suffixes,
                         layout.clone(),
                     )?;
-                    if unpack_all || unpack.contains(&candidate.name) {
+                    if overrides.unpacked(&candidate.name, dist.by_path.is_some()) {
                         dist = dist.unpacked_at(&self.runtime.unpack_dir(py, &archive)?);
                     }
                     new_dists.push(Arc::new(dist));
