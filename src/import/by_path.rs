@@ -85,9 +85,7 @@ fn root_path(member: &str) -> Option<&str> {
 /// Whether `top` can be an import package's name (not `numpy.libs`, `.dylibs`, `rust`).
 fn is_identifier(top: &str) -> bool {
     let mut chars = top.chars();
-    chars
-        .next()
-        .is_some_and(|c| c == '_' || c.is_alphabetic())
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
         && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 
@@ -124,7 +122,7 @@ pub fn by_path(archive: &Archive) -> Option<ByPath> {
         .find(|(m, _)| {
             // A member that cannot be read is reported when it is imported.
             archive
-                .read(&m.name)
+                .read_unmarked(&m.name)
                 .is_ok_and(|code| code.windows(8).any(|w| w == b"__file__"))
         })
         .map(|(_, path)| ByPath::FileRef(path.to_owned()))

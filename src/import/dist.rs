@@ -117,6 +117,11 @@ impl ActiveDist {
         self
     }
 
+    /// The directory the wheel was unpacked into, when it is served from one.
+    pub fn unpacked_dir(&self) -> Option<&str> {
+        (Path::new(&self.location) != self.archive.path()).then_some(self.location.as_str())
+    }
+
     /// The path Python sees for a member. Ex) `/site/six-1.15.0-py2.py3-none-any.whl/six.py`
     pub fn member_path(&self, member: &str) -> String {
         let mut out = String::with_capacity(self.location.len() + member.len() + 1);

@@ -42,6 +42,11 @@ pub struct ActiveDistribution {
     pub top_level: Vec<String>,
     /// The loader of a wheel's modules; `None` for defaults.
     pub loader: Option<Py<Loader>>,
+    /// Why the wheel's packages seem to read their files by path, so that it is served unpacked
+    /// unless told otherwise. Ex) `data pytz/zoneinfo/CET`, `file-ref jinja2/debug.py`
+    pub by_path: Option<String>,
+    /// The directory of the unpacked copy the wheel is served from; `None`: from its archive.
+    pub unpacked: Option<String>,
 }
 
 #[pymethods]
@@ -451,6 +456,8 @@ impl Finder {
                         })
                         .unwrap_or_default(),
                     loader,
+                    by_path: dist.and_then(|d| d.by_path.as_ref().map(ToString::to_string)),
+                    unpacked: dist.and_then(|d| d.unpacked_dir().map(str::to_owned)),
                 },
             )?;
             state
