@@ -106,8 +106,10 @@ SHOW = """
         got = {name}.run()
     except OSError as e:
         got = type(e).__name__
+    [dist] = [d for d in wheelhook.active() if d.name == {name!r}]
     print(json.dumps({{"got": got, "file": {name}.__file__,
-                      "real": os.path.isfile({name}.__file__)}}))
+                      "real": os.path.isfile({name}.__file__),
+                      "by_path": dist.by_path, "unpacked": dist.unpacked}}))
 """
 
 
@@ -137,9 +139,12 @@ def test_rule_decides_archive_or_unpacked(
     assert got["got"] == check
     assert got["real"] is unpacked
     if unpacked:
-        assert str(got["file"]).startswith(variables["WHEELHOOK_CACHE"] + os.sep)
+        assert str(got["file"]).startswith(f"{got['unpacked']}{os.sep}")
+        assert str(got["unpacked"]).startswith(variables["WHEELHOOK_CACHE"] + os.sep)
+        assert str(got["by_path"]).split()[0] in ("data", "file-ref")
     else:
         assert str(got["file"]).startswith(f"{wheel}{os.sep}")
+        assert got["by_path"] is None and got["unpacked"] is None
 
 
 def test_extension_keeps_the_files_beside_it(
@@ -196,7 +201,8 @@ def test_overrides_serve_from_the_archive_or_unpacked(
 ) -> None:
     make_wheel(WheelSpec("datafile", "1.0", RULES[0].values[1]))  # type: ignore[arg-type]
     got = show(host, {**variables, **extra}, "datafile", unpack)
-    assert got["real"] is real
+    assert got["by_path"] == "data datafile/zoneinfo/CET"  # the choice it overrides
+    assert got["real"] is real and (got["unpacked"] is not None) is real
     assert got["got"] == ("tz data\n" if real else "NotADirectoryError")
 
 
