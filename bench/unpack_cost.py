@@ -1,10 +1,10 @@
 """What serving a wheel from an unpacked copy costs against its archive: disk, first start, warm
 start and warm import, for real wheels.
 
-    python bench/unpack_cost.py WHEEL:MODULE... [--rounds N]
+    python bench/unpack_cost.py WHEEL[,DEPENDENCY...]:MODULE... [--rounds N]
 
-Each wheel is put alone in a scratch store; for each mode (`unpack=False`: the archive; `True`:
-unpacked) a fresh cache is made, one cold start is timed (it compiles, and unpacks), then
+Each wheel is put in a scratch store with the wheels of its dependencies (served from their
+archives); for each mode of the wheel (its archive, or unpacked) a fresh cache is made, one cold start is timed (it compiles, and unpacks), then
 `--rounds` warm starts, each a fresh interpreter that activates the wheel and imports the
 module. Prints one JSON line per wheel (times in milliseconds, medians).
 """
@@ -47,26 +47,37 @@ def disk(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def measure(wheel: Path, module: str, rounds: int, scratch: Path) -> dict[str, object]:
+def measure(
+    wheel: Path, dependencies: list[Path], module: str, rounds: int, scratch: Path
+) -> dict[str, object]:
     store = scratch / "store"
     shutil.rmtree(store, ignore_errors=True)
     store.mkdir()
-    shutil.copyfile(wheel, store / wheel.name)
-    name = wheel.name.split("-")[0]
+    for each in (wheel, *dependencies):
+        shutil.copyfile(each, store / each.name)
+    # Pinned: a normally installed version of it must not be chosen instead.
+    name, version = wheel.name.split("-")[:2]
     result: dict[str, object] = {"wheel": wheel.name, "wheel_kib": wheel.stat().st_size // 1024}
     for unpack in (False, True):
         cache = scratch / f"cache-{unpack}"
         shutil.rmtree(cache, ignore_errors=True)
         env = {**os.environ, "WHEELHOOK_PATH": str(store), "WHEELHOOK_CACHE": str(cache)}
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        program = PROGRAM.format(name=name, unpack=unpack, module=module)
-        cold = run(program, env)
-        warm = [run(program, env) for _ in range(rounds)]
+        # Only the measured wheel differs between the two: its dependencies stay archived.
+        entries = ["-*", name] if unpack else ["-*"]
+        program = PROGRAM.format(name=f"{name}=={version}", unpack=entries, module=module)
         mode = "unpacked" if unpack else "archive"
+        try:
+            cold = run(program, env)
+        except subprocess.CalledProcessError as e:
+            result[mode] = {"fails": e.stderr.strip().splitlines()[-1]}
+            continue
+        warm = [run(program, env) for _ in range(rounds)]
         result[mode] = {
             "cold_start": round(cold[0], 1),
             "cold_activate": round(cold[1], 1),
             "warm_start": round(statistics.median(w[0] for w in warm), 1),
+            "warm_activate": round(statistics.median(w[1] for w in warm), 2),
             "warm_import": round(statistics.median(w[2] for w in warm), 2),
             "cache_kib": disk(cache) // 1024,
             "native_kib": disk(cache / "native") // 1024 if (cache / "native").exists() else 0,
@@ -81,8 +92,10 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="unpack-cost-") as scratch:
         for item in args.wheels:
-            wheel, _, module = item.rpartition(":")
-            print(json.dumps(measure(Path(wheel), module, args.rounds, Path(scratch))), flush=True)
+            wheels, _, module = item.rpartition(":")
+            first, *rest = (Path(w) for w in wheels.split(","))
+            result = measure(first, rest, module, args.rounds, Path(scratch))
+            print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

@@ -12,19 +12,29 @@ from pathlib import Path
 import pytest
 from conftest import Env, WheelSpec, new_env, pypi_wheel
 
+#: A package that opens a data file of its own by path.
+DATAFILE = {
+    "datafile/__init__.py": (
+        "import os\n"
+        "def run():\n"
+        "    with open(os.path.join(os.path.dirname(__file__), 'zoneinfo', 'CET')) as f:\n"
+        "        return f.read()\n"
+    ),
+    "datafile/zoneinfo/CET": "tz data\n",
+}
+#: Pure Python, with stubs and a `py.typed` marker, nothing read by path.
+PLAIN = {
+    "plain/__init__.py": "from plain.sub import X\ndef run():\n    return X\n",
+    "plain/sub.py": "X = 'pure'\n",
+    "plain/sub.pyi": "X: str\n",
+    "plain/py.typed": "",
+}
+
 #: Each file of a wheel's package; `check` is what the package's `run()` returns when it works.
 RULES = [
     pytest.param(
         "datafile",
-        {
-            "datafile/__init__.py": (
-                "import os\n"
-                "def run():\n"
-                "    with open(os.path.join(os.path.dirname(__file__), 'zoneinfo', 'CET')) as f:\n"
-                "        return f.read()\n"
-            ),
-            "datafile/zoneinfo/CET": "tz data\n",
-        },
+        DATAFILE,
         True,
         "tz data\n",
         id="data-file-read-by-path",
@@ -61,12 +71,7 @@ RULES = [
     ),
     pytest.param(
         "plain",
-        {
-            "plain/__init__.py": "from plain.sub import X\ndef run():\n    return X\n",
-            "plain/sub.py": "X = 'pure'\n",
-            "plain/sub.pyi": "X: str\n",
-            "plain/py.typed": "",
-        },
+        PLAIN,
         False,
         "pure",
         id="pure-python-no-data-stays-in-archive",
@@ -153,7 +158,9 @@ def test_extension_keeps_the_files_beside_it(
     # A compiled module that reads a file beside its own `__file__` (black's mypyc-compiled
     # `blib2to3.pygram` and its Grammar.txt): a real extension, put in a package with a file.
     real = zipfile.ZipFile(pypi_wheel("markupsafe==3.0.2"))
-    so = next(n for n in real.namelist() if n.startswith("markupsafe/_speedups.") and n.endswith(".so"))
+    so = next(
+        n for n in real.namelist() if n.startswith("markupsafe/_speedups.") and n.endswith(".so")
+    )
     leaf = so.rsplit("/", 1)[1]
     make_wheel(
         WheelSpec(
@@ -199,7 +206,7 @@ def test_overrides_serve_from_the_archive_or_unpacked(
     extra: dict[str, str],
     real: bool,
 ) -> None:
-    make_wheel(WheelSpec("datafile", "1.0", RULES[0].values[1]))  # type: ignore[arg-type]
+    make_wheel(WheelSpec("datafile", "1.0", DATAFILE))
     got = show(host, {**variables, **extra}, "datafile", unpack)
     assert got["by_path"] == "data datafile/zoneinfo/CET"  # the choice it overrides
     assert got["real"] is real and (got["unpacked"] is not None) is real
@@ -213,8 +220,8 @@ def test_overrides_serve_from_the_archive_or_unpacked(
 def test_children_make_the_same_choice(
     host: Env, make_wheel, variables: dict[str, str], unpack: str, wanted: list[bool]
 ) -> None:
-    make_wheel(WheelSpec("datafile", "1.0", RULES[0].values[1]))  # type: ignore[arg-type]
-    make_wheel(WheelSpec("plain", "1.0", RULES[3].values[1]))  # type: ignore[arg-type]
+    make_wheel(WheelSpec("datafile", "1.0", DATAFILE))
+    make_wheel(WheelSpec("plain", "1.0", PLAIN))
     out = host.run(
         f"""
         import json, multiprocessing, os, subprocess, sys
@@ -340,8 +347,11 @@ BLACK = [
 ]
 
 
-@pytest.mark.skipif(sys.version_info < (3, 11), reason="black 26.10.1 requires Python 3.10+, "
-                    "and on 3.10 also tomli and typing-extensions wheels, not pinned here")
+@pytest.mark.skipif(
+    sys.version_info < (3, 11),
+    reason="black 26.10.1 requires Python 3.10+, "
+    "and on 3.10 also tomli and typing-extensions wheels, not pinned here",
+)
 def test_black_mypyc_extension_reads_grammar_beside_it(tmp_path: Path) -> None:
     store = real_store(tmp_path, *BLACK)
     env = new_env(tmp_path / "venv")
