@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import textwrap
+import time
 import zipfile
 from pathlib import Path
 
@@ -114,7 +116,8 @@ SHOW = """
     [dist] = [d for d in wheelhook.active() if d.name == {name!r}]
     print(json.dumps({{"got": got, "file": {name}.__file__,
                       "real": os.path.isfile({name}.__file__),
-                      "by_path": dist.by_path, "unpacked": dist.unpacked}}))
+                      "by_path": dist.by_path, "unpacked": dist.unpacked,
+                      "activation_hits": wheelhook.finder().stats()["activation_hits"]}}))
 """
 
 
@@ -150,6 +153,31 @@ def test_rule_decides_archive_or_unpacked(
     else:
         assert str(got["file"]).startswith(f"{wheel}{os.sep}")
         assert got["by_path"] is None and got["unpacked"] is None
+
+
+def test_the_choice_is_remembered_with_the_resolution(
+    host: Env, make_wheel, tmp_path: Path, variables: dict[str, str]
+) -> None:
+    make_wheel(WheelSpec("datafile", "1.0", DATAFILE))
+    make_wheel(WheelSpec("plain", "1.0", PLAIN))
+    scripts = {}
+    for name in ("datafile", "plain"):
+        # In a directory nothing else writes to: `sys.path[0]` is read by the resolution.
+        scripts[name] = tmp_path / f"program-{name}" / "main.py"
+        scripts[name].parent.mkdir()
+        scripts[name].write_text(textwrap.dedent(SHOW.format(name=name, unpack="()")))
+    # A directory that changed within the last 2 s is not remembered (`activation::SETTLE`).
+    time.sleep(2.3)
+    for name, unpacked in (("datafile", True), ("plain", False)):
+        script = scripts[name]
+        first, again = (
+            json.loads(host.run_args(str(script), env=variables, cwd=script.parent).stdout)
+            for _ in range(2)
+        )
+        assert (first["activation_hits"], again["activation_hits"]) == (0, 1)
+        assert first["real"] is again["real"] is unpacked
+        assert first["by_path"] == again["by_path"]
+        assert first["file"] == again["file"]
 
 
 def test_extension_keeps_the_files_beside_it(
