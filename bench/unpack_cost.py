@@ -55,6 +55,9 @@ def measure(
     store.mkdir()
     for each in (wheel, *dependencies):
         shutil.copyfile(each, store / each.name)
+    # A resolution is remembered only once the store has been left alone for 2 s
+    # (`activation::SETTLE`): warm starts of both modes should reuse it.
+    time.sleep(2.5)
     # Pinned: a normally installed version of it must not be chosen instead.
     name, version = wheel.name.split("-")[:2]
     result: dict[str, object] = {"wheel": wheel.name, "wheel_kib": wheel.stat().st_size // 1024}
