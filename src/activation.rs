@@ -26,7 +26,7 @@ use crate::store::{Candidate, Origin};
 use crate::wheel::{PackageName, WheelFilename};
 
 /// The format's first line; a new format is a new line, and old entries are misses.
-const HEADER: &str = "wheelhook-activation 2";
+const HEADER: &str = "wheelhook-activation 3";
 /// How old every stamped directory must be before an entry is written.
 pub const SETTLE: Duration = Duration::from_secs(2);
 /// Entries kept in the cache directory; the least recently written go first.
@@ -182,6 +182,10 @@ pub fn encode(identity: &Identity, stamps: &Stamps, chosen: &[Chosen]) -> Option
                 let rank = candidate.rank.to_string();
                 let layout = layout.as_ref()?;
                 let purelib = if layout.root_is_purelib { "1" } else { "0" };
+                let by_path = layout
+                    .by_path
+                    .as_ref()
+                    .map_or_else(|| "archive".to_owned(), ToString::to_string);
                 push_line(
                     &mut text,
                     &[
@@ -191,6 +195,7 @@ pub fn encode(identity: &Identity, stamps: &Stamps, chosen: &[Chosen]) -> Option
                         &stamp,
                         &layout.dist_info,
                         purelib,
+                        &by_path,
                     ],
                 )?;
             }
@@ -218,7 +223,7 @@ pub fn decode(text: &str, identity: &Identity, stamps: &Stamps) -> Option<Vec<Ch
     for line in rest.lines() {
         let fields: Vec<&str> = line.split('\t').collect();
         match fields.as_slice() {
-            ["wheel", rank, path, saved, dist_info, purelib] => {
+            ["wheel", rank, path, saved, dist_info, purelib, by_path] => {
                 let path = PathBuf::from(path);
                 let (now, _) = stamp(&path)?;
                 if now != *saved {
@@ -231,6 +236,10 @@ pub fn decode(text: &str, identity: &Identity, stamps: &Stamps) -> Option<Vec<Ch
                         "1" => true,
                         "0" => false,
                         _ => return None,
+                    },
+                    by_path: match *by_path {
+                        "archive" => None,
+                        reason => Some(reason.parse().ok()?),
                     },
                 };
                 let candidate = Candidate {

@@ -25,11 +25,12 @@ def require(
     when the requirements cannot be met. With `override_stdlib=True`, a wheel may provide a
     module that the standard library also has, for this process only.
 
-    `unpack` names distributions (or `True`: all) whose wheels are served from a copy unpacked
-    into the private cache, so `__file__` and `__path__` are real files: for packages that open
-    their own files by path (pytz's zoneinfo, lxml's Schematron, jinja2's `PackageLoader`),
-    which cannot read from inside an archive. `WHEELHOOK_UNPACK` (names, comma-separated, or
-    `*`) adds to it.
+    A wheel whose packages ship data files, or whose sources mention `__file__`, is served from
+    a copy unpacked once into the private cache, so that `__file__` and `__path__` are real files
+    (pytz's zoneinfo, numpy's headers, lxml's Schematron, jinja2's `PackageLoader`); any other
+    from its archive. `unpack` overrides that choice: `True` unpacks all, `False` none; or
+    entries, later ones winning: `"name"` unpacked, `"-name"` from the archive, `"*"`/`"-*"`
+    all. `WHEELHOOK_UNPACK` (entries, comma- or space-separated) comes before them.
 
     >>> require("six==1.15.0")  # doctest: +SKIP
     [<ActiveDistribution six 1.15.0 (wheel: .../six-1.15.0-py2.py3-none-any.whl)>]

@@ -35,6 +35,21 @@ impl Archive {
 
     /// The bytes of the member at `index` in [`Archive::members`].
     pub fn read_index(&self, index: usize) -> Result<Cow<'_, [u8]>, ArchiveError> {
+        self.read_checked(index, true)
+    }
+
+    /// As [`Self::read`], checking the CRC-32 without remembering that it matched: for reads
+    /// that serve no import (choosing how to serve a wheel, unpacking it), so that the import
+    /// of a member still checks the bytes it gets, even if someone broke the rule that a
+    /// published wheel never changes in place in between.
+    pub fn read_unmarked(&self, name: &str) -> Result<Cow<'_, [u8]>, ArchiveError> {
+        let index = self
+            .index_of(name)
+            .ok_or_else(|| ArchiveError::member(&self.path, name, "no such member"))?;
+        self.read_checked(index, false)
+    }
+
+    fn read_checked(&self, index: usize, mark: bool) -> Result<Cow<'_, [u8]>, ArchiveError> {
         let info = self.members.get(index).ok_or_else(|| {
             ArchiveError::invalid(&self.path, format!("no member at index {index}"))
         })?;
@@ -50,7 +65,9 @@ impl Archive {
                     info.crc32
                 )));
             }
-            self.verified[index].store(true, Ordering::Relaxed);
+            if mark {
+                self.verified[index].store(true, Ordering::Relaxed);
+            }
         }
         Ok(bytes)
     }

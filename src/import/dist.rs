@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
+use super::by_path::{by_path, ByPath};
 use super::index::ModuleIndex;
 use crate::archive::{Archive, ArchiveError};
 use crate::store::Candidate;
@@ -20,14 +21,17 @@ pub enum ImportError {
     Wheel { path: PathBuf, reason: String },
 }
 
-/// What activating a wheel reads from its `.dist-info` besides the member names: the directory's
-/// name and `Root-Is-Purelib` from `WHEEL`. The activation cache keeps it beside the wheel's
-/// stamp, so a start that reuses a resolution does not inflate `WHEEL` again.
+/// What activating a wheel reads from it besides the member names: the `.dist-info` directory's
+/// name, `Root-Is-Purelib` from `WHEEL`, and whether its packages read their files by path (see
+/// [`by_path`]). The activation cache keeps it beside the wheel's stamp, so a start that reuses
+/// a resolution neither inflates `WHEEL` nor reads the sources again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
     /// Ex) `six-1.15.0.dist-info`
     pub dist_info: String,
     pub root_is_purelib: bool,
+    /// Why the wheel is served unpacked unless the user says otherwise; `None`: from the archive.
+    pub by_path: Option<ByPath>,
 }
 
 /// A wheel whose modules are being served.
@@ -38,6 +42,8 @@ pub struct ActiveDist {
     /// The `.dist-info` directory inside the archive, no trailing `/`. Ex) `six-1.15.0.dist-info`
     pub dist_info: String,
     pub root_is_purelib: bool,
+    /// Why it should be served unpacked, by default (see [`Layout::by_path`]).
+    pub by_path: Option<ByPath>,
     pub index: ModuleIndex,
     /// The prefix of every `__file__`: the archive's path, as zipimport has it, or the
     /// directory a wheel was unpacked into (see [`Self::unpacked_at`]).
@@ -88,6 +94,7 @@ impl ActiveDist {
             archive,
             dist_info: layout.dist_info,
             root_is_purelib: layout.root_is_purelib,
+            by_path: layout.by_path,
             index,
             location,
         })
@@ -98,6 +105,7 @@ impl ActiveDist {
         Layout {
             dist_info: self.dist_info.clone(),
             root_is_purelib: self.root_is_purelib,
+            by_path: self.by_path.clone(),
         }
     }
 
@@ -107,6 +115,11 @@ impl ActiveDist {
     pub fn unpacked_at(mut self, dir: &Path) -> Self {
         self.location = dir.to_string_lossy().into_owned();
         self
+    }
+
+    /// The directory the wheel was unpacked into, when it is served from one.
+    pub fn unpacked_dir(&self) -> Option<&str> {
+        (Path::new(&self.location) != self.archive.path()).then_some(self.location.as_str())
     }
 
     /// The path Python sees for a member. Ex) `/site/six-1.15.0-py2.py3-none-any.whl/six.py`
@@ -164,6 +177,7 @@ fn read_layout(archive: &Archive) -> Result<Layout, ImportError> {
     Ok(Layout {
         dist_info,
         root_is_purelib: info.root_is_purelib,
+        by_path: by_path(archive),
     })
 }
 

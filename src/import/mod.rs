@@ -1,6 +1,7 @@
 //! Serving modules from archives: which member a module name maps to, the activated wheels,
 //! and the private cache (bytecode, native extensions).
 
+mod by_path;
 mod bytecode;
 mod cache;
 mod dist;
@@ -9,6 +10,7 @@ mod native;
 mod registry;
 mod writer;
 
+pub use by_path::{by_path, ByPath, Overrides};
 pub use bytecode::{fnv64, BytecodeCache, SourceStamp, WheelDirs};
 pub use cache::{check_private, collect_stale, default_dir, open_dir, write_atomic, CacheError};
 pub use dist::{find_dist_info, ActiveDist, ImportError, Layout};

@@ -151,7 +151,7 @@ impl NativeCache {
             };
             let target = target_for(&dir, member, &mut collected).map_err(member_err)?;
             let data = archive
-                .read(&member.name)
+                .read_unmarked(&member.name)
                 .map_err(|e| member_err(e.to_string()))?;
             write_atomic(&target, &data, false)
                 .map_err(|e| member_err(format!("cannot write {}: {e}", target.display())))?;

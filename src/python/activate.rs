@@ -6,11 +6,13 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString};
 
 use super::finder::{ActiveDistribution, Finder};
+use crate::import::Overrides;
 
 /// Requirements to activate, one per line; every activation sets it to the pinned set, so that
 /// child processes get the same versions.
 const REQUIRES_ENV: &str = "WHEELHOOK_REQUIRES";
-/// Distributions served from an unpacked copy: names, comma- or space-separated, or `*`.
+/// Overrides of the automatic choice between the archive and an unpacked copy, comma- or
+/// space-separated: `name` (unpacked), `-name` (from the archive), `*` or `-*` (all).
 const UNPACK_ENV: &str = "WHEELHOOK_UNPACK";
 /// Extra store directories, `os.pathsep`-separated, searched before site-packages.
 const PATH_ENV: &str = "WHEELHOOK_PATH";
@@ -132,8 +134,8 @@ pub fn requirement_lines(value: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
     Ok(out)
 }
 
-/// The distributions to serve unpacked: `WHEELHOOK_UNPACK`, then `unpack` (`True`: all, as `*`;
-/// a name; or names).
+/// The overrides of the automatic choice to unpack, in order: `WHEELHOOK_UNPACK`, then `unpack`
+/// (`True`: all, as `*`; `False`: none, as `-*`; an entry; or entries).
 #[pyfunction]
 #[pyo3(signature = (unpack=None))]
 pub fn unpack_names(py: Python<'_>, unpack: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
@@ -145,7 +147,7 @@ pub fn unpack_names(py: Python<'_>, unpack: Option<&Bound<'_, PyAny>>) -> PyResu
     match unpack {
         None => {}
         Some(u) if u.is(&*pyo3::types::PyBool::new(py, true)) => names.push("*".to_owned()),
-        Some(u) if u.is(&*pyo3::types::PyBool::new(py, false)) => {}
+        Some(u) if u.is(&*pyo3::types::PyBool::new(py, false)) => names.push("-*".to_owned()),
         Some(u) if u.is_instance_of::<PyString>() => names.push(u.extract()?),
         Some(u) => {
             for name in u.try_iter()? {
@@ -158,7 +160,8 @@ pub fn unpack_names(py: Python<'_>, unpack: Option<&Bound<'_, PyAny>>) -> PyResu
 
 /// Activates `requirements` (PEP 508 strings) in the process's finder, from the store
 /// directories, and sets `WHEELHOOK_REQUIRES` to the pinned set (and `WHEELHOOK_UNPACK` to the
-/// names served unpacked) so that children get the same.
+/// overrides of the automatic choice to unpack) so that children get the same. (Children make
+/// the same automatic choice: it depends on the wheels alone.)
 #[pyfunction]
 #[pyo3(signature = (requirements, override_stdlib=false, unpack=None))]
 pub fn activate<'py>(
@@ -181,16 +184,11 @@ pub fn activate<'py>(
     if !pins.is_empty() {
         let environ = py.import("os")?.getattr("environ")?;
         environ.set_item(REQUIRES_ENV, pins)?;
-        // Children serve the same distributions unpacked (the names already include the
+        // Children override the choice as this process does (the entries already include the
         // variable's own).
-        let mut names: Vec<&str> = Vec::new();
-        for name in &unpack {
-            if !names.contains(&name.as_str()) {
-                names.push(name);
-            }
-        }
-        if !names.is_empty() {
-            environ.set_item(UNPACK_ENV, names.join(" "))?;
+        let overrides = Overrides::parse(unpack.iter().map(String::as_str));
+        if !overrides.is_empty() {
+            environ.set_item(UNPACK_ENV, overrides.to_string())?;
         }
         watch_children(py, &finder)?;
     }

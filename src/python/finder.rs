@@ -20,7 +20,7 @@ use super::loader::Loader;
 use super::runtime::Runtime;
 use crate::activation;
 use crate::archive::Archive;
-use crate::import::{write_atomic, ActiveDist, ModuleKind, Registry, Served};
+use crate::import::{write_atomic, ActiveDist, ModuleKind, Overrides, Registry, Served};
 use crate::resolve::{parse_requirement, resolve};
 use crate::store::{Candidate, Origin, Store, StoreConfig};
 use crate::wheel::PackageName;
@@ -42,6 +42,11 @@ pub struct ActiveDistribution {
     pub top_level: Vec<String>,
     /// The loader of a wheel's modules; `None` for defaults.
     pub loader: Option<Py<Loader>>,
+    /// Why the wheel's packages seem to read their files by path, so that it is served unpacked
+    /// unless told otherwise. Ex) `data pytz/zoneinfo/CET`, `file-ref jinja2/debug.py`
+    pub by_path: Option<String>,
+    /// The directory of the unpacked copy the wheel is served from; `None`: from its archive.
+    pub unpacked: Option<String>,
 }
 
 #[pymethods]
@@ -332,8 +337,9 @@ impl Finder {
     /// Resolves `requirements` against the store and activates the result; returns the whole
     /// resolution (wheels and defaults). Nothing changes when it raises.
     ///
-    /// `unpack` names distributions (`"*"`: all) whose wheels are served from an unpacked copy
-    /// in the cache, for packages that open their own files by path.
+    /// A wheel whose packages read their files by path (see `by_path`) is served from a copy
+    /// unpacked into the cache, others from the archive; `unpack` overrides that choice, entries
+    /// in order: `name` unpacks, `-name` serves from the archive, `*`/`-*` all of them.
     #[pyo3(signature = (requirements, wheel_dirs, default_dirs, override_stdlib=false, unpack=Vec::new()))]
     pub(crate) fn require(
         &self,
@@ -344,8 +350,7 @@ impl Finder {
         override_stdlib: bool,
         unpack: Vec<String>,
     ) -> PyResult<Vec<Py<ActiveDistribution>>> {
-        let unpack_all = unpack.iter().any(|u| u == "*");
-        let unpack: Vec<PackageName> = unpack.iter().map(|u| PackageName::new(u)).collect();
+        let overrides = Overrides::parse(unpack.iter().map(String::as_str));
         let locked: HashMap<PackageName, Version> = {
             let state = self.state.read();
             state
@@ -389,7 +394,7 @@ impl Finder {
                         &self.facts.extension_suffixes,
                         layout.clone(),
                     )?;
-                    if unpack_all || unpack.contains(&candidate.name) {
+                    if overrides.unpacked(&candidate.name, dist.by_path.is_some()) {
                         dist = dist.unpacked_at(&self.runtime.unpack_dir(py, &archive)?);
                     }
                     new_dists.push(Arc::new(dist));
@@ -451,6 +456,8 @@ impl Finder {
                         })
                         .unwrap_or_default(),
                     loader,
+                    by_path: dist.and_then(|d| d.by_path.as_ref().map(ToString::to_string)),
+                    unpacked: dist.and_then(|d| d.unpacked_dir().map(str::to_owned)),
                 },
             )?;
             state

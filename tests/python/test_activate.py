@@ -147,7 +147,8 @@ def test_package_attributes_source_and_data(host: Env, make_wheel, store: Path) 
             "origin": spec.origin,
         }))
         """,
-        env={"WHEELHOOK_PATH": str(store)},
+        # It ships a data file, so it would be unpacked: served from the archive here.
+        env={"WHEELHOOK_PATH": str(store), "WHEELHOOK_UNPACK": "-pkg"},
     )
     got = json.loads(out.stdout)
     assert got["file"] == f"{wheel}/pkg/__init__.py"
@@ -251,11 +252,17 @@ def test_unpack_serves_real_files_for_packages_that_read_by_path(
 ) -> None:
     wheel = make_wheel(WheelSpec("bypath", "1.0", dict(BY_PATH)))
     env = {"WHEELHOOK_PATH": str(store), "WHEELHOOK_CACHE": str(tmp_path / "cache")}
-    zipped = json.loads(host.run(SHOW_BY_PATH.format(unpack="()"), env=env).stdout)
-    assert zipped["got"] == "NotADirectoryError"  # as under zipimport: the path is no file
+    # Served from the archive when told so: as under zipimport, the path is no file.
+    zipped = json.loads(host.run(SHOW_BY_PATH.format(unpack="False"), env=env).stdout)
+    assert zipped["got"] == "NotADirectoryError"
     assert zipped["file"] == f"{wheel}/bypath/__init__.py" and zipped["real"] is False
 
-    for unpack, extra in (("['bypath']", {}), ("()", {"WHEELHOOK_UNPACK": "bypath"})):
+    # It ships a data file, so it is unpacked by default, and when named.
+    for unpack, extra in (
+        ("()", {}),
+        ("['bypath']", {}),
+        ("()", {"WHEELHOOK_UNPACK": "bypath"}),
+    ):
         got = json.loads(host.run(SHOW_BY_PATH.format(unpack=unpack), env={**env, **extra}).stdout)
         assert got["got"] == "read by path\n"
         assert got["real"] is True

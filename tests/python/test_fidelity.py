@@ -148,6 +148,8 @@ def test_pickle_inspect_linecache_and_tracebacks(host: Env, make_wheel, store: P
         }))
         """,
         WHEELHOOK_PATH=str(store),
+        # It ships a data file, so it would be unpacked: paths inside the archive are tested here.
+        WHEELHOOK_UNPACK="-pkg",
     )
     assert got["roundtrip"] == [1, 2, True]
     assert got["child"] == ["1", "2", "pkg.mod", f"{wheel}/pkg/mod.py"]

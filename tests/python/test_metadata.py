@@ -97,7 +97,11 @@ def test_the_active_wheel_replaces_the_default_everywhere(ep_env: tuple[Env, Pat
     assert got["requires"] == ["colorama>=1.0; extra == 'color'"]
     assert "ep_mod/data.txt" in got["files"]
     assert "ep_dist-1.0.dist-info/METADATA" in got["files"]
-    assert got["located"] == f"{wheel}/ep_mod/data.txt"
+    # It ships a data file, so it is served unpacked: the file is a real one.
+    located = Path(str(got["located"]))
+    assert located.parts[-2:] == ("ep_mod", "data.txt")
+    assert not str(located).startswith(str(wheel))
+    assert located.read_text() == "data of 1.0\n"
     assert got["data"] == "data of 1.0\n"
     assert got["console_scripts"] == ["ep-one"], "the shadowed default's entry points leaked"
     assert got["plugins"] == ["ep-one"]

@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 
 use _native::activation::{decode, encode, prune, Chosen, Identity, Stamps, KEEP, SETTLE};
-use _native::import::Layout;
+use _native::import::{ByPath, Layout};
 use _native::store::{Candidate, Origin};
 use _native::wheel::{PackageName, WheelFilename};
 use pep440_rs::Version;
@@ -53,6 +53,7 @@ fn setup(label: &str) -> (TempDir, Vec<Chosen>) {
     let layout = Layout {
         dist_info: "six-1.15.0.dist-info".to_owned(),
         root_is_purelib: false,
+        by_path: None,
     };
     let default = Candidate {
         name: PackageName::new("Pip"),
@@ -83,14 +84,28 @@ fn a_wheel_is_remembered_only_with_its_layout() {
     let now = stamps(&dir.0);
     let text = encode(&id, &now, &chosen).unwrap();
     // A layout field that is not what encode writes makes the entry a miss, not a guess.
-    let bent = text.replace(
-        "\tsix-1.15.0.dist-info\t0\n",
-        "\tsix-1.15.0.dist-info\tno\n",
-    );
-    assert_ne!(bent, text);
-    assert_eq!(decode(&bent, &id, &now), None);
+    for (field, bent) in [("\t0\t", "\tno\t"), ("\tarchive\n", "\tunpacked\n")] {
+        let bent = text.replace(field, bent);
+        assert_ne!(bent, text);
+        assert_eq!(decode(&bent, &id, &now), None);
+    }
     chosen[0].1 = None;
     assert_eq!(encode(&id, &now, &chosen), None);
+}
+
+#[test]
+fn the_choice_to_unpack_is_remembered() {
+    let (dir, mut chosen) = setup("act-by-path");
+    let id = identity(&["six"], &dir.0, "f");
+    let now = stamps(&dir.0);
+    for reason in [
+        ByPath::Data("six/zoneinfo/CET".to_owned()),
+        ByPath::FileRef("six/__init__.py".to_owned()),
+    ] {
+        chosen[0].1.as_mut().unwrap().by_path = Some(reason);
+        let text = encode(&id, &now, &chosen).unwrap();
+        assert_eq!(decode(&text, &id, &now), Some(chosen.clone()));
+    }
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 mod activation;
 mod archive;
+mod by_path;
 mod differential;
 mod markers_differential;
 mod native_cache;
