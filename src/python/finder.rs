@@ -20,7 +20,7 @@ use super::loader::Loader;
 use super::runtime::Runtime;
 use crate::activation;
 use crate::archive::Archive;
-use crate::import::{write_atomic, ActiveDist, ModuleKind, Registry, Served};
+use crate::import::{write_atomic, ActiveDist, ModuleEntry, ModuleKind, Registry, Served};
 use crate::resolve::{parse_requirement, resolve};
 use crate::store::{Candidate, Origin, Store, StoreConfig};
 use crate::wheel::PackageName;
@@ -277,38 +277,10 @@ impl Finder {
         let Some(loader) = loader else {
             return Ok(None);
         };
-        let spec_class = MODULE_SPEC.import(py, "_frozen_importlib", "ModuleSpec")?;
-        let kwargs = PyDict::new(py);
         match served {
-            Served::Module { dist, entry } => {
-                let (origin, module_loader) = if entry.kind == ModuleKind::Extension {
-                    // The dynamic loader needs a real file: the materialised, verified copy.
-                    let path = self.runtime.native_dir(py, &dist)?.join(&entry.member);
-                    let path = path.to_string_lossy().into_owned();
-                    let ext_loader = EXTENSION_LOADER
-                        .import(py, "_frozen_importlib_external", "ExtensionFileLoader")?
-                        .call1((fullname, &path))?;
-                    (path, ext_loader)
-                } else {
-                    (
-                        dist.member_path(&entry.member),
-                        loader.into_bound(py).into_any(),
-                    )
-                };
-                kwargs.set_item("origin", origin)?;
-                kwargs.set_item("is_package", entry.is_package)?;
-                let spec = spec_class.call((fullname, module_loader), Some(&kwargs))?;
-                spec.setattr("has_location", true)?;
-                if entry.is_package {
-                    let locations: Vec<String> = entry
-                        .search_locations
-                        .iter()
-                        .map(|l| dist.member_path(l))
-                        .collect();
-                    spec.setattr("submodule_search_locations", locations)?;
-                }
-                Ok(Some(spec))
-            }
+            Served::Module { dist, entry } => self
+                .module_spec(py, fullname, &dist, &entry, loader)
+                .map(Some),
             Served::Namespace { locations, .. } => {
                 // Portions of the same namespace outside the wheels (site-packages) join in.
                 let mut locations = locations;
@@ -321,6 +293,8 @@ impl Finder {
                         other.getattr("submodule_search_locations")?.extract().ok();
                     locations.extend(extra.unwrap_or_default());
                 }
+                let spec_class = MODULE_SPEC.import(py, "_frozen_importlib", "ModuleSpec")?;
+                let kwargs = PyDict::new(py);
                 kwargs.set_item("is_package", true)?;
                 let spec = spec_class.call((fullname, loader), Some(&kwargs))?;
                 spec.setattr("submodule_search_locations", locations)?;
@@ -556,6 +530,93 @@ impl Finder {
 }
 
 impl Finder {
+    /// The spec of a module or regular package of `dist`, imported as `fullname`.
+    fn module_spec<'py>(
+        &self,
+        py: Python<'py>,
+        fullname: &str,
+        dist: &Arc<ActiveDist>,
+        entry: &ModuleEntry,
+        loader: Py<Loader>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let spec_class = MODULE_SPEC.import(py, "_frozen_importlib", "ModuleSpec")?;
+        let kwargs = PyDict::new(py);
+        let (origin, module_loader) = if entry.kind == ModuleKind::Extension {
+            // The dynamic loader needs a real file: the materialised, verified copy.
+            let path = self.runtime.native_dir(py, dist)?.join(&entry.member);
+            let path = path.to_string_lossy().into_owned();
+            let ext_loader = EXTENSION_LOADER
+                .import(py, "_frozen_importlib_external", "ExtensionFileLoader")?
+                .call1((fullname, &path))?;
+            (path, ext_loader)
+        } else {
+            (
+                dist.member_path(&entry.member),
+                loader.into_bound(py).into_any(),
+            )
+        };
+        kwargs.set_item("origin", origin)?;
+        kwargs.set_item("is_package", entry.is_package)?;
+        let spec = spec_class.call((fullname, module_loader), Some(&kwargs))?;
+        spec.setattr("has_location", true)?;
+        if entry.is_package {
+            let locations: Vec<String> = entry
+                .search_locations
+                .iter()
+                .map(|l| dist.member_path(l))
+                .collect();
+            spec.setattr("submodule_search_locations", locations)?;
+        }
+        Ok(spec)
+    }
+
+    /// The path-entry protocol for `path`, a directory inside an active wheel: what the last
+    /// component of `fullname` names in that directory, whatever `fullname` is (as `FileFinder`
+    /// does). A module found under another name than its own (an alias's `__path__`) is served
+    /// under `fullname` too.
+    fn find_in_path<'py>(
+        &self,
+        py: Python<'py>,
+        path: &str,
+        fullname: &str,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let leaf = fullname.rsplit('.').next().unwrap_or(fullname);
+        let found = {
+            let state = self.state.read();
+            let Some((dist, dir)) = state.registry.locate(path) else {
+                return Ok(None);
+            };
+            let Some((own, entry)) = dist.find_in_dir(&dir, leaf) else {
+                return Ok(None);
+            };
+            // Names this process does not serve from wheels (the standard library's, unless
+            // overridden) are not served through a path either.
+            let top = own.split('.').next().unwrap_or(&own);
+            let Some(loader) = state.registry.get(top).and(state.loaders.get(dist.path())) else {
+                return Ok(None);
+            };
+            let at = if dir.is_empty() {
+                leaf.to_owned()
+            } else {
+                format!("{dir}/{leaf}")
+            };
+            (dist.clone(), own, entry.clone(), loader.clone_ref(py), at)
+        };
+        let (dist, own, entry, loader, at) = found;
+        if entry.kind == ModuleKind::Namespace {
+            // A portion: the path finder gathers every entry's into the namespace (PEP 420).
+            let spec_class = MODULE_SPEC.import(py, "_frozen_importlib", "ModuleSpec")?;
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("is_package", true)?;
+            let spec = spec_class.call((fullname, py.None()), Some(&kwargs))?;
+            spec.setattr("submodule_search_locations", vec![dist.member_path(&at)])?;
+            return Ok(Some(spec));
+        }
+        loader.get().alias(fullname, &own);
+        self.module_spec(py, fullname, &dist, &entry, loader)
+            .map(Some)
+    }
+
     /// Runs (once) the callback registered for `fullname` by `on_import`.
     fn run_import_hook<'py>(
         &self,
@@ -620,7 +681,9 @@ pub struct PathEntry {
 
 #[pymethods]
 impl PathEntry {
-    /// Serves names the meta-path finder serves from this directory; declines the rest.
+    /// `importlib.abc.PathEntryFinder.find_spec`: what the last component of `fullname` names
+    /// in this directory, served under `fullname` (an alias's `__path__`, a `__path__` extended
+    /// with another package's directory, a plugin directory); `None` when nothing does.
     #[pyo3(signature = (fullname, target=None))]
     fn find_spec<'py>(
         &self,
@@ -628,12 +691,11 @@ impl PathEntry {
         fullname: &str,
         target: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let finder = self.finder.bind(py);
-        let spec = finder.get().find_spec(py, fullname, None, target)?;
-        Ok(spec.filter(|s| {
-            let origin: Option<String> = s.getattr("origin").ok().and_then(|o| o.extract().ok());
-            origin.is_some_and(|o| o.starts_with(&self.path))
-        }))
+        let _ = target;
+        self.finder
+            .bind(py)
+            .get()
+            .find_in_path(py, &self.path, fullname)
     }
 
     /// `pkgutil.iter_modules` support: `(prefixed name, is_package)` for the directory's children.
