@@ -22,8 +22,19 @@ def require(
     A normally installed distribution that satisfies a requirement is kept; otherwise the highest
     compatible wheel in the store is activated, and its modules are imported from the wheel.
     Raises `DistributionNotFound` or `VersionConflict` (both `ImportError`) and changes nothing
-    when the requirements cannot be met. With `override_stdlib=True`, a wheel may provide a
-    module that the standard library also has, for this process only.
+    when the requirements cannot be met.
+
+    Standard-library names never lie: a wheel whose top-level modules include one the standard
+    library has (`argparse` 1.4.0 on PyPI, `enum34`'s `enum`, `typing`) is activated only with
+    `override_stdlib=True`, which serves the wheel's modules for this process only (before the
+    module's first import: once the standard library's is imported it cannot change, and
+    `VersionConflict` says so). Without the flag, such a distribution named in `requirements`
+    raises `StdlibConflict` (a `ResolutionError`) naming the module, the distribution and the
+    flag, and nothing is activated; one that is only needed by them (a backport an old
+    dependency requires without an environment marker) is left to the standard library, which
+    serves its modules: it is not activated, so `importlib.metadata` does not report it, and the
+    `wheelhook` logger says so. A needed distribution with other modules besides the
+    standard-library ones cannot be served in half and raises `StdlibConflict` too.
 
     `unpack` names distributions (or `True`: all) whose wheels are served from a copy unpacked
     into the private cache, so `__file__` and `__path__` are real files: for packages that open

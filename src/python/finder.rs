@@ -226,6 +226,113 @@ impl Finder {
     fn is_stdlib(&self, py: Python<'_>, top: &str) -> bool {
         self.facts.stdlib.bind(py).contains(top).unwrap_or(false)
     }
+
+    /// Standard-library names never lie: a wheel whose top-level names include a standard-library
+    /// module is activated only with `override_stdlib`, so `import` and `importlib.metadata`
+    /// always tell of the same code. Without it, a distribution the requirements name is an
+    /// error (`StdlibConflict`); one only needed by them (a backport an old dependency requires
+    /// without a marker: `typing`, `enum34`, `argparse`) that is nothing but standard-library
+    /// names is left to the standard library, which serves those modules, and is not activated
+    /// (returned, and logged on the `wheelhook` logger); one needed by them that also has other
+    /// names is an error, since half a distribution cannot be served.
+    fn stdlib_rule(
+        &self,
+        py: Python<'_>,
+        requirements: &[String],
+        new_dists: &[Arc<ActiveDist>],
+    ) -> PyResult<Vec<PackageName>> {
+        let mut left = Vec::new();
+        let mut named: Option<Vec<PackageName>> = None;
+        for dist in new_dists {
+            let tops: Vec<&str> = dist.index.top_level().collect();
+            let stdlib: Vec<&str> = tops
+                .iter()
+                .copied()
+                .filter(|t| self.is_stdlib(py, t))
+                .collect();
+            if stdlib.is_empty() {
+                continue;
+            }
+            // Parsed only here (rare): an activation cache hit does not parse the requirements.
+            let named = named.get_or_insert_with(|| {
+                requirements
+                    .iter()
+                    .filter_map(|r| parse_requirement(r).ok())
+                    .map(|r| PackageName::new(r.name.as_ref()))
+                    .collect()
+            });
+            let candidate = &dist.candidate;
+            let direct = named.contains(&candidate.name);
+            if !direct && stdlib.len() == tops.len() {
+                let message = format!(
+                    "{} {} from {} is not activated: its modules ({}) are the standard \
+                     library's, which serves them (override_stdlib=True serves the wheel's)",
+                    candidate.name,
+                    candidate.version,
+                    dist.path().display(),
+                    quoted(&stdlib),
+                );
+                if let Ok(logger) = py
+                    .import("logging")
+                    .and_then(|l| l.call_method1("getLogger", ("wheelhook",)))
+                {
+                    let _ = logger.call_method1("info", (message,));
+                }
+                left.push(candidate.name.clone());
+                continue;
+            }
+            let (modules, verb) = if stdlib.len() == 1 {
+                ("module", "is")
+            } else {
+                ("modules", "are")
+            };
+            let why = if direct {
+                format!(
+                    "the standard library's is what `import {}` gives unless asked otherwise",
+                    stdlib[0]
+                )
+            } else {
+                format!(
+                    "it is needed by the requirements and its other modules ({}) cannot be \
+                     served without {}",
+                    quoted(
+                        &tops
+                            .iter()
+                            .copied()
+                            .filter(|t| !stdlib.contains(t))
+                            .collect::<Vec<_>>()
+                    ),
+                    if stdlib.len() == 1 { "it" } else { "them" }
+                )
+            };
+            return Err(wheelhook_error(
+                py,
+                "StdlibConflict",
+                format!(
+                    "Cannot activate {} {} from {}: its {modules} {} {verb} also in the standard \
+                     library, and {why}. Pass override_stdlib=True to require() to serve the \
+                     wheel's in this process (before the first import of {}), or leave {} out \
+                     to use the standard library's.",
+                    candidate.name,
+                    candidate.version,
+                    dist.path().display(),
+                    quoted(&stdlib),
+                    quoted(&stdlib),
+                    candidate.name,
+                ),
+            ));
+        }
+        Ok(left)
+    }
+}
+
+/// Names for a message. Ex) `"argparse", "enum"`
+fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn parse_requirements(requirements: &[String]) -> PyResult<Vec<Requirement>> {
@@ -371,13 +478,24 @@ impl Finder {
             }
         }
         let skip = |top: &str| !override_stdlib && self.is_stdlib(py, top);
+        let left_to_stdlib = if override_stdlib {
+            Vec::new()
+        } else {
+            self.stdlib_rule(py, &requirements, &new_dists)?
+        };
         // The listing is needed here only to word an error.
         let store = || match &listed {
             Some(store) => store.clone(),
             None => self.store(wheel_dirs.clone(), default_dirs.clone()).0,
         };
-        let grow = check_not_imported(py, &new_dists, &store, &skip)?;
-        let chosen: Vec<Candidate> = chosen.into_iter().map(|(c, _)| c).collect();
+        let mut chosen: Vec<Candidate> = chosen.into_iter().map(|(c, _)| c).collect();
+        if !left_to_stdlib.is_empty() {
+            new_dists.retain(|d| !left_to_stdlib.contains(&d.candidate.name));
+            chosen.retain(|c| !left_to_stdlib.contains(&c.name));
+        }
+        let grow = check_not_imported(py, &new_dists, &store, &skip, &|top| {
+            self.is_stdlib(py, top)
+        })?;
         if let Some(remember) = remember {
             Self::remember(py, remember, &chosen, &new_dists);
         }
@@ -732,6 +850,7 @@ fn check_not_imported<'py>(
     new_dists: &[Arc<ActiveDist>],
     store: &dyn Fn() -> Arc<Store>,
     skip: &dyn Fn(&str) -> bool,
+    is_stdlib: &dyn Fn(&str) -> bool,
 ) -> PyResult<Vec<(Bound<'py, PyAny>, Vec<String>)>> {
     let modules = py.import("sys")?.getattr("modules")?;
     let mut grow = Vec::new();
@@ -761,6 +880,23 @@ fn check_not_imported<'py>(
             let from = file
                 .as_deref()
                 .unwrap_or("a built-in or namespace location");
+            if is_stdlib(top) {
+                return Err(wheelhook_error(
+                    py,
+                    "VersionConflict",
+                    format!(
+                        "Cannot activate {} {} from {} with override_stdlib=True: the standard \
+                         library's module \"{top}\" is already imported from {from}. A wheel can \
+                         replace a standard-library module only before its first import in the \
+                         process: require it at the top of the main script, before anything \
+                         imports \"{top}\" (modules the interpreter itself imports at start-up, \
+                         such as os or sys, can never be replaced).",
+                        dist.candidate.name,
+                        dist.candidate.version,
+                        dist.path().display(),
+                    ),
+                ));
+            }
             let installed = installed_version(&store(), &dist.candidate.name)
                 .map(|v| format!(" ({} {v} is installed)", dist.candidate.name))
                 .unwrap_or_default();
