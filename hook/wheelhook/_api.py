@@ -24,17 +24,17 @@ def require(
     Raises `DistributionNotFound` or `VersionConflict` (both `ImportError`) and changes nothing
     when the requirements cannot be met.
 
-    Standard-library names never lie: a wheel whose top-level modules include one the standard
-    library has (`argparse` 1.4.0 on PyPI, `enum34`'s `enum`, `typing`) is activated only with
-    `override_stdlib=True`, which serves the wheel's modules for this process only (before the
-    module's first import: once the standard library's is imported it cannot change, and
-    `VersionConflict` says so). Without the flag, such a distribution named in `requirements`
-    raises `StdlibConflict` (a `ResolutionError`) naming the module, the distribution and the
-    flag, and nothing is activated; one that is only needed by them (a backport an old
-    dependency requires without an environment marker) is left to the standard library, which
-    serves its modules: it is not activated, so `importlib.metadata` does not report it, and the
-    `wheelhook` logger says so. A needed distribution with other modules besides the
-    standard-library ones cannot be served in half and raises `StdlibConflict` too.
+    Standard-library names never lie: a wheel whose top-level modules are all ones the standard
+    library has (a backport: `argparse` 1.4.0 on PyPI, `enum34`'s `enum`, `typing`) is
+    activated only with `override_stdlib=True`, which serves the wheel's modules for this
+    process only (before the module's first import: once the standard library's is imported it
+    cannot change, and `VersionConflict` says so). Without the flag, such a distribution named
+    in `requirements` raises `StdlibConflict` (a `ResolutionError`) naming the module, the
+    distribution and the flag, and nothing is activated; one only needed by them (a backport an
+    old dependency requires without an environment marker) is left to the standard library,
+    which serves its modules: it is not activated, so `importlib.metadata` does not report it,
+    and the `wheelhook` logger says so. A wheel with other modules besides serves those, and
+    leaves its standard-library names to the standard library, as a normal install does.
 
     `unpack` names distributions (or `True`: all) whose wheels are served from a copy unpacked
     into the private cache, so `__file__` and `__path__` are real files: for packages that open

@@ -29,11 +29,11 @@ class VersionConflict(ResolutionError):
 
 
 class StdlibConflict(ResolutionError):
-    """A distribution to activate provides a standard-library module (`argparse`, `enum`...)
-    and `override_stdlib=True` was not given: the message names the module, the distribution
-    and the flag. Without the flag the standard library's module is what `import` gives, so the
-    wheel is not activated, and `importlib.metadata` never reports a version that is not the
-    code running."""
+    """A distribution named in the requirements provides only standard-library modules (a
+    backport: `argparse`, `enum34`, `typing`) and `override_stdlib=True` was not given: the
+    message names the module, the distribution and the flag. Without the flag the standard
+    library's module is what `import` gives, so the wheel is not activated, and
+    `importlib.metadata` never reports a version that is not the code running."""
 
 
 class InvalidWheel(WheelhookError, ValueError):

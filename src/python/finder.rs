@@ -227,14 +227,16 @@ impl Finder {
         self.facts.stdlib.bind(py).contains(top).unwrap_or(false)
     }
 
-    /// Standard-library names never lie: a wheel whose top-level names include a standard-library
-    /// module is activated only with `override_stdlib`, so `import` and `importlib.metadata`
-    /// always tell of the same code. Without it, a distribution the requirements name is an
-    /// error (`StdlibConflict`); one only needed by them (a backport an old dependency requires
-    /// without a marker: `typing`, `enum34`, `argparse`) that is nothing but standard-library
-    /// names is left to the standard library, which serves those modules, and is not activated
-    /// (returned, and logged on the `wheelhook` logger); one needed by them that also has other
-    /// names is an error, since half a distribution cannot be served.
+    /// Standard-library names never lie: `import` and `importlib.metadata` always tell of the
+    /// same code. Without `override_stdlib`, a wheel whose top-level names are all
+    /// standard-library modules (a backport: `argparse`, `enum34`, `typing`) is not activated:
+    /// named in the requirements it is an error (`StdlibConflict`, naming the module, the
+    /// distribution and the flag); only needed by them (an old dependency requiring a backport
+    /// without a marker) it is left to the standard library, which serves those modules, and
+    /// is returned here (and logged on the `wheelhook` logger). A wheel with other top-level
+    /// names besides is activated and serves those, its standard-library names left to the
+    /// standard library, as a normal install behaves (site-packages comes after the standard
+    /// library on `sys.path`, so a stray `test/` or `json/` in a wheel is never imported).
     fn stdlib_rule(
         &self,
         py: Python<'_>,
@@ -253,6 +255,21 @@ impl Finder {
             if stdlib.is_empty() {
                 continue;
             }
+            let candidate = &dist.candidate;
+            let wheel = dist.path().display();
+            if stdlib.len() < tops.len() {
+                log(
+                    py,
+                    format!(
+                        "{} {} from {wheel}: its modules {} are left to the standard library \
+                         (override_stdlib=True serves the wheel's)",
+                        candidate.name,
+                        candidate.version,
+                        quoted(&stdlib),
+                    ),
+                );
+                continue;
+            }
             // Parsed only here (rare): an activation cache hit does not parse the requirements.
             let named = named.get_or_insert_with(|| {
                 requirements
@@ -261,23 +278,17 @@ impl Finder {
                     .map(|r| PackageName::new(r.name.as_ref()))
                     .collect()
             });
-            let candidate = &dist.candidate;
-            let direct = named.contains(&candidate.name);
-            if !direct && stdlib.len() == tops.len() {
-                let message = format!(
-                    "{} {} from {} is not activated: its modules ({}) are the standard \
-                     library's, which serves them (override_stdlib=True serves the wheel's)",
-                    candidate.name,
-                    candidate.version,
-                    dist.path().display(),
-                    quoted(&stdlib),
+            if !named.contains(&candidate.name) {
+                log(
+                    py,
+                    format!(
+                        "{} {} from {wheel} is not activated: its modules {} are the standard \
+                         library's, which serves them (override_stdlib=True serves the wheel's)",
+                        candidate.name,
+                        candidate.version,
+                        quoted(&stdlib),
+                    ),
                 );
-                if let Ok(logger) = py
-                    .import("logging")
-                    .and_then(|l| l.call_method1("getLogger", ("wheelhook",)))
-                {
-                    let _ = logger.call_method1("info", (message,));
-                }
                 left.push(candidate.name.clone());
                 continue;
             }
@@ -286,43 +297,35 @@ impl Finder {
             } else {
                 ("modules", "are")
             };
-            let why = if direct {
-                format!(
-                    "the standard library's is what `import {}` gives unless asked otherwise",
-                    stdlib[0]
-                )
-            } else {
-                format!(
-                    "it is needed by the requirements and its other modules ({}) cannot be \
-                     served without {}",
-                    quoted(
-                        &tops
-                            .iter()
-                            .copied()
-                            .filter(|t| !stdlib.contains(t))
-                            .collect::<Vec<_>>()
-                    ),
-                    if stdlib.len() == 1 { "it" } else { "them" }
-                )
-            };
             return Err(wheelhook_error(
                 py,
                 "StdlibConflict",
                 format!(
-                    "Cannot activate {} {} from {}: its {modules} {} {verb} also in the standard \
-                     library, and {why}. Pass override_stdlib=True to require() to serve the \
-                     wheel's in this process (before the first import of {}), or leave {} out \
-                     to use the standard library's.",
+                    "Cannot activate {} {} from {wheel}: its {modules} {} {verb} also in the \
+                     standard library, whose module is what `import {}` gives unless asked \
+                     otherwise. Pass override_stdlib=True to require() to serve the wheel's in \
+                     this process (before the first import of {}), or leave {} out of the \
+                     requirements to use the standard library's.",
                     candidate.name,
                     candidate.version,
-                    dist.path().display(),
                     quoted(&stdlib),
+                    stdlib[0],
                     quoted(&stdlib),
                     candidate.name,
                 ),
             ));
         }
         Ok(left)
+    }
+}
+
+/// Logs a decision on the `wheelhook` logger (at INFO).
+fn log(py: Python<'_>, message: String) {
+    if let Ok(logger) = py
+        .import("logging")
+        .and_then(|l| l.call_method1("getLogger", ("wheelhook",)))
+    {
+        let _ = logger.call_method1("info", (message,));
     }
 }
 

@@ -151,33 +151,56 @@ print(json.dumps(report("{backport.name}", "colorsys")))
     assert json.loads(out.stdout) == expected
 
 
-def test_err_transitive_backport_with_other_modules(host: Env, make_wheel, store: Path) -> None:
-    """Half a distribution cannot be served: its other modules need the stdlib-named one."""
+@pytest.mark.parametrize("direct", [True, False], ids=["direct", "transitive"])
+def test_ok_other_modules_served_stdlib_names_left(
+    host: Env, make_wheel, store: Path, direct: bool
+) -> None:
+    """A wheel with other modules besides a stdlib-named one serves those; the stdlib-named one
+    is the standard library's, as with a normal install (site-packages after the stdlib)."""
     make_wheel(MIXED)
     make_wheel(WheelSpec("oldtool", "1.0", {"oldtool.py": ""}, requires=["colorsys-mixed"]))
+    requirement = "colorsys-mixed==1.0" if direct else "oldtool==1.0"
     out = host.run(
         REPORT
-        + """
-import json, wheelhook
-try:
-    wheelhook.require("oldtool==1.0")
-    error = None
-except wheelhook.StdlibConflict as exc:
-    error = str(exc)
-print(json.dumps([error, report("colorsys-mixed", "colorsys")]))
+        + f"""
+import json, logging, wheelhook
+logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+got = wheelhook.require("{requirement}")
+import colorsys_mixed
+print(json.dumps([[d.top_level for d in got if d.name == "colorsys-mixed"],
+                  colorsys_mixed.__file__.split(".whl/")[1],
+                  report("colorsys-mixed", "colorsys")]))
 """,
         env={"WHEELHOOK_PATH": str(store)},
     )
-    error, report = json.loads(out.stdout)
-    assert 'its module "colorsys" is also in the standard library' in error
-    assert 'its other modules ("colorsys_mixed")' in error
-    assert report == {"version": None, "from_wheel": False, "active": []}
+    top, file, report = json.loads(out.stdout)
+    assert top == [["colorsys_mixed"]]
+    assert file == "colorsys_mixed.py"
+    active = ["colorsys-mixed"] if direct else ["colorsys-mixed", "oldtool"]
+    assert report == {"version": "1.0", "from_wheel": False, "active": active}
+    assert 'its modules "colorsys" are left to the standard library' in out.stderr
+
+
+def test_ok_left_to_stdlib_is_logged(host: Env, make_wheel, store: Path) -> None:
+    make_wheel(BACKPORT)
+    make_wheel(WheelSpec("oldtool", "1.0", {"oldtool.py": ""}, requires=["colorsys-back"]))
+    out = host.run(
+        """
+import logging, wheelhook
+logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+print([d.name for d in wheelhook.require("oldtool==1.0")])
+""",
+        env={"WHEELHOOK_PATH": str(store)},
+    )
+    assert out.stdout.strip() == "['oldtool']"
+    assert "wheelhook: colorsys-back 1.0 from " in out.stderr
+    assert 'is not activated: its modules "colorsys" are the standard library\'s' in out.stderr
 
 
 def test_err_requires_in_main_names_the_flag(host: Env, make_wheel, store: Path) -> None:
-    make_wheel(WheelSpec("evil", "1.0", {"json/__init__.py": "HIJACKED = True\n", "evil.py": ""}))
+    make_wheel(WheelSpec("jsonback", "1.0", {"json/__init__.py": "HIJACKED = True\n"}))
     proc = host.run(
-        '__requires__ = "evil"\nimport wheelhook\n',
+        '__requires__ = "jsonback"\nimport wheelhook\n',
         env={"WHEELHOOK_PATH": str(store)},
         check=False,
     )
