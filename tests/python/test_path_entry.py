@@ -8,13 +8,15 @@ from pathlib import Path
 
 from conftest import Env, WheelSpec
 
-#: The ydb 3.33.2 pattern: a subpackage is aliased in `sys.modules`, and its submodules are
-#: imported through the alias, so importlib hands the alias's `__path__` (the real directory).
+#: The ydb 3.33.2 pattern: a package replaces itself in `sys.modules` with another (the
+#: generated code for the protobuf in use), and its submodules are imported through it, so
+#: importlib hands the other's `__path__` (its real directory) to the path-entry finder.
 ALIASED = {
-    "alias/__init__.py": (
-        "import sys\nfrom ._grpc import v6\nsys.modules['alias._grpc.common'] = v6\n"
-    ),
+    "alias/__init__.py": "",
     "alias/_grpc/__init__.py": "",
+    "alias/_grpc/common/__init__.py": (
+        "import sys\nfrom alias._grpc import v6\nsys.modules[__name__] = v6\n"
+    ),
     "alias/_grpc/v6/__init__.py": "V = 6\n",
     "alias/_grpc/v6/draft/__init__.py": "WHERE = __name__\n",
     "alias/_grpc/v6/draft/inner.py": "def f():\n    return 'inner'\n",
