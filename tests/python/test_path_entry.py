@@ -4,9 +4,10 @@ it is asked for in the directory it is handed, as `FileFinder` does for a direct
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
-from conftest import Env, WheelSpec
+from conftest import Env, WheelSpec, pypi_wheel
 
 #: The ydb 3.33.2 pattern: a package replaces itself in `sys.modules` with another (the
 #: generated code for the protobuf in use), and its submodules are imported through it, so
@@ -152,3 +153,45 @@ def test_ok_extend_path_joins_a_directory_on_disk(host: Env, make_wheel, store: 
         "paths": 2,
         "listed": ["inwheel", "ondisk"],
     }
+
+
+#: ydb 3.33.2 and what it needs (pinned): `import ydb` imports `ydb._grpc.common.draft...`
+#: through `ydb._grpc.common`, which replaces itself with `ydb._grpc.v6` for protobuf 6.
+YDB = [
+    "ydb==3.33.2",
+    "grpcio==1.85.3",
+    "protobuf==6.33.6",
+    "packaging==26.4",
+    "aiohttp==3.14.5",
+    "aiohappyeyeballs==2.7.1",
+    "aiosignal==1.4.0",
+    "attrs==26.1.0",
+    "frozenlist==1.8.0",
+    "multidict==7.2.1",
+    "propcache==0.5.4",
+    "yarl==1.25.1",
+    "idna==3.20",
+    "typing_extensions==4.16.0",
+]
+
+
+def test_ok_real_ydb_imports_through_its_alias(host: Env, store: Path) -> None:
+    for requirement in YDB:
+        wheel = pypi_wheel(requirement)
+        shutil.copyfile(wheel, store / wheel.name)
+    out = host.run(
+        """
+        import json, sys, wheelhook
+        wheelhook.require("ydb==3.33.2")
+        import ydb
+        draft = sys.modules["ydb._grpc.common.draft"]
+        print(json.dumps([sys.modules["ydb._grpc.common"].__name__, draft.__name__,
+                          draft.__file__.split(".whl/")[1]]))
+        """,
+        env={"WHEELHOOK_PATH": str(store)},
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [
+        "ydb._grpc.v6",
+        "ydb._grpc.common.draft",
+        "ydb/_grpc/v6/draft/__init__.py",
+    ]
