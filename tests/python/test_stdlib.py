@@ -206,3 +206,38 @@ def test_err_requires_in_main_names_the_flag(host: Env, make_wheel, store: Path)
     )
     assert proc.returncode != 0
     assert "StdlibConflict" in proc.stderr and 'its module "json"' in proc.stderr
+
+
+#: unittest2 1.1.0 requires argparse with no marker (it predates them): on Python 3 the
+#: standard library's argparse serves it.
+UNITTEST2 = [
+    "unittest2==1.1.0",
+    "argparse==1.4.0",
+    "six==1.16.0",
+    "traceback2==1.4.0",
+    "linecache2==1.0.0",
+]
+
+
+@pytest.mark.parametrize("override", [False, True])
+def test_ok_real_transitive_argparse(host: Env, store: Path, override: bool) -> None:
+    for requirement in UNITTEST2:
+        wheel = pypi_wheel(requirement)
+        shutil.copyfile(wheel, store / wheel.name)
+    out = host.run(
+        REPORT
+        + f"""
+import json, wheelhook
+got = wheelhook.require("unittest2==1.1.0", override_stdlib={override})
+print(json.dumps([sorted(d.name for d in got), report("argparse", "argparse")]))
+""",
+        env={"WHEELHOOK_PATH": str(store)},
+    )
+    resolved, report = json.loads(out.stdout)
+    others = ["linecache2", "six", "traceback2", "unittest2"]
+    if override:
+        assert resolved == ["argparse", *others]
+        assert report == {"version": "1.4.0", "from_wheel": True, "active": resolved}
+    else:
+        assert resolved == others
+        assert report == {"version": None, "from_wheel": False, "active": others}
