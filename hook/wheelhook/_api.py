@@ -28,7 +28,8 @@ def require(
     library has (a backport: `argparse` 1.4.0 on PyPI, `enum34`'s `enum`, `typing`) is
     activated only with `override_stdlib=True`, which serves the wheel's modules for this
     process only (before the module's first import: once the standard library's is imported it
-    cannot change, and `VersionConflict` says so). Without the flag, such a distribution named
+    cannot change, and `VersionConflict` says so) and its children (`WHEELHOOK_OVERRIDE_STDLIB`
+    passes the names on with the pins). Without the flag, such a distribution named
     in `requirements` raises `StdlibConflict` (a `ResolutionError`) naming the module, the
     distribution and the flag, and nothing is activated; one only needed by them (a backport an
     old dependency requires without an environment marker) is left to the standard library,

@@ -12,6 +12,9 @@ use super::finder::{ActiveDistribution, Finder};
 const REQUIRES_ENV: &str = "WHEELHOOK_REQUIRES";
 /// Distributions served from an unpacked copy: names, comma- or space-separated, or `*`.
 const UNPACK_ENV: &str = "WHEELHOOK_UNPACK";
+/// Distributions activated with `override_stdlib` that serve standard-library modules, so that
+/// children serve them too: names, comma- or space-separated.
+const OVERRIDE_ENV: &str = "WHEELHOOK_OVERRIDE_STDLIB";
 /// Extra store directories, `os.pathsep`-separated, searched before site-packages.
 const PATH_ENV: &str = "WHEELHOOK_PATH";
 /// What marks a PEP 723 block; only a file holding it is given to the parser.
@@ -169,6 +172,11 @@ pub fn activate<'py>(
 ) -> PyResult<Vec<Py<ActiveDistribution>>> {
     let finder = install(py)?;
     let unpack = unpack_names(py, unpack)?;
+    let mut overrides: Vec<String> = environ_get(py, OVERRIDE_ENV)?
+        .replace(',', " ")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
     let result = finder.get().require(
         py,
         requirements,
@@ -176,7 +184,17 @@ pub fn activate<'py>(
         default_dirs(py)?.into_iter().map(Into::into).collect(),
         override_stdlib,
         unpack.clone(),
+        overrides.clone(),
     )?;
+    if override_stdlib {
+        for dist in &result {
+            let dist = dist.get();
+            let serves_stdlib = dist.top_level.iter().any(|t| finder.get().is_stdlib(py, t));
+            if serves_stdlib && !overrides.contains(&dist.name) {
+                overrides.push(dist.name.clone());
+            }
+        }
+    }
     let pins = finder.get().pins();
     if !pins.is_empty() {
         let environ = py.import("os")?.getattr("environ")?;
@@ -191,6 +209,9 @@ pub fn activate<'py>(
         }
         if !names.is_empty() {
             environ.set_item(UNPACK_ENV, names.join(" "))?;
+        }
+        if !overrides.is_empty() {
+            environ.set_item(OVERRIDE_ENV, overrides.join(" "))?;
         }
         watch_children(py, &finder)?;
     }

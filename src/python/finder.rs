@@ -223,7 +223,7 @@ impl Finder {
             .join("\n")
     }
 
-    fn is_stdlib(&self, py: Python<'_>, top: &str) -> bool {
+    pub(crate) fn is_stdlib(&self, py: Python<'_>, top: &str) -> bool {
         self.facts.stdlib.bind(py).contains(top).unwrap_or(false)
     }
 
@@ -242,10 +242,11 @@ impl Finder {
         py: Python<'_>,
         requirements: &[String],
         new_dists: &[Arc<ActiveDist>],
+        overridden: &dyn Fn(&PackageName) -> bool,
     ) -> PyResult<Vec<PackageName>> {
         let mut left = Vec::new();
         let mut named: Option<Vec<PackageName>> = None;
-        for dist in new_dists {
+        for dist in new_dists.iter().filter(|d| !overridden(&d.candidate.name)) {
             let tops: Vec<&str> = dist.index.top_level().collect();
             let stdlib: Vec<&str> = tops
                 .iter()
@@ -417,8 +418,11 @@ impl Finder {
     /// resolution (wheels and defaults). Nothing changes when it raises.
     ///
     /// `unpack` names distributions (`"*"`: all) whose wheels are served from an unpacked copy
-    /// in the cache, for packages that open their own files by path.
-    #[pyo3(signature = (requirements, wheel_dirs, default_dirs, override_stdlib=false, unpack=Vec::new()))]
+    /// in the cache, for packages that open their own files by path. `stdlib_overrides` names
+    /// distributions that serve their standard-library modules as if `override_stdlib` were
+    /// given for them (what a parent activated with it, passed on to its children).
+    #[pyo3(signature = (requirements, wheel_dirs, default_dirs, override_stdlib=false, unpack=Vec::new(), stdlib_overrides=Vec::new()))]
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn require(
         &self,
         py: Python<'_>,
@@ -427,7 +431,13 @@ impl Finder {
         default_dirs: Vec<PathBuf>,
         override_stdlib: bool,
         unpack: Vec<String>,
+        stdlib_overrides: Vec<String>,
     ) -> PyResult<Vec<Py<ActiveDistribution>>> {
+        let overrides: Vec<PackageName> = stdlib_overrides
+            .iter()
+            .map(|u| PackageName::new(u))
+            .collect();
+        let overridden = |name: &PackageName| override_stdlib || overrides.contains(name);
         let unpack_all = unpack.iter().any(|u| u == "*");
         let unpack: Vec<PackageName> = unpack.iter().map(|u| PackageName::new(u)).collect();
         let locked: HashMap<PackageName, Version> = {
@@ -480,12 +490,8 @@ impl Finder {
                 }
             }
         }
-        let skip = |top: &str| !override_stdlib && self.is_stdlib(py, top);
-        let left_to_stdlib = if override_stdlib {
-            Vec::new()
-        } else {
-            self.stdlib_rule(py, &requirements, &new_dists)?
-        };
+        let skip = |name: &PackageName, top: &str| !overridden(name) && self.is_stdlib(py, top);
+        let left_to_stdlib = self.stdlib_rule(py, &requirements, &new_dists, &overridden)?;
         // The listing is needed here only to word an error.
         let store = || match &listed {
             Some(store) => store.clone(),
@@ -506,7 +512,7 @@ impl Finder {
         let mut state = self.state.write();
         let mut registry = state.registry.clone();
         for dist in &new_dists {
-            registry.add(dist.clone(), &skip);
+            registry.add(dist.clone(), &|top| skip(&dist.candidate.name, top));
         }
         let mut result = Vec::new();
         for candidate in chosen {
@@ -540,7 +546,7 @@ impl Finder {
                         .map(|d| {
                             d.index
                                 .top_level()
-                                .filter(|t| !skip(t))
+                                .filter(|t| !skip(&candidate.name, t))
                                 .map(str::to_owned)
                                 .collect()
                         })
@@ -852,13 +858,17 @@ fn check_not_imported<'py>(
     py: Python<'py>,
     new_dists: &[Arc<ActiveDist>],
     store: &dyn Fn() -> Arc<Store>,
-    skip: &dyn Fn(&str) -> bool,
+    skip: &dyn Fn(&PackageName, &str) -> bool,
     is_stdlib: &dyn Fn(&str) -> bool,
 ) -> PyResult<Vec<(Bound<'py, PyAny>, Vec<String>)>> {
     let modules = py.import("sys")?.getattr("modules")?;
     let mut grow = Vec::new();
     for dist in new_dists {
-        for top in dist.index.top_level().filter(|t| !skip(t)) {
+        for top in dist
+            .index
+            .top_level()
+            .filter(|t| !skip(&dist.candidate.name, t))
+        {
             let Ok(module) = modules.get_item(top) else {
                 continue;
             };

@@ -241,3 +241,20 @@ print(json.dumps([sorted(d.name for d in got), report("argparse", "argparse")]))
     else:
         assert resolved == others
         assert report == {"version": None, "from_wheel": False, "active": others}
+
+
+def test_ok_children_serve_what_the_parent_overrode(host: Env, argparse_store: Path) -> None:
+    """The pins a child gets name argparse; the child serves it from the wheel too, rather than
+    refusing a pin its parent activated with the flag."""
+    out = host.run(
+        """
+import json, os, subprocess, sys, wheelhook
+wheelhook.require("argparse==1.4.0", override_stdlib=True)
+child = "import wheelhook, argparse, importlib.metadata as md; " \\
+        "print(md.version('argparse'), '.whl' in argparse.__file__)"
+got = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True)
+print(json.dumps([os.environ["WHEELHOOK_OVERRIDE_STDLIB"], got.stdout.split(), got.stderr]))
+""",
+        env={"WHEELHOOK_PATH": str(argparse_store)},
+    )
+    assert json.loads(out.stdout) == ["argparse", ["1.4.0", "True"], ""]
