@@ -16,6 +16,7 @@ if TYPE_CHECKING:
         DistributionNotFound,
         InvalidWheel,
         ResolutionError,
+        StdlibConflict,
         VersionConflict,
         WheelhookError,
     )
@@ -25,6 +26,7 @@ __all__ = [
     "DistributionNotFound",
     "InvalidWheel",
     "ResolutionError",
+    "StdlibConflict",
     "VersionConflict",
     "WheelhookError",
     "active",
@@ -42,6 +44,7 @@ _LAZY = {
     "DistributionNotFound": "wheelhook.errors",
     "InvalidWheel": "wheelhook.errors",
     "ResolutionError": "wheelhook.errors",
+    "StdlibConflict": "wheelhook.errors",
     "VersionConflict": "wheelhook.errors",
     "WheelhookError": "wheelhook.errors",
 }

@@ -22,8 +22,20 @@ def require(
     A normally installed distribution that satisfies a requirement is kept; otherwise the highest
     compatible wheel in the store is activated, and its modules are imported from the wheel.
     Raises `DistributionNotFound` or `VersionConflict` (both `ImportError`) and changes nothing
-    when the requirements cannot be met. With `override_stdlib=True`, a wheel may provide a
-    module that the standard library also has, for this process only.
+    when the requirements cannot be met.
+
+    Standard-library names never lie: a wheel whose top-level modules are all ones the standard
+    library has (a backport: `argparse` 1.4.0 on PyPI, `enum34`'s `enum`, `typing`) is
+    activated only with `override_stdlib=True`, which serves the wheel's modules for this
+    process only (before the module's first import: once the standard library's is imported it
+    cannot change, and `VersionConflict` says so) and its children (`WHEELHOOK_OVERRIDE_STDLIB`
+    passes the names on with the pins). Without the flag, such a distribution named
+    in `requirements` raises `StdlibConflict` (a `ResolutionError`) naming the module, the
+    distribution and the flag, and nothing is activated; one only needed by them (a backport an
+    old dependency requires without an environment marker) is left to the standard library,
+    which serves its modules: it is not activated, so `importlib.metadata` does not report it,
+    and the `wheelhook` logger says so. A wheel with other modules besides serves those, and
+    leaves its standard-library names to the standard library, as a normal install does.
 
     A wheel whose packages ship data files, or whose sources mention `__file__`, is served from
     a copy unpacked once into the private cache, so that `__file__` and `__path__` are real files

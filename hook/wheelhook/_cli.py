@@ -30,10 +30,40 @@ def _dump(value: object) -> None:
     print(json.dumps(value, indent=2))
 
 
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def _size(text: str) -> int:
+    """A byte count for the size-limit options: digits with an optional binary unit.
+    Ex) `1073741824`, `512M`, `8G`, `8GiB`"""
+    value = text.strip().upper()
+    for tail in ("IB", "B"):
+        if value.endswith(tail) and value[: -len(tail)][-1:].isalpha():
+            value = value[: -len(tail)]
+            break
+    unit = value[-1:] if value[-1:].isalpha() else ""
+    digits = value[: len(value) - len(unit)]
+    if unit not in _UNITS or not digits.isdigit():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size (a number of bytes, or with a unit: 512M, 8G)"
+        )
+    return int(digits) * _UNITS[unit]
+
+
+def _limits(args: argparse.Namespace) -> dict[str, int]:
+    """The size limits given on the command line, as `inspect_wheel` keywords."""
+    out: dict[str, int] = {}
+    if args.max_member_size is not None:
+        out["max_member_size"] = args.max_member_size
+    if args.max_total_size is not None:
+        out["max_total_size"] = args.max_total_size
+    return out
+
+
 def _cmd_drop(args: argparse.Namespace) -> int:
     store = args.store or _store.default_store()
     for wheel in args.wheels:
-        info = _store.drop(wheel, store)
+        info = _store.drop(wheel, store, **_limits(args))
         print(f"dropped {info['name']} {info['version']} -> {info['path']}")
     return EXIT_OK
 
@@ -74,10 +104,10 @@ def _cmd_add(args: argparse.Namespace) -> int:
         wheels = sorted(os.path.join(tmp, n) for n in os.listdir(tmp) if n.endswith(".whl"))
         # Validate everything before the first copy, so a bad download adds nothing.
         for wheel in wheels:
-            _native.inspect_wheel(wheel)
+            _native.inspect_wheel(wheel, **_limits(args))
         for i, wheel in enumerate(wheels, 1):
             _say(f"[{i}/{len(wheels)}] dropping {os.path.basename(wheel)}")
-            info = _store.drop(wheel, store)
+            info = _store.drop(wheel, store, **_limits(args))
             print(f"added {info['name']} {info['version']} -> {info['path']}")
     return EXIT_OK
 
@@ -160,7 +190,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         try:
             if not os.path.isfile(wheel):
                 raise UsageError(f"{wheel}: no such file")
-            info = _native.inspect_wheel(wheel)
+            info = _native.inspect_wheel(wheel, **_limits(args))
             rows.append(
                 {"path": wheel, "ok": True, "name": info["name"], "version": info["version"]}
             )
@@ -229,7 +259,8 @@ def _cmd_run(args: argparse.Namespace) -> Callable[[], None]:
 EXAMPLES = {
     "drop": """examples:
   python -m wheelhook drop six-1.15.0-py2.py3-none-any.whl
-  python -m wheelhook drop --store /srv/wheels dist/*.whl""",
+  python -m wheelhook drop --store /srv/wheels dist/*.whl
+  python -m wheelhook drop --max-member-size 8G --max-total-size 32G huge-1.0-py3-none-any.whl""",
     "add": """examples:
   python -m wheelhook add "six==1.15.0"
   python -m wheelhook add -r requirements.txt --store /srv/wheels
@@ -296,9 +327,24 @@ def _parser() -> argparse.ArgumentParser:
 
     store_help = "store directory (default: the interpreter's site-packages)"
 
+    def size_limits(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--max-member-size",
+            type=_size,
+            metavar="SIZE",
+            help="refuse a member inflating past SIZE bytes (units K, M, G; default 4G, the most)",
+        )
+        p.add_argument(
+            "--max-total-size",
+            type=_size,
+            metavar="SIZE",
+            help="refuse a wheel whose members inflate past SIZE bytes in all (default 16G)",
+        )
+
     p = command("drop", "validate wheels and copy them into the store", _cmd_drop)
     p.add_argument("wheels", nargs="+", metavar="WHEEL")
     p.add_argument("--store", metavar="DIR", help=store_help)
+    size_limits(p)
 
     p = command(
         "add", "fetch wheels for requirements (and dependencies) with pip and drop them", _cmd_add
@@ -316,6 +362,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--index-url", metavar="URL", help="passed to pip")
     p.add_argument("--find-links", action="append", default=[], metavar="DIR", help="passed to pip")
     p.add_argument("--no-index", action="store_true", help="passed to pip")
+    size_limits(p)
 
     p = command(
         "remove", "remove wheels from the store (atomically, under the store lock)", _cmd_remove
@@ -358,6 +405,7 @@ def _parser() -> argparse.ArgumentParser:
         "wheels", nargs="*", metavar="WHEEL", help="default: every wheel in the store directories"
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    size_limits(p)
 
     p = command(
         "enable",

@@ -113,11 +113,17 @@ def atomic_copy(src: str, dest: str) -> None:
     fsync_dir(directory)
 
 
-def drop(wheel: str, store: str) -> dict[str, str]:
-    """Validates `wheel` and copies it into `store`; returns its description."""
+def drop(
+    wheel: str,
+    store: str,
+    max_member_size: int | None = None,
+    max_total_size: int | None = None,
+) -> dict[str, str]:
+    """Validates `wheel` and copies it into `store`; returns its description. The size limits
+    replace the default budgets on what the wheel inflates to (`inspect_wheel`)."""
     if not os.path.isfile(wheel):
         raise InvalidWheel(f"{wheel}: no such file")
-    info: dict[str, str] = _native.inspect_wheel(wheel)
+    info: dict[str, str] = _native.inspect_wheel(wheel, max_member_size, max_total_size)
     dest = os.path.join(store, os.path.basename(wheel))
     with locked(store):
         if os.path.exists(dest) and os.path.samefile(dest, wheel):

@@ -4,6 +4,7 @@ __all__ = [
     "DistributionNotFound",
     "InvalidWheel",
     "ResolutionError",
+    "StdlibConflict",
     "VersionConflict",
     "WheelhookError",
 ]
@@ -25,6 +26,14 @@ class DistributionNotFound(ResolutionError):
 class VersionConflict(ResolutionError):
     """Candidates exist but no consistent set does, or a module is already imported at another
     version; the message gives the derivation."""
+
+
+class StdlibConflict(ResolutionError):
+    """A distribution named in the requirements provides only standard-library modules (a
+    backport: `argparse`, `enum34`, `typing`) and `override_stdlib=True` was not given: the
+    message names the module, the distribution and the flag. Without the flag the standard
+    library's module is what `import` gives, so the wheel is not activated, and
+    `importlib.metadata` never reports a version that is not the code running."""
 
 
 class InvalidWheel(WheelhookError, ValueError):

@@ -22,17 +22,34 @@ use super::read::MAX_MEMBER_SIZE;
 use super::sha256::sha256;
 use crate::wheel::{Record, RecordEntry};
 
-/// Size limits for [`validate`]: a wheel past them is refused as a likely bomb.
+/// Size limits for [`validate`]: absolute budgets on what a wheel inflates to, so a bomb is
+/// refused while a wheel that merely compresses well is not.
+///
+/// A compression ratio alone does not tell a bomb from a real wheel: a 2 MB shared library
+/// that is mostly zero padding (`pillow.libs/libXau-*.so` in pillow 13.0.0) deflates at 223:1,
+/// and pip and uv install it. What a bomb costs is the bytes it inflates to, so those have a
+/// budget per member and in total. The defaults sit far above real wheels: the largest on PyPI
+/// (torch, tensorflow, the CUDA libraries) inflate to a few GB in all, their largest member
+/// (`libtorch_cuda.so`, `libcublasLt.so`) to 1-2 GB; `--max-member-size` and
+/// `--max-total-size` on `drop`, `add` and `verify` change them.
+///
+/// A ratio is checked only where the inflated size is itself large (past [`Self::ratio_floor`],
+/// 256 MiB): deflate cannot exceed 1032:1, so a member past 1000:1 is more than 99.9% one
+/// repeated byte. No real member that large is (compiled code and data of that size deflate at
+/// 2-10:1); a wheel that is, costs seconds of CPU and hundreds of MB of memory per member to
+/// check for nothing. The same rule applies to the archive as a whole, against many members
+/// each just under the floor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// The largest member. Ex) 4 GiB
+    /// The largest member, inflated; at most [`MAX_MEMBER_SIZE`], the most a read holds in
+    /// memory. Ex) 4 GiB
     pub max_member_size: u64,
-    /// The sum of all members' sizes. Ex) 16 GiB
+    /// The sum of all members' inflated sizes. Ex) 16 GiB
     pub max_total_size: u64,
-    /// The largest `size / compressed_size` accepted for members over `ratio_floor` bytes.
+    /// The largest `size / compressed_size` accepted past `ratio_floor`. Ex) 1000
     pub max_ratio: u64,
-    /// Members at most this big are never refused for their ratio (small files of
-    /// repeated bytes compress very well and are harmless). Ex) 1 MiB
+    /// A member (or the whole archive) inflating to at most this many bytes is never refused
+    /// for its ratio. Ex) 256 MiB
     pub ratio_floor: u64,
 }
 
@@ -41,9 +58,18 @@ impl Default for Limits {
         Self {
             max_member_size: MAX_MEMBER_SIZE,
             max_total_size: 16 << 30,
-            max_ratio: 200,
-            ratio_floor: 1 << 20,
+            max_ratio: 1000,
+            ratio_floor: 256 << 20,
         }
+    }
+}
+
+impl Limits {
+    /// The ratio a member (or the archive) of `size` bytes stored in `compressed_size` bytes
+    /// is refused for, if any: only past the floor. Ex) `Some(1028)`
+    fn excess_ratio(&self, size: u64, compressed_size: u64) -> Option<u64> {
+        let ratio = size / compressed_size.max(1);
+        (size > self.ratio_floor && ratio > self.max_ratio).then_some(ratio)
     }
 }
 
@@ -80,19 +106,7 @@ pub fn validate_with(archive: &Archive, limits: &Limits) -> Result<Validated, Ar
     }
     check_collisions(archive)?;
     check_layout(archive)?;
-    let total = members
-        .iter()
-        .try_fold(0u64, |sum, m| sum.checked_add(m.size))
-        .filter(|&t| t <= limits.max_total_size);
-    if total.is_none() {
-        return Err(ArchiveError::invalid(
-            path,
-            format!(
-                "members add up to more than the {}-byte limit",
-                limits.max_total_size
-            ),
-        ));
-    }
+    check_totals(archive, limits)?;
     let dist_info = find_dist_info(archive)?;
     check_record(archive, dist_info)
 }
@@ -123,16 +137,46 @@ fn check_member(info: &MemberInfo, limits: &Limits) -> Result<(), String> {
     }
     if info.size > limits.max_member_size {
         return Err(format!(
-            "size {} exceeds the {}-byte limit",
+            "inflates to {} bytes, past the {}-byte limit for one member (--max-member-size)",
             info.size, limits.max_member_size
         ));
     }
-    if info.size > limits.ratio_floor && info.size / info.compressed_size.max(1) > limits.max_ratio
-    {
+    if let Some(ratio) = limits.excess_ratio(info.size, info.compressed_size) {
         return Err(format!(
-            "compression ratio {}:1 exceeds the {}:1 limit",
-            info.size / info.compressed_size.max(1),
-            limits.max_ratio
+            "inflates to {} bytes at a compression ratio of {ratio}:1, past the {}:1 limit for \
+             members over {} bytes (a likely zip bomb)",
+            info.size, limits.max_ratio, limits.ratio_floor
+        ));
+    }
+    Ok(())
+}
+
+/// The members' inflated sizes together: within the total budget, and not a bomb spread over
+/// many members each under the ratio floor.
+fn check_totals(archive: &Archive, limits: &Limits) -> Result<(), ArchiveError> {
+    let (mut size, mut compressed) = (0u64, 0u64);
+    for m in archive.members() {
+        size = size.saturating_add(m.size);
+        compressed = compressed.saturating_add(m.compressed_size);
+    }
+    if size > limits.max_total_size {
+        return Err(ArchiveError::invalid(
+            archive.path(),
+            format!(
+                "members inflate to {size} bytes in all, past the {}-byte limit \
+                 (--max-total-size)",
+                limits.max_total_size
+            ),
+        ));
+    }
+    if let Some(ratio) = limits.excess_ratio(size, compressed) {
+        return Err(ArchiveError::invalid(
+            archive.path(),
+            format!(
+                "members inflate to {size} bytes in all at a compression ratio of {ratio}:1, \
+                 past the {}:1 limit for archives over {} bytes (a likely zip bomb)",
+                limits.max_ratio, limits.ratio_floor
+            ),
         ));
     }
     Ok(())
@@ -484,6 +528,47 @@ mod tests {
     }
 
     #[test]
+    fn ok_compresses_well_but_within_budgets() {
+        let limits = Limits::default();
+        // pillow 13.0.0's `pillow.libs/libXau-154567c4.so.6.0.0`: 223:1.
+        let xau = info("pillow.libs/libXau-154567c4.so.6.0.0", 2_100_545, 9_389);
+        assert_eq!(check_member(&xau, &limits), Ok(()));
+        // 200 MiB of one byte, at deflate's best: under the ratio floor, within the budget.
+        assert_eq!(
+            check_member(
+                &info("pkg.libs/zeros.so", 200 << 20, (200 << 20) / 1030),
+                &limits
+            ),
+            Ok(())
+        );
+        // A large member at an ordinary ratio: a 1.5 GB CUDA library at 3:1.
+        assert_eq!(
+            check_member(
+                &info("torch/lib/libtorch_cuda.so", 1_500_000_000, 500_000_000),
+                &limits
+            ),
+            Ok(())
+        );
+        // Past the floor, a high but possible ratio for real data.
+        assert_eq!(
+            check_member(&info("pkg/data.bin", 512 << 20, (512 << 20) / 900), &limits),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn ok_excess_ratio_only_past_the_floor() {
+        let limits = Limits::default();
+        assert_eq!(limits.excess_ratio(limits.ratio_floor, 1), None);
+        assert_eq!(
+            limits.excess_ratio(limits.ratio_floor + 1, 1),
+            Some(limits.ratio_floor + 1)
+        );
+        assert_eq!(limits.excess_ratio(1 << 30, (1 << 30) / 1000), None);
+        assert_eq!(limits.excess_ratio(1 << 30, 0), Some(1 << 30));
+    }
+
+    #[test]
     fn err_member_limits() {
         let limits = Limits {
             max_member_size: 100,
@@ -491,11 +576,10 @@ mod tests {
         };
         assert_eq!(
             check_member(&info("pkg/a.py", 101, 101), &limits),
-            Err("size 101 exceeds the 100-byte limit".to_string())
-        );
-        assert_eq!(
-            check_member(&info("pkg/z", 300 << 20, 1 << 20), &Limits::default()),
-            Err("compression ratio 300:1 exceeds the 200:1 limit".to_string())
+            Err(
+                "inflates to 101 bytes, past the 100-byte limit for one member (--max-member-size)"
+                    .to_string()
+            )
         );
         assert_eq!(
             check_member(&info("pkg/", 3, 3), &limits),
@@ -506,6 +590,31 @@ mod tests {
         assert_eq!(
             check_member(&dir_as_file, &limits),
             Err("file type 0o40000 is not allowed".to_string())
+        );
+    }
+
+    #[test]
+    fn err_member_bomb() {
+        // 1 GiB of zeros in 1 MiB: deflate's best ratio, past the floor.
+        assert_eq!(
+            check_member(&info("pkg/z", 1 << 30, 1 << 20), &Limits::default()),
+            Err(
+                "inflates to 1073741824 bytes at a compression ratio of 1024:1, past the \
+                 1000:1 limit for members over 268435456 bytes (a likely zip bomb)"
+                    .to_string()
+            )
+        );
+        // The default member budget is the most a read holds in memory.
+        assert_eq!(
+            check_member(
+                &info("pkg/huge", MAX_MEMBER_SIZE + 1, MAX_MEMBER_SIZE),
+                &Limits::default()
+            ),
+            Err(format!(
+                "inflates to {} bytes, past the {MAX_MEMBER_SIZE}-byte limit for one member \
+                 (--max-member-size)",
+                MAX_MEMBER_SIZE + 1
+            ))
         );
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use thiserror::Error;
 
 use super::by_path::{by_path, ByPath};
-use super::index::ModuleIndex;
+use super::index::{ModuleEntry, ModuleIndex};
 use crate::archive::{Archive, ArchiveError};
 use crate::store::Candidate;
 use crate::wheel::{DistInfoError, WheelInfo};
@@ -32,6 +32,24 @@ pub struct Layout {
     pub root_is_purelib: bool,
     /// Why the wheel is served unpacked unless the user says otherwise; `None`: from the archive.
     pub by_path: Option<ByPath>,
+}
+
+impl Layout {
+    /// The importable member prefixes, in order: the archive root, then `.data/purelib/` and
+    /// `.data/platlib/` (the one `Root-Is-Purelib` names first). Ex) `["", "six-1.0.data/purelib/", ...]`
+    pub fn roots(&self) -> Vec<String> {
+        let data = format!("{}.data/", self.dist_info.trim_end_matches(".dist-info"));
+        let (first, second) = if self.root_is_purelib {
+            ("purelib", "platlib")
+        } else {
+            ("platlib", "purelib")
+        };
+        vec![
+            String::new(),
+            format!("{data}{first}/"),
+            format!("{data}{second}/"),
+        ]
+    }
 }
 
 /// A wheel whose modules are being served.
@@ -72,17 +90,7 @@ impl ActiveDist {
             Some(layout) => layout,
             None => read_layout(&archive)?,
         };
-        let data = format!("{}.data/", layout.dist_info.trim_end_matches(".dist-info"));
-        let (first, second) = if layout.root_is_purelib {
-            ("purelib", "platlib")
-        } else {
-            ("platlib", "purelib")
-        };
-        let roots = vec![
-            String::new(),
-            format!("{data}{first}/"),
-            format!("{data}{second}/"),
-        ];
+        let roots = layout.roots();
         let index = ModuleIndex::build(
             archive.members().iter().map(|m| m.name.as_str()),
             &roots,
@@ -98,6 +106,17 @@ impl ActiveDist {
             index,
             location,
         })
+    }
+
+    /// The member prefixes that are importable, in order (what the index was built from).
+    pub fn roots(&self) -> Vec<String> {
+        self.layout().roots()
+    }
+
+    /// What `leaf` names in the archive directory `dir`, with the name the index knows it by
+    /// (see [`ModuleIndex::find_in_dir`]).
+    pub fn find_in_dir(&self, dir: &str, leaf: &str) -> Option<(String, &ModuleEntry)> {
+        self.index.find_in_dir(&self.roots(), dir, leaf)
     }
 
     /// The layout this wheel was indexed with (what [`Self::with_layout`] takes).

@@ -199,6 +199,49 @@ impl ModuleIndex {
         self.modules.get(fullname)
     }
 
+    /// What `leaf` names inside the archive directory `dir` (a member prefix without the
+    /// trailing `/`; `""` for the archive root), as CPython's `FileFinder` for that directory
+    /// would find it, whatever the name the module is being imported under: the path-entry
+    /// protocol, for packages whose `__path__` is an alias's (`sys.modules` entries set by
+    /// hand), extended by `pkgutil.extend_path` or with a plugin directory. Returns the name
+    /// the index knows it by and its entry. `roots` are those given to [`Self::build`].
+    /// Ex) (`ydb/_grpc/v6`, `draft`) -> `ydb._grpc.v6.draft`, the package `ydb/_grpc/v6/draft/`
+    pub fn find_in_dir(
+        &self,
+        roots: &[String],
+        dir: &str,
+        leaf: &str,
+    ) -> Option<(String, &ModuleEntry)> {
+        if leaf.is_empty() || leaf.contains(['/', '.', '\\']) {
+            return None;
+        }
+        let at = if dir.is_empty() {
+            leaf.to_owned()
+        } else {
+            format!("{dir}/{leaf}")
+        };
+        roots.iter().find_map(|root| {
+            let relative = under_root(dir, root)?;
+            let name = if relative.is_empty() {
+                leaf.to_owned()
+            } else {
+                format!("{}.{leaf}", relative.replace('/', "."))
+            };
+            let entry = self.modules.get(&name)?;
+            // The index names it by its place under its root; the place must be this directory
+            // (a directory named `a.b`, or another root, could give the same dotted name).
+            let here = match entry.kind {
+                ModuleKind::Namespace => entry.search_locations.contains(&at),
+                _ if entry.is_package => entry.search_locations.first() == Some(&at),
+                _ => entry
+                    .member
+                    .strip_prefix(at.as_str())
+                    .is_some_and(|rest| rest.starts_with('.')),
+            };
+            here.then_some((name, entry))
+        })
+    }
+
     /// Top-level import names the wheel provides. Ex) `["six"]`
     pub fn top_level(&self) -> impl Iterator<Item = &str> {
         self.top_level.iter().map(String::as_str)
@@ -215,6 +258,20 @@ impl ModuleIndex {
 
     pub fn is_empty(&self) -> bool {
         self.modules.is_empty()
+    }
+}
+
+/// `dir` relative to `root` (a member prefix ending with `/`, or `""`), if it lies under it.
+/// Ex) (`x-1.0.data/purelib/pkg`, `x-1.0.data/purelib/`) -> `pkg`
+fn under_root<'d>(dir: &'d str, root: &str) -> Option<&'d str> {
+    if root.is_empty() {
+        return Some(dir);
+    }
+    let rest = dir.strip_prefix(root.strip_suffix('/').unwrap_or(root))?;
+    if rest.is_empty() {
+        Some(rest)
+    } else {
+        rest.strip_prefix('/')
     }
 }
 
@@ -275,6 +332,82 @@ mod tests {
     fn build(members: &[&str], roots: &[&str]) -> ModuleIndex {
         let roots: Vec<String> = roots.iter().map(|s| s.to_string()).collect();
         ModuleIndex::build(members.iter().copied(), &roots, &suffixes())
+    }
+
+    #[test]
+    fn ok_find_in_dir() {
+        let roots = ["", "x-1.0.data/purelib/"];
+        let index = build(
+            &[
+                "ydb/__init__.py",
+                "ydb/_grpc/__init__.py",
+                "ydb/_grpc/v6/__init__.py",
+                "ydb/_grpc/v6/draft/__init__.py",
+                "ydb/_grpc/v6/common.py",
+                "ydb/_grpc/v6/fast.cpython-311-x86_64-linux-gnu.so",
+                "ydb/_grpc/v6/ns/portion.py",
+                "top.py",
+                "x-1.0.data/purelib/extra/__init__.py",
+                "x-1.0.data/purelib/lone.py",
+            ],
+            &roots,
+        );
+        let roots: Vec<String> = roots.iter().map(|r| r.to_string()).collect();
+        let find = |dir: &str, leaf: &str| {
+            index
+                .find_in_dir(&roots, dir, leaf)
+                .map(|(name, e)| (name, e.member.clone(), e.kind))
+        };
+        assert_eq!(
+            find("ydb/_grpc/v6", "draft"),
+            Some((
+                "ydb._grpc.v6.draft".into(),
+                "ydb/_grpc/v6/draft/__init__.py".into(),
+                ModuleKind::Source
+            ))
+        );
+        assert_eq!(
+            find("ydb/_grpc/v6", "common").map(|f| f.1),
+            Some("ydb/_grpc/v6/common.py".into())
+        );
+        assert_eq!(
+            find("ydb/_grpc/v6", "fast").map(|f| f.2),
+            Some(ModuleKind::Extension)
+        );
+        assert_eq!(
+            find("ydb/_grpc/v6", "ns").map(|f| (f.0, f.2)),
+            Some(("ydb._grpc.v6.ns".into(), ModuleKind::Namespace))
+        );
+        assert_eq!(find("", "top").map(|f| f.0), Some("top".into()));
+        assert_eq!(
+            find("x-1.0.data/purelib", "lone").map(|f| f.0),
+            Some("lone".into())
+        );
+        assert_eq!(
+            find("x-1.0.data/purelib", "extra").map(|f| f.1),
+            Some("x-1.0.data/purelib/extra/__init__.py".into())
+        );
+    }
+
+    #[test]
+    fn err_find_in_dir_elsewhere() {
+        let roots = vec![String::new()];
+        let index = build(&["a/b/__init__.py", "a/b/c.py", "a.b/c.py"], &["", ""]);
+        // `a.b/c.py` is not importable; `a.b.c` is `a/b/c.py`, in another directory.
+        assert_eq!(index.find_in_dir(&roots, "a.b", "c"), None);
+        assert_eq!(index.find_in_dir(&roots, "a/b", "missing"), None);
+        assert_eq!(index.find_in_dir(&roots, "a/b", "c.py"), None);
+        assert_eq!(index.find_in_dir(&roots, "a/b", ""), None);
+        // Only the archive root holds top-level names.
+        assert_eq!(index.find_in_dir(&roots, "a", "c"), None);
+        assert_eq!(
+            under_root("x-1.0.data/purelibx", "x-1.0.data/purelib/"),
+            None
+        );
+        assert_eq!(
+            under_root("x-1.0.data/purelib", "x-1.0.data/purelib/"),
+            Some("")
+        );
     }
 
     #[test]

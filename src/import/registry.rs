@@ -92,11 +92,16 @@ impl Registry {
         &self.dists
     }
 
-    /// The active wheel whose archive holds `path`, with the member it names.
+    /// The active wheel whose archive holds `path`, with the member it names (`""`: the
+    /// archive itself, its root directory).
     pub fn locate(&self, path: &str) -> Option<(&Arc<ActiveDist>, String)> {
-        self.dists
-            .iter()
-            .find_map(|d| d.member_of(path).map(|m| (d, m.into_owned())))
+        self.dists.iter().find_map(|d| {
+            if path == d.location {
+                return Some((d, String::new()));
+            }
+            d.member_of(path)
+                .map(|m| (d, m.trim_end_matches('/').to_owned()))
+        })
     }
 
     /// Whether `path` is the archive of an active wheel or lies inside one.

@@ -14,6 +14,9 @@ const REQUIRES_ENV: &str = "WHEELHOOK_REQUIRES";
 /// Overrides of the automatic choice between the archive and an unpacked copy, comma- or
 /// space-separated: `name` (unpacked), `-name` (from the archive), `*` or `-*` (all).
 const UNPACK_ENV: &str = "WHEELHOOK_UNPACK";
+/// Distributions activated with `override_stdlib` that serve standard-library modules, so that
+/// children serve them too: names, comma- or space-separated.
+const OVERRIDE_ENV: &str = "WHEELHOOK_OVERRIDE_STDLIB";
 /// Extra store directories, `os.pathsep`-separated, searched before site-packages.
 const PATH_ENV: &str = "WHEELHOOK_PATH";
 /// What marks a PEP 723 block; only a file holding it is given to the parser.
@@ -172,6 +175,11 @@ pub fn activate<'py>(
 ) -> PyResult<Vec<Py<ActiveDistribution>>> {
     let finder = install(py)?;
     let unpack = unpack_names(py, unpack)?;
+    let mut stdlib_overrides: Vec<String> = environ_get(py, OVERRIDE_ENV)?
+        .replace(',', " ")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
     let result = finder.get().require(
         py,
         requirements,
@@ -179,7 +187,17 @@ pub fn activate<'py>(
         default_dirs(py)?.into_iter().map(Into::into).collect(),
         override_stdlib,
         unpack.clone(),
+        stdlib_overrides.clone(),
     )?;
+    if override_stdlib {
+        for dist in &result {
+            let dist = dist.get();
+            let serves_stdlib = dist.top_level.iter().any(|t| finder.get().is_stdlib(py, t));
+            if serves_stdlib && !stdlib_overrides.contains(&dist.name) {
+                stdlib_overrides.push(dist.name.clone());
+            }
+        }
+    }
     let pins = finder.get().pins();
     if !pins.is_empty() {
         let environ = py.import("os")?.getattr("environ")?;
@@ -189,6 +207,9 @@ pub fn activate<'py>(
         let overrides = Overrides::parse(unpack.iter().map(String::as_str));
         if !overrides.is_empty() {
             environ.set_item(UNPACK_ENV, overrides.to_string())?;
+        }
+        if !stdlib_overrides.is_empty() {
+            environ.set_item(OVERRIDE_ENV, stdlib_overrides.join(" "))?;
         }
         watch_children(py, &finder)?;
     }

@@ -20,7 +20,9 @@ use super::loader::Loader;
 use super::runtime::Runtime;
 use crate::activation;
 use crate::archive::Archive;
-use crate::import::{write_atomic, ActiveDist, ModuleKind, Overrides, Registry, Served};
+use crate::import::{
+    write_atomic, ActiveDist, ModuleEntry, ModuleKind, Overrides, Registry, Served,
+};
 use crate::resolve::{parse_requirement, resolve};
 use crate::store::{Candidate, Origin, Store, StoreConfig};
 use crate::wheel::PackageName;
@@ -228,9 +230,120 @@ impl Finder {
             .join("\n")
     }
 
-    fn is_stdlib(&self, py: Python<'_>, top: &str) -> bool {
+    pub(crate) fn is_stdlib(&self, py: Python<'_>, top: &str) -> bool {
         self.facts.stdlib.bind(py).contains(top).unwrap_or(false)
     }
+
+    /// Standard-library names never lie: `import` and `importlib.metadata` always tell of the
+    /// same code. Without `override_stdlib`, a wheel whose top-level names are all
+    /// standard-library modules (a backport: `argparse`, `enum34`, `typing`) is not activated:
+    /// named in the requirements it is an error (`StdlibConflict`, naming the module, the
+    /// distribution and the flag); only needed by them (an old dependency requiring a backport
+    /// without a marker) it is left to the standard library, which serves those modules, and
+    /// is returned here (and logged on the `wheelhook` logger). A wheel with other top-level
+    /// names besides is activated and serves those, its standard-library names left to the
+    /// standard library, as a normal install behaves (site-packages comes after the standard
+    /// library on `sys.path`, so a stray `test/` or `json/` in a wheel is never imported).
+    fn stdlib_rule(
+        &self,
+        py: Python<'_>,
+        requirements: &[String],
+        new_dists: &[Arc<ActiveDist>],
+        overridden: &dyn Fn(&PackageName) -> bool,
+    ) -> PyResult<Vec<PackageName>> {
+        let mut left = Vec::new();
+        let mut named: Option<Vec<PackageName>> = None;
+        for dist in new_dists.iter().filter(|d| !overridden(&d.candidate.name)) {
+            let tops: Vec<&str> = dist.index.top_level().collect();
+            let stdlib: Vec<&str> = tops
+                .iter()
+                .copied()
+                .filter(|t| self.is_stdlib(py, t))
+                .collect();
+            if stdlib.is_empty() {
+                continue;
+            }
+            let candidate = &dist.candidate;
+            let wheel = dist.path().display();
+            if stdlib.len() < tops.len() {
+                log(
+                    py,
+                    format!(
+                        "{} {} from {wheel}: its modules {} are left to the standard library \
+                         (override_stdlib=True serves the wheel's)",
+                        candidate.name,
+                        candidate.version,
+                        quoted(&stdlib),
+                    ),
+                );
+                continue;
+            }
+            // Parsed only here (rare): an activation cache hit does not parse the requirements.
+            let named = named.get_or_insert_with(|| {
+                requirements
+                    .iter()
+                    .filter_map(|r| parse_requirement(r).ok())
+                    .map(|r| PackageName::new(r.name.as_ref()))
+                    .collect()
+            });
+            if !named.contains(&candidate.name) {
+                log(
+                    py,
+                    format!(
+                        "{} {} from {wheel} is not activated: its modules {} are the standard \
+                         library's, which serves them (override_stdlib=True serves the wheel's)",
+                        candidate.name,
+                        candidate.version,
+                        quoted(&stdlib),
+                    ),
+                );
+                left.push(candidate.name.clone());
+                continue;
+            }
+            let (modules, verb) = if stdlib.len() == 1 {
+                ("module", "is")
+            } else {
+                ("modules", "are")
+            };
+            return Err(wheelhook_error(
+                py,
+                "StdlibConflict",
+                format!(
+                    "Cannot activate {} {} from {wheel}: its {modules} {} {verb} also in the \
+                     standard library, whose module is what `import {}` gives unless asked \
+                     otherwise. Pass override_stdlib=True to require() to serve the wheel's in \
+                     this process (before the first import of {}), or leave {} out of the \
+                     requirements to use the standard library's.",
+                    candidate.name,
+                    candidate.version,
+                    quoted(&stdlib),
+                    stdlib[0],
+                    quoted(&stdlib),
+                    candidate.name,
+                ),
+            ));
+        }
+        Ok(left)
+    }
+}
+
+/// Logs a decision on the `wheelhook` logger (at INFO).
+fn log(py: Python<'_>, message: String) {
+    if let Ok(logger) = py
+        .import("logging")
+        .and_then(|l| l.call_method1("getLogger", ("wheelhook",)))
+    {
+        let _ = logger.call_method1("info", (message,));
+    }
+}
+
+/// Names for a message. Ex) `"argparse", "enum"`
+fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn parse_requirements(requirements: &[String]) -> PyResult<Vec<Requirement>> {
@@ -282,38 +395,10 @@ impl Finder {
         let Some(loader) = loader else {
             return Ok(None);
         };
-        let spec_class = MODULE_SPEC.import(py, "_frozen_importlib", "ModuleSpec")?;
-        let kwargs = PyDict::new(py);
         match served {
-            Served::Module { dist, entry } => {
-                let (origin, module_loader) = if entry.kind == ModuleKind::Extension {
-                    // The dynamic loader needs a real file: the materialised, verified copy.
-                    let path = self.runtime.native_dir(py, &dist)?.join(&entry.member);
-                    let path = path.to_string_lossy().into_owned();
-                    let ext_loader = EXTENSION_LOADER
-                        .import(py, "_frozen_importlib_external", "ExtensionFileLoader")?
-                        .call1((fullname, &path))?;
-                    (path, ext_loader)
-                } else {
-                    (
-                        dist.member_path(&entry.member),
-                        loader.into_bound(py).into_any(),
-                    )
-                };
-                kwargs.set_item("origin", origin)?;
-                kwargs.set_item("is_package", entry.is_package)?;
-                let spec = spec_class.call((fullname, module_loader), Some(&kwargs))?;
-                spec.setattr("has_location", true)?;
-                if entry.is_package {
-                    let locations: Vec<String> = entry
-                        .search_locations
-                        .iter()
-                        .map(|l| dist.member_path(l))
-                        .collect();
-                    spec.setattr("submodule_search_locations", locations)?;
-                }
-                Ok(Some(spec))
-            }
+            Served::Module { dist, entry } => self
+                .module_spec(py, fullname, &dist, &entry, loader)
+                .map(Some),
             Served::Namespace { locations, .. } => {
                 // Portions of the same namespace outside the wheels (site-packages) join in.
                 let mut locations = locations;
@@ -326,6 +411,8 @@ impl Finder {
                         other.getattr("submodule_search_locations")?.extract().ok();
                     locations.extend(extra.unwrap_or_default());
                 }
+                let spec_class = MODULE_SPEC.import(py, "_frozen_importlib", "ModuleSpec")?;
+                let kwargs = PyDict::new(py);
                 kwargs.set_item("is_package", true)?;
                 let spec = spec_class.call((fullname, loader), Some(&kwargs))?;
                 spec.setattr("submodule_search_locations", locations)?;
@@ -340,7 +427,11 @@ impl Finder {
     /// A wheel whose packages read their files by path (see `by_path`) is served from a copy
     /// unpacked into the cache, others from the archive; `unpack` overrides that choice, entries
     /// in order: `name` unpacks, `-name` serves from the archive, `*`/`-*` all of them.
-    #[pyo3(signature = (requirements, wheel_dirs, default_dirs, override_stdlib=false, unpack=Vec::new()))]
+    /// `stdlib_overrides` names distributions that serve their standard-library modules as if
+    /// `override_stdlib` were given for them (what a parent activated with it, passed on to its
+    /// children).
+    #[pyo3(signature = (requirements, wheel_dirs, default_dirs, override_stdlib=false, unpack=Vec::new(), stdlib_overrides=Vec::new()))]
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn require(
         &self,
         py: Python<'_>,
@@ -349,8 +440,14 @@ impl Finder {
         default_dirs: Vec<PathBuf>,
         override_stdlib: bool,
         unpack: Vec<String>,
+        stdlib_overrides: Vec<String>,
     ) -> PyResult<Vec<Py<ActiveDistribution>>> {
         let overrides = Overrides::parse(unpack.iter().map(String::as_str));
+        let stdlib_overridden: Vec<PackageName> = stdlib_overrides
+            .iter()
+            .map(|u| PackageName::new(u))
+            .collect();
+        let overridden = |name: &PackageName| override_stdlib || stdlib_overridden.contains(name);
         let locked: HashMap<PackageName, Version> = {
             let state = self.state.read();
             state
@@ -401,14 +498,21 @@ impl Finder {
                 }
             }
         }
-        let skip = |top: &str| !override_stdlib && self.is_stdlib(py, top);
+        let skip = |name: &PackageName, top: &str| !overridden(name) && self.is_stdlib(py, top);
+        let left_to_stdlib = self.stdlib_rule(py, &requirements, &new_dists, &overridden)?;
         // The listing is needed here only to word an error.
         let store = || match &listed {
             Some(store) => store.clone(),
             None => self.store(wheel_dirs.clone(), default_dirs.clone()).0,
         };
-        let grow = check_not_imported(py, &new_dists, &store, &skip)?;
-        let chosen: Vec<Candidate> = chosen.into_iter().map(|(c, _)| c).collect();
+        let mut chosen: Vec<Candidate> = chosen.into_iter().map(|(c, _)| c).collect();
+        if !left_to_stdlib.is_empty() {
+            new_dists.retain(|d| !left_to_stdlib.contains(&d.candidate.name));
+            chosen.retain(|c| !left_to_stdlib.contains(&c.name));
+        }
+        let grow = check_not_imported(py, &new_dists, &store, &skip, &|top| {
+            self.is_stdlib(py, top)
+        })?;
         if let Some(remember) = remember {
             Self::remember(py, remember, &chosen, &new_dists);
         }
@@ -416,7 +520,7 @@ impl Finder {
         let mut state = self.state.write();
         let mut registry = state.registry.clone();
         for dist in &new_dists {
-            registry.add(dist.clone(), &skip);
+            registry.add(dist.clone(), &|top| skip(&dist.candidate.name, top));
         }
         let mut result = Vec::new();
         for candidate in chosen {
@@ -450,7 +554,7 @@ impl Finder {
                         .map(|d| {
                             d.index
                                 .top_level()
-                                .filter(|t| !skip(t))
+                                .filter(|t| !skip(&candidate.name, t))
                                 .map(str::to_owned)
                                 .collect()
                         })
@@ -563,6 +667,93 @@ impl Finder {
 }
 
 impl Finder {
+    /// The spec of a module or regular package of `dist`, imported as `fullname`.
+    fn module_spec<'py>(
+        &self,
+        py: Python<'py>,
+        fullname: &str,
+        dist: &Arc<ActiveDist>,
+        entry: &ModuleEntry,
+        loader: Py<Loader>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let spec_class = MODULE_SPEC.import(py, "_frozen_importlib", "ModuleSpec")?;
+        let kwargs = PyDict::new(py);
+        let (origin, module_loader) = if entry.kind == ModuleKind::Extension {
+            // The dynamic loader needs a real file: the materialised, verified copy.
+            let path = self.runtime.native_dir(py, dist)?.join(&entry.member);
+            let path = path.to_string_lossy().into_owned();
+            let ext_loader = EXTENSION_LOADER
+                .import(py, "_frozen_importlib_external", "ExtensionFileLoader")?
+                .call1((fullname, &path))?;
+            (path, ext_loader)
+        } else {
+            (
+                dist.member_path(&entry.member),
+                loader.into_bound(py).into_any(),
+            )
+        };
+        kwargs.set_item("origin", origin)?;
+        kwargs.set_item("is_package", entry.is_package)?;
+        let spec = spec_class.call((fullname, module_loader), Some(&kwargs))?;
+        spec.setattr("has_location", true)?;
+        if entry.is_package {
+            let locations: Vec<String> = entry
+                .search_locations
+                .iter()
+                .map(|l| dist.member_path(l))
+                .collect();
+            spec.setattr("submodule_search_locations", locations)?;
+        }
+        Ok(spec)
+    }
+
+    /// The path-entry protocol for `path`, a directory inside an active wheel: what the last
+    /// component of `fullname` names in that directory, whatever `fullname` is (as `FileFinder`
+    /// does). A module found under another name than its own (an alias's `__path__`) is served
+    /// under `fullname` too.
+    fn find_in_path<'py>(
+        &self,
+        py: Python<'py>,
+        path: &str,
+        fullname: &str,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let leaf = fullname.rsplit('.').next().unwrap_or(fullname);
+        let found = {
+            let state = self.state.read();
+            let Some((dist, dir)) = state.registry.locate(path) else {
+                return Ok(None);
+            };
+            let Some((own, entry)) = dist.find_in_dir(&dir, leaf) else {
+                return Ok(None);
+            };
+            // Names this process does not serve from wheels (the standard library's, unless
+            // overridden) are not served through a path either.
+            let top = own.split('.').next().unwrap_or(&own);
+            let Some(loader) = state.registry.get(top).and(state.loaders.get(dist.path())) else {
+                return Ok(None);
+            };
+            let at = if dir.is_empty() {
+                leaf.to_owned()
+            } else {
+                format!("{dir}/{leaf}")
+            };
+            (dist.clone(), own, entry.clone(), loader.clone_ref(py), at)
+        };
+        let (dist, own, entry, loader, at) = found;
+        if entry.kind == ModuleKind::Namespace {
+            // A portion: the path finder gathers every entry's into the namespace (PEP 420).
+            let spec_class = MODULE_SPEC.import(py, "_frozen_importlib", "ModuleSpec")?;
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("is_package", true)?;
+            let spec = spec_class.call((fullname, py.None()), Some(&kwargs))?;
+            spec.setattr("submodule_search_locations", vec![dist.member_path(&at)])?;
+            return Ok(Some(spec));
+        }
+        loader.get().alias(fullname, &own);
+        self.module_spec(py, fullname, &dist, &entry, loader)
+            .map(Some)
+    }
+
     /// Runs (once) the callback registered for `fullname` by `on_import`.
     fn run_import_hook<'py>(
         &self,
@@ -627,7 +818,9 @@ pub struct PathEntry {
 
 #[pymethods]
 impl PathEntry {
-    /// Serves names the meta-path finder serves from this directory; declines the rest.
+    /// `importlib.abc.PathEntryFinder.find_spec`: what the last component of `fullname` names
+    /// in this directory, served under `fullname` (an alias's `__path__`, a `__path__` extended
+    /// with another package's directory, a plugin directory); `None` when nothing does.
     #[pyo3(signature = (fullname, target=None))]
     fn find_spec<'py>(
         &self,
@@ -635,12 +828,11 @@ impl PathEntry {
         fullname: &str,
         target: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let finder = self.finder.bind(py);
-        let spec = finder.get().find_spec(py, fullname, None, target)?;
-        Ok(spec.filter(|s| {
-            let origin: Option<String> = s.getattr("origin").ok().and_then(|o| o.extract().ok());
-            origin.is_some_and(|o| o.starts_with(&self.path))
-        }))
+        let _ = target;
+        self.finder
+            .bind(py)
+            .get()
+            .find_in_path(py, &self.path, fullname)
     }
 
     /// `pkgutil.iter_modules` support: `(prefixed name, is_package)` for the directory's children.
@@ -676,12 +868,17 @@ fn check_not_imported<'py>(
     py: Python<'py>,
     new_dists: &[Arc<ActiveDist>],
     store: &dyn Fn() -> Arc<Store>,
-    skip: &dyn Fn(&str) -> bool,
+    skip: &dyn Fn(&PackageName, &str) -> bool,
+    is_stdlib: &dyn Fn(&str) -> bool,
 ) -> PyResult<Vec<(Bound<'py, PyAny>, Vec<String>)>> {
     let modules = py.import("sys")?.getattr("modules")?;
     let mut grow = Vec::new();
     for dist in new_dists {
-        for top in dist.index.top_level().filter(|t| !skip(t)) {
+        for top in dist
+            .index
+            .top_level()
+            .filter(|t| !skip(&dist.candidate.name, t))
+        {
             let Ok(module) = modules.get_item(top) else {
                 continue;
             };
@@ -706,6 +903,23 @@ fn check_not_imported<'py>(
             let from = file
                 .as_deref()
                 .unwrap_or("a built-in or namespace location");
+            if is_stdlib(top) {
+                return Err(wheelhook_error(
+                    py,
+                    "VersionConflict",
+                    format!(
+                        "Cannot activate {} {} from {} with override_stdlib=True: the standard \
+                         library's module \"{top}\" is already imported from {from}. A wheel can \
+                         replace a standard-library module only before its first import in the \
+                         process: require it at the top of the main script, before anything \
+                         imports \"{top}\" (modules the interpreter itself imports at start-up, \
+                         such as os or sys, can never be replaced).",
+                        dist.candidate.name,
+                        dist.candidate.version,
+                        dist.path().display(),
+                    ),
+                ));
+            }
             let installed = installed_version(&store(), &dist.candidate.name)
                 .map(|v| format!(" ({} {v} is installed)", dist.candidate.name))
                 .unwrap_or_default();

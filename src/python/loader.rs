@@ -1,9 +1,11 @@
 //! The loader of one active wheel: code, source, data and resources straight from the archive.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
+use parking_lot::RwLock;
 use pyo3::exceptions::{PyFileNotFoundError, PyImportError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -24,6 +26,9 @@ pub struct Loader {
     /// Whether the bytecode cache may hold entries of this wheel (`UNKNOWN` until the first
     /// lookup; not a `OnceLock`, which a thread could block on holding the interpreter lock).
     cached: AtomicU8,
+    /// Names a module of this wheel is imported under besides its own (the path-entry finder
+    /// found it through an alias's `__path__`): imported name -> the index's name.
+    aliases: RwLock<HashMap<String, String>>,
 }
 
 const UNKNOWN: u8 = 0;
@@ -36,6 +41,7 @@ impl Loader {
             dist,
             runtime,
             cached: AtomicU8::new(UNKNOWN),
+            aliases: RwLock::new(HashMap::new()),
         }
     }
 
@@ -65,8 +71,22 @@ impl Loader {
         })
     }
 
+    /// Serves the module the index calls `own` under the name `fullname` too.
+    /// Ex) `ydb._grpc.common.draft` for `ydb._grpc.v6.draft`
+    pub(crate) fn alias(&self, fullname: &str, own: &str) {
+        if fullname != own {
+            self.aliases
+                .write()
+                .insert(fullname.to_owned(), own.to_owned());
+        }
+    }
+
     fn entry(&self, fullname: &str) -> PyResult<&ModuleEntry> {
-        self.dist.index.get(fullname).ok_or_else(|| {
+        let found = self.dist.index.get(fullname).or_else(|| {
+            let own = self.aliases.read().get(fullname).cloned()?;
+            self.dist.index.get(&own)
+        });
+        found.ok_or_else(|| {
             PyImportError::new_err(format!(
                 "{} does not provide the module {fullname}",
                 self.dist.location
@@ -122,8 +142,8 @@ impl Loader {
     fn exec_module(&self, py: Python<'_>, module: &Bound<'_, PyAny>) -> PyResult<()> {
         let name: String = module.getattr("__spec__")?.getattr("name")?.extract()?;
         // Namespace portions (and names this wheel does not hold) have no code to run.
-        match self.dist.index.get(&name) {
-            Some(entry) if entry.kind != ModuleKind::Namespace => {}
+        match self.entry(&name) {
+            Ok(entry) if entry.kind != ModuleKind::Namespace => {}
             _ => return Ok(()),
         }
         let code = self.get_code(py, &name)?;

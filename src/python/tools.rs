@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use super::loader::Loader;
 use super::runtime::Runtime;
-use crate::archive::{validate, Archive};
+use crate::archive::{validate_with, Archive, Limits, MAX_MEMBER_SIZE};
 use crate::import::{ActiveDist, ModuleKind};
 use crate::resolve::Provider;
 use crate::store::{Candidate, Origin};
@@ -83,9 +83,30 @@ pub fn scan<'py>(
 }
 
 /// Checks a wheel for dropping and describes it: `{"name", "version", "dist_info", "filename"}`.
-/// Raises `wheelhook.errors.InvalidWheel` naming the file and the reason.
+/// Raises `wheelhook.errors.InvalidWheel` naming the file and the reason. `max_member_size`
+/// and `max_total_size` replace the default budgets on inflated sizes (see [`Limits`]); a
+/// member budget past [`MAX_MEMBER_SIZE`] is a `ValueError`.
 #[pyfunction]
-pub fn inspect_wheel<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyDict>> {
+#[pyo3(signature = (path, max_member_size=None, max_total_size=None))]
+pub fn inspect_wheel<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    max_member_size: Option<u64>,
+    max_total_size: Option<u64>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let defaults = Limits::default();
+    let limits = Limits {
+        max_member_size: max_member_size.unwrap_or(defaults.max_member_size),
+        max_total_size: max_total_size.unwrap_or(defaults.max_total_size),
+        ..defaults
+    };
+    if limits.max_member_size > MAX_MEMBER_SIZE {
+        return Err(PyValueError::new_err(format!(
+            "the member size limit {} is past {MAX_MEMBER_SIZE} bytes, the most wheelhook reads \
+             into memory",
+            limits.max_member_size
+        )));
+    }
     let invalid = |reason: String| super::errors::wheelhook_error(py, "InvalidWheel", reason);
     let file_name = path
         .file_name()
@@ -95,7 +116,7 @@ pub fn inspect_wheel<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py,
     let filename = WheelFilename::from_str(&file_name)
         .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
     let archive = Archive::open(&path).map_err(|e| invalid(e.to_string()))?;
-    let dist_info = validate(&archive)
+    let dist_info = validate_with(&archive, &limits)
         .map_err(|e| invalid(e.to_string()))?
         .dist_info;
     let metadata_member = format!("{dist_info}/METADATA");

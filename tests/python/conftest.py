@@ -99,11 +99,17 @@ def pypi_wheel(requirement: str) -> Path:
     PYPI_CACHE.mkdir(parents=True, exist_ok=True)
 
     def find() -> Path | None:
+        from packaging.tags import sys_tags
+        from packaging.utils import parse_wheel_filename
+
         norm = name.lower().replace("-", "_")
+        supported = set(sys_tags())
         for p in sorted(PYPI_CACHE.glob("*.whl")):
             parts = p.name.split("-")
+            # Only a wheel this interpreter can use (the cache is per interpreter already).
             if parts[0].lower() == norm and parts[1] == version:
-                return p
+                if supported & parse_wheel_filename(p.name)[3]:
+                    return p
         return None
 
     found = find()

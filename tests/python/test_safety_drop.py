@@ -151,6 +151,7 @@ class Hostile:
     build: Callable[[], bytes]
     reason: str  # a fragment of the refusal
     member: str | None = None  # the member the message must name
+    args: tuple[str, ...] = ()  # more options for `drop`
 
 
 def e(name: bytes, data: bytes = b"X = 1\n", **kw: object) -> Callable[[], bytes]:
@@ -333,7 +334,21 @@ HOSTILE = [
         "must end with a letter or digit",
     ),
     # Bombs.
-    Hostile("ratio", lambda: bomb(4 << 20), "compression ratio"),
+    # A ratio alone is no bomb (4 MiB of zeros is accepted, below); budgets on inflated sizes
+    # are, here lowered to test sizes.
+    Hostile(
+        "member-budget",
+        lambda: bomb(4 << 20),
+        "past the 1048576-byte limit for one member",
+        "evil/zeros.bin",
+        args=("--max-member-size", "1M"),
+    ),
+    Hostile(
+        "total-budget",
+        lambda: bomb(4 << 20),
+        "past the 2097152-byte limit",
+        args=("--max-total-size", "2M"),
+    ),
     Hostile("size-lies", lambda: bomb(2 << 20, declared=100), "evil/zeros.bin"),
     Hostile("huge-declared", lambda: bomb(1 << 20, declared=0xFFFF0000), "evil/zeros.bin"),
     # Not archives at all.
@@ -347,11 +362,11 @@ def snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
     return {p.name: (p.read_bytes(), p.stat().st_mode) for p in sorted(directory.iterdir())}
 
 
-def drop(wheel: Path, store: Path) -> subprocess.CompletedProcess[str]:
+def drop(wheel: Path, store: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WHEELHOOK_")}
     env["WHEELHOOK_CACHE"] = str(store.parent / "cache")
     return subprocess.run(
-        [sys.executable, "-m", "wheelhook", "drop", "--store", str(store), str(wheel)],
+        [sys.executable, "-m", "wheelhook", "drop", "--store", str(store), *args, str(wheel)],
         capture_output=True,
         text=True,
         env=env,
@@ -376,7 +391,7 @@ def test_hostile_wheel_is_refused(case: Hostile, populated: Path, tmp_path: Path
     wheel.write_bytes(case.build())
     before = snapshot(populated)
     FIGURES["hostile wheels tried"] += 1
-    proc = drop(wheel, populated)
+    proc = drop(wheel, populated, *case.args)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     message = proc.stderr
     assert "Traceback" not in message
@@ -402,6 +417,7 @@ ACCEPTED = {
         ]
     ),
     "small-zeros": lambda: zip_bytes(evil({"evil/zeros.bin": bytes(1 << 20)})),
+    "zeros-1028-to-1": lambda: zip_bytes(evil({"evil/zeros.bin": bytes(4 << 20)})),
 }
 
 
