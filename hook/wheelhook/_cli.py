@@ -223,6 +223,11 @@ def _cmd_run(args: argparse.Namespace) -> Callable[[], None]:
     reqs = _run.requirements(args.with_, file=args.file, code=args.code)
     if reqs:
         _api.require(*reqs)
+    if args.module is not None:
+        # Read once `--with` is active: it decides which version of the module runs.
+        declared = _run.module_requirements(args.module)
+        if declared:
+            _api.require(*declared)
     return _run.program(args.file, args.module, args.code, args.program_args)
 
 
