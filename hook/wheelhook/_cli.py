@@ -366,7 +366,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command(
         "enable",
-        "activate __requires__ and PEP 723 blocks in every program (a .pth file)",
+        "activate WHEELHOOK_REQUIRES, __requires__ and PEP 723 blocks in every program (a .pth)",
         _cmd_enable,
     )
     p.add_argument("--user", action="store_true", help="write into the user site directory")
