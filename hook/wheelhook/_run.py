@@ -113,7 +113,13 @@ def module_requirements(module: str) -> list[str]:
     the literal `__requires__` of the code it runs, read through that module's loader, so a
     module served from a wheel reads like an installed one. Found after `--with` is activated,
     which decides the version that runs."""
-    spec = main_spec(module)
+    # Looked up as it will run: with the working directory first on `sys.path` (the `wheelhook`
+    # script has its own directory there).
+    saved, sys.path[0] = sys.path[0], os.getcwd()
+    try:
+        spec = main_spec(module)
+    finally:
+        sys.path[0] = saved
     get_source = getattr(spec.loader, "get_source", None) if spec is not None else None
     if spec is None or get_source is None:
         return []

@@ -193,6 +193,24 @@ def test_run_module_served_from_a_wheel(
     }
 
 
+@pytest.mark.parametrize("launcher", ["python -m wheelhook", "wheelhook script"])
+def test_run_module_declaration_is_active_before_its_package(
+    six_env: Env, tmp_path: Path, six_store: dict[str, str], launcher: str
+) -> None:
+    # A package in the working directory that imports six itself; its `__main__` pins another
+    # six. `python -m` would import the package (and the installed six) first.
+    (tmp_path / "pinned").mkdir()
+    (tmp_path / "pinned" / "__init__.py").write_text("import six\n")
+    (tmp_path / "pinned" / "__main__.py").write_text('__requires__ = "six==1.15.0"\n' + MAIN)
+    cmd = (
+        ["-m", "wheelhook"]
+        if launcher == "python -m wheelhook"
+        else [str(six_env.python.parent / "wheelhook")]
+    )
+    proc = six_env.run_args(*cmd, "run", "-m", "pinned", env=six_store, cwd=tmp_path)
+    assert json.loads(proc.stdout)["six"] == "1.15.0"
+
+
 @pytest.fixture(scope="module")
 def flakes_env(tmp_path_factory: pytest.TempPathFactory) -> Env:
     """pyflakes 3.2.0 installed normally; the 3.0.1 wheel is in the store (`WHEELHOOK_PATH`)."""
