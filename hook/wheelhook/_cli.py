@@ -253,6 +253,11 @@ def _cmd_run(args: argparse.Namespace) -> Callable[[], None]:
     reqs = _run.requirements(args.with_, file=args.file, code=args.code)
     if reqs:
         _api.require(*reqs)
+    if args.module is not None:
+        # Read once `--with` is active: it decides which version of the module runs.
+        declared = _run.module_requirements(args.module)
+        if declared:
+            _api.require(*declared)
     return _run.program(args.file, args.module, args.code, args.program_args)
 
 
@@ -409,7 +414,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command(
         "enable",
-        "activate __requires__ and PEP 723 blocks in every program (a .pth file)",
+        "activate WHEELHOOK_REQUIRES, __requires__ and PEP 723 blocks in every program (a .pth)",
         _cmd_enable,
     )
     p.add_argument("--user", action="store_true", help="write into the user site directory")

@@ -74,7 +74,13 @@ def script_requirements(filename: str) -> list[str]:
         raise ScriptMetadataError(f"{filename}: cannot read the script: {exc.strerror}") from None
     if b"# /// script" not in raw:
         return []
-    block = read_block(raw.decode("utf-8", "replace"), filename)
+    return source_requirements(raw.decode("utf-8", "replace"), filename)
+
+
+def source_requirements(source: str, filename: str) -> list[str]:
+    """`script_requirements` for source already read (through a module's loader: a module served
+    from a wheel has no file of its own); `filename` names it in errors."""
+    block = read_block(source, filename)
     if block is None:
         return []
     requires_python = block.get("requires-python")

@@ -12,6 +12,7 @@ from wheelhook.errors import WheelhookError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from importlib.machinery import ModuleSpec
 
 
 class ProgramError(WheelhookError, ValueError):
@@ -69,14 +70,82 @@ def requirements(
     return reqs
 
 
+def _find(name: str, path: Sequence[str] | None) -> ModuleSpec | None:
+    """Asks `sys.meta_path` for `name`, as importlib does, without importing anything."""
+    for finder in sys.meta_path:
+        find = getattr(finder, "find_spec", None)
+        if find is None or getattr(finder, "wheelhook_trigger", False):
+            continue
+        spec: ModuleSpec | None = find(name, path)
+        if spec is not None:
+            return spec
+    return None
+
+
+def main_spec(module: str) -> ModuleSpec | None:
+    """The spec of the code `python -m MODULE` runs (a package's `__main__`), found through the
+    finders, the activated wheels' first, without importing the module or its packages, so that
+    nothing it declares is loaded before it is activated. `None` when it cannot be found that
+    way (running it reports why, as Python would)."""
+    spec: ModuleSpec | None = None
+    path: Sequence[str] | None = None
+    parts = module.split(".")
+    for i in range(len(parts)):
+        name = ".".join(parts[: i + 1])
+        if i and path is None:
+            return None  # a dotted name below a module that is no package
+        loaded = sys.modules.get(name)
+        if loaded is not None:
+            spec = getattr(loaded, "__spec__", None)
+            path = getattr(loaded, "__path__", None)
+        else:
+            spec = _find(name, path)
+            path = None if spec is None else spec.submodule_search_locations
+        if spec is None:
+            return None
+    if path is not None:  # a package runs its `__main__`
+        return _find(f"{module}.__main__", path)
+    return spec
+
+
+def module_requirements(module: str) -> list[str]:
+    """What `-m MODULE` declares: the PEP 723 `dependencies` (its `requires-python` checked) and
+    the literal `__requires__` of the code it runs, read through that module's loader, so a
+    module served from a wheel reads like an installed one. Found after `--with` is activated,
+    which decides the version that runs."""
+    # Looked up as it will run: with the working directory first on `sys.path` (the `wheelhook`
+    # script has its own directory there).
+    saved, sys.path[0] = sys.path[0], os.getcwd()
+    try:
+        spec = main_spec(module)
+    finally:
+        sys.path[0] = saved
+    get_source = getattr(spec.loader, "get_source", None) if spec is not None else None
+    if spec is None or get_source is None:
+        return []
+    try:
+        source = get_source(spec.name)
+    except (ImportError, OSError):
+        return []  # running the module reports it
+    if not isinstance(source, str):
+        return []  # no source (a sourceless or extension module): nothing to read
+    filename = spec.origin or module
+    reqs: list[str] = []
+    if "# /// script" in source:
+        reqs.extend(_pep723.source_requirements(source, filename))
+    reqs.extend(declared_in_source(source, filename))
+    return reqs
+
+
 def program(
     file: str | None, module: str | None, code: str | None, args: Sequence[str]
 ) -> Callable[[], None]:
     """A function that runs the program; `sys.argv` and `sys.path[0]` as Python sets them."""
     import runpy
 
-    # A `__requires__` the literal reading missed is activated at the program's first import.
-    _boot.install()
+    # A `__requires__` the literal reading missed is activated at the program's first import
+    # (what the environment declares is active already: `import wheelhook` did it).
+    _boot.install(environment=False)
 
     if module is not None:
         mod = module

@@ -3,7 +3,7 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString};
+use pyo3::types::{PyBytes, PyList, PyString};
 
 use super::finder::{ActiveDistribution, Finder};
 use crate::import::Overrides;
@@ -267,18 +267,31 @@ pub fn declared_requirements(py: Python<'_>) -> PyResult<Vec<String>> {
     }
     let filename: Option<String> = main.getattr("__file__").ok().and_then(|f| f.extract().ok());
     if let Some(filename) = filename.filter(|f| f.ends_with(".py")) {
-        // A script that cannot be read is the parser's to report.
-        let marked = std::fs::read(&filename)
-            .map(|data| data.windows(SCRIPT_MARK.len()).any(|w| w == SCRIPT_MARK))
-            .unwrap_or(true);
-        if marked {
+        let source = main_source(&main, &filename);
+        if let Some(source) =
+            source.filter(|s| s.windows(SCRIPT_MARK.len()).any(|w| w == SCRIPT_MARK))
+        {
+            let text = String::from_utf8_lossy(&source);
             let found = py
                 .import("wheelhook._pep723")?
-                .call_method1("script_requirements", (filename,))?;
+                .call_method1("source_requirements", (text, filename))?;
             reqs.extend(found.extract::<Vec<String>>()?);
         }
     }
     Ok(reqs)
+}
+
+/// The main module's source bytes, read the way it was loaded: through its loader's `get_data`
+/// (a module served from a wheel, as by `python -m` or `wheelhook run -m`, has no file of its
+/// own), else from the file system. `None` when neither can give it (a sourceless program has
+/// no block to read).
+fn main_source(main: &Bound<'_, PyAny>, filename: &str) -> Option<Vec<u8>> {
+    let from_loader = main
+        .getattr("__loader__")
+        .and_then(|loader| loader.call_method1("get_data", (filename,)))
+        .ok()
+        .and_then(|data| data.cast::<PyBytes>().ok().map(|b| b.as_bytes().to_vec()));
+    from_loader.or_else(|| std::fs::read(filename).ok())
 }
 
 /// What `import wheelhook` does: install the finder, activate what the program declares.

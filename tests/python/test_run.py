@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Env, pypi_wheel
+from conftest import Env, WheelSpec, build_wheel, new_env, pypi_wheel
 
 SHOW = (
     "import json, sys, six\n"
@@ -118,6 +118,129 @@ def test_run_errors(
     assert proc.returncode == code
     assert proc.stderr.startswith("wheelhook: ") and message in proc.stderr
     assert "Traceback" not in proc.stderr and "ran" not in proc.stdout
+
+
+#: What a module run with `-m` prints: six's version and what `python -m` sets.
+MAIN = (
+    "import json, sys, six\n"
+    "print(json.dumps({'six': six.__version__, 'argv': sys.argv, 'name': __name__, "
+    "'file': __file__}))\n"
+)
+BLOCK = '# /// script\n# dependencies = ["six==1.15.0"]\n# ///\n'
+
+
+@pytest.mark.parametrize(
+    ("files", "module", "member", "code"),
+    [
+        pytest.param(
+            {"tool/__init__.py": "", "tool/__main__.py": MAIN + "raise SystemExit(3)\n"},
+            "tool",
+            "tool/__main__.py",
+            3,
+            id="package-main",
+        ),
+        pytest.param({"tool.py": MAIN}, "tool", "tool.py", 0, id="single-module"),
+        pytest.param(
+            {"tool/__init__.py": "", "tool/cli.py": MAIN}, "tool.cli", "tool/cli.py", 0, id="dotted"
+        ),
+        # The package imports six itself: the `__requires__` of its `__main__` must be active
+        # before the package is imported, as it is read (through the loader) before it runs.
+        pytest.param(
+            {
+                "tool/__init__.py": "import six\n",
+                "tool/__main__.py": '__requires__ = ["six==1.15.0"]\n' + MAIN,
+            },
+            "tool",
+            "tool/__main__.py",
+            0,
+            id="main-declares-requires",
+        ),
+        pytest.param(
+            {"tool/__init__.py": "import six\n", "tool/__main__.py": BLOCK + MAIN},
+            "tool",
+            "tool/__main__.py",
+            0,
+            id="main-pep723",
+        ),
+    ],
+)
+def test_run_module_served_from_a_wheel(
+    six_env: Env,
+    tmp_path: Path,
+    six_store: dict[str, str],
+    store: Path,
+    files: dict[str, str | bytes],
+    module: str,
+    member: str,
+    code: int,
+) -> None:
+    wheel = build_wheel(WheelSpec("tool", "1.0", files=dict(files)), store)
+    # The module's own declaration, else --with, asks for six 1.15.0.
+    main = str(files.get("tool/__main__.py", ""))
+    declared = "__requires__" in main or "# /// script" in main
+    with_ = ["--with", "tool==1.0"] + ([] if declared else ["--with", "six==1.15.0"])
+    proc = six_env.run_args(
+        "-m", "wheelhook", "run", *with_, "-m", module, "a", "--b", env=six_store, check=False
+    )
+    assert proc.returncode == code, proc.stderr
+    got = json.loads(proc.stdout)
+    # As `python -m`: the module's file (inside the wheel) in argv[0], the arguments after it.
+    assert got == {
+        "six": "1.15.0",
+        "argv": [f"{wheel}/{member}", "a", "--b"],
+        "name": "__main__",
+        "file": f"{wheel}/{member}",
+    }
+
+
+@pytest.mark.parametrize("launcher", ["python -m wheelhook", "wheelhook script"])
+def test_run_module_declaration_is_active_before_its_package(
+    six_env: Env, tmp_path: Path, six_store: dict[str, str], launcher: str
+) -> None:
+    # A package in the working directory that imports six itself; its `__main__` pins another
+    # six. `python -m` would import the package (and the installed six) first.
+    (tmp_path / "pinned").mkdir()
+    (tmp_path / "pinned" / "__init__.py").write_text("import six\n")
+    (tmp_path / "pinned" / "__main__.py").write_text('__requires__ = "six==1.15.0"\n' + MAIN)
+    cmd = (
+        ["-m", "wheelhook"]
+        if launcher == "python -m wheelhook"
+        else [str(six_env.python.parent / "wheelhook")]
+    )
+    proc = six_env.run_args(*cmd, "run", "-m", "pinned", env=six_store, cwd=tmp_path)
+    assert json.loads(proc.stdout)["six"] == "1.15.0"
+
+
+@pytest.fixture(scope="module")
+def flakes_env(tmp_path_factory: pytest.TempPathFactory) -> Env:
+    """pyflakes 3.2.0 installed normally; the 3.0.1 wheel is in the store (`WHEELHOOK_PATH`)."""
+    return new_env(tmp_path_factory.mktemp("flakes") / "venv", str(pypi_wheel("pyflakes==3.2.0")))
+
+
+@pytest.fixture
+def flakes_store(store: Path) -> dict[str, str]:
+    wheel = pypi_wheel("pyflakes==3.0.1")
+    (store / wheel.name).write_bytes(wheel.read_bytes())
+    return {"WHEELHOOK_PATH": str(store), "WHEELHOOK_CACHE": str(store.parent / "cache")}
+
+
+def test_run_module_real_pyflakes_from_its_wheel(
+    flakes_env: Env, tmp_path: Path, flakes_store: dict[str, str]
+) -> None:
+    (tmp_path / "unused.py").write_text("import os\n")
+    (tmp_path / "clean.py").write_text("print(1)\n")
+    run = ("-m", "wheelhook", "run", "--with", "pyflakes==3.0.1", "-m", "pyflakes")
+
+    plain = flakes_env.run_args("-m", "pyflakes", "--version", env=flakes_store)
+    assert plain.stdout.startswith("3.2.0 ")
+    proc = flakes_env.run_args(*run, "--version", env=flakes_store)
+    assert proc.stdout.startswith("3.0.1 "), proc.stderr
+    # Its exit codes pass through: 1 with a warning, 0 without.
+    proc = flakes_env.run_args(*run, "unused.py", env=flakes_store, cwd=tmp_path, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == "unused.py:1:1: 'os' imported but unused\n"
+    proc = flakes_env.run_args(*run, "clean.py", env=flakes_store, cwd=tmp_path, check=False)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
 
 
 def test_run_without_program_is_bad_input(six_env: Env) -> None:

@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Env, new_env, pypi_wheel
+from conftest import Env, WheelSpec, build_wheel, new_env, pypi_wheel
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 SHOW = """
 import json, sys
@@ -146,3 +152,109 @@ def test_disable_leaves_a_foreign_file(env: Env) -> None:
         assert pth.read_text() == "# someone else's\n"
     finally:
         pth.unlink()
+
+
+# Every way a program starts, with site-wide activation on and the requirement coming only from
+# the environment: `reach` (installed normally) imports six only inside a function, and its
+# `__main__` imports nothing new (runpy imported the package already), as pytest's does.
+REACH = {
+    "reach/__init__.py": (
+        "import json, sys\n\n"
+        "def main():\n"
+        "    import six\n"
+        "    report = {'six': six.__version__, 'native': 'wheelhook._native' in sys.modules}\n"
+        "    print(json.dumps(report))\n"
+    ),
+    "reach/__main__.py": "from reach import main\nmain()\n",
+    "reach-1.0.dist-info/entry_points.txt": "[console_scripts]\nreach = reach:main\n",
+}
+CALL = "from reach import main\nmain()\n"
+PYTEST = ["pytest==9.2.0", "pluggy==1.7.0", "iniconfig==2.3.1", "packaging==26.3"]
+
+#: How each way starts: the command after the interpreter (`{bin}`: the venv's scripts; `{dir}`:
+#: a scratch directory holding `prog.py` = CALL and `test_reach.py`) and what goes to stdin.
+WAYS = {
+    "file": (["{dir}/prog.py"], None),
+    "-m package": (["-m", "reach"], None),
+    "-m pytest": (["-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "{dir}"], None),
+    "-c": (["-c", CALL], None),
+    "console script": (["{bin}/reach"], None),
+    "console script pytest": (
+        ["{bin}/pytest", "-q", "-s", "-p", "no:cacheprovider", "{dir}"],
+        None,
+    ),
+    "REPL": (["-i"], CALL),
+    "stdin": (["-"], CALL),
+    "runpy.run_module": (
+        ["-c", "import runpy; runpy.run_module('reach', run_name='__main__')"],
+        None,
+    ),
+    "runpy.run_path": (
+        ["-c", "import runpy; runpy.run_path('{dir}/prog.py', run_name='__main__')"],
+        None,
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def reach_env(env: Env, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    """`env` with `reach` and pytest installed normally and site-wide activation enabled."""
+    wheel = build_wheel(WheelSpec("reach", "1.0", files=dict(REACH)), tmp_path_factory.mktemp("w"))
+    env.pip(str(wheel), *PYTEST)
+    env.run_args("-m", "wheelhook", "enable")
+    yield env
+    env.run_args("-m", "wheelhook", "disable")
+    subprocess.run([str(env.python), "-m", "pip", "uninstall", "-q", "-y", "reach"], check=True)
+
+
+def start(
+    env: Env, way: str, directory: Path, extra: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Starts the program `way` names in `env`, as a user would (a console script runs by its
+    own `#!` line)."""
+    (directory / "prog.py").write_text(CALL)
+    (directory / "test_reach.py").write_text(
+        f"def test_reach():\n    {CALL.replace(chr(10), '; ')}\n"
+    )
+    args, stdin = WAYS[way]
+    argv = [a.format(bin=env.python.parent, dir=directory) for a in args]
+    if not argv[0].startswith(str(env.python.parent)):
+        argv.insert(0, str(env.python))
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("WHEELHOOK_")}
+    full_env.pop("PYTHONPATH", None)
+    full_env.update(WHEELHOOK_CACHE=str(directory / "cache"), **extra)
+    return subprocess.run(
+        argv, input=stdin, capture_output=True, text=True, env=full_env, cwd=directory
+    )
+
+
+def reported(proc: subprocess.CompletedProcess[str]) -> object:
+    """What `reach.main` printed (pytest and the REPL print around it)."""
+    lines = [line for line in proc.stdout.splitlines() if "{" in line]
+    assert len(lines) == 1, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    return json.loads(lines[0][lines[0].index("{") :])
+
+
+@pytest.mark.parametrize("way", list(WAYS))
+def test_environment_requirements_reach_every_way_a_program_starts(
+    reach_env: Env, tmp_path: Path, way: str
+) -> None:
+    proc = start(reach_env, way, tmp_path, {"WHEELHOOK_REQUIRES": "six==1.15.0"})
+    assert proc.returncode == 0, proc.stderr
+    assert reported(proc) == {"six": "1.15.0", "native": True}
+    # Nothing declared: the default, and the extension module is never loaded.
+    proc = start(reach_env, way, tmp_path, {})
+    assert proc.returncode == 0, proc.stderr
+    assert reported(proc) == {"six": "1.16.0", "native": False}
+
+
+@pytest.mark.parametrize("way", list(WAYS))
+def test_environment_requirement_that_cannot_be_met_ends_every_way(
+    reach_env: Env, tmp_path: Path, way: str
+) -> None:
+    proc = start(reach_env, way, tmp_path, {"WHEELHOOK_REQUIRES": "six==9.9"})
+    assert proc.returncode == 1
+    assert 'wheelhook: No distribution satisfies "six==9.9"' in proc.stderr
+    # One paragraph: no traceback, nothing from the interpreter's start-up, the program never ran.
+    assert "Traceback" not in proc.stderr and "runpy" not in proc.stderr
+    assert '"six"' not in proc.stdout
