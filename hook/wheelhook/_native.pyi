@@ -17,8 +17,10 @@ __all__ = [
     "default_dirs",
     "inspect_wheel",
     "install",
+    "parse_toml",
     "parse_wheel_filename",
     "precompile",
+    "python_satisfies",
     "requirement_lines",
     "scan",
     "store_dirs",
@@ -116,3 +118,5 @@ def scan(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]: ...
 def inspect_wheel(path: str) -> dict[str, str]: ...
 def precompile(path: str) -> int: ...
+def parse_toml(text: str) -> dict[str, Any]: ...
+def python_satisfies(specifiers: str) -> bool: ...

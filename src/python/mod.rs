@@ -6,6 +6,7 @@ mod facts;
 mod finder;
 mod loader;
 mod runtime;
+mod script;
 mod tools;
 
 use pyo3::prelude::*;
@@ -33,6 +34,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tools::scan, m)?)?;
     m.add_function(wrap_pyfunction!(tools::inspect_wheel, m)?)?;
     m.add_function(wrap_pyfunction!(tools::precompile, m)?)?;
+    m.add_function(wrap_pyfunction!(script::parse_toml, m)?)?;
+    m.add_function(wrap_pyfunction!(script::python_satisfies, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
