@@ -12,7 +12,11 @@ mod tools;
 use pyo3::prelude::*;
 
 /// The `wheelhook._native` extension module.
-#[pymodule]
+///
+/// Safe without the GIL (free-threaded CPython, `cp313t`): the finder's state is behind locks
+/// taken with `*_py_attached` (which let go of the interpreter while they wait), activations
+/// are serialised, and nothing relies on the GIL for mutual exclusion.
+#[pymodule(gil_used = false)]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Set first: each `add` below appends to `__all__`, and without one pyo3 looks it up, fails
     // and builds the exception that says so (about a fifth of the module's start-up work).
