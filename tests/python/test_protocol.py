@@ -66,6 +66,34 @@ for name in ["pkg", "pkg.sub", "pkg.inner", "nsp", "nsp.one"]:
 """
 
 
+def test_ok_namespace_module_as_importlib_makes_one(
+    host: Env, env: dict[str, str], tmp_path: Path
+) -> None:
+    """A namespace package from wheels has the attributes of one from directories (3.9-3.13
+    set `__file__ = None`); its loader stays the wheel's, so `importlib.resources` can read it."""
+    disk = tmp_path / "disk"
+    (disk / "dirns").mkdir(parents=True)
+    (disk / "dirns" / "mod.py").write_text("")
+    out = probe(
+        host,
+        {**env, "PYTHONPATH": str(disk)},
+        """
+import dirns, nsp
+def shape(module):
+    return {
+        "attrs": sorted(k for k in vars(module) if k.startswith("__")),
+        "file": module.__file__,
+        "origin": module.__spec__.origin,
+        "has_location": module.__spec__.has_location,
+    }
+out["dir"] = shape(dirns)
+out["wheel"] = shape(nsp)
+""",
+    )
+    assert out["wheel"] == out["dir"]
+    assert isinstance(out["dir"], dict) and out["dir"]["file"] is None
+
+
 def test_ok_specs_are_complete(host: Env, env: dict[str, str], store: Path) -> None:
     out = probe(host, env, SPEC)
     wheel = f"{store}/pkg-1.0-py3-none-any.whl"
