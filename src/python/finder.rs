@@ -428,26 +428,37 @@ impl Finder {
             Self::remember(py, remember, &chosen, &new_dists);
         }
 
-        let mut state = self.state.write_py_attached(py);
-        let mut registry = state.registry.clone();
-        for dist in &new_dists {
-            registry.add(dist.clone(), &skip);
-        }
+        // Every Python object is made before the state is locked for writing, and nothing under
+        // that lock calls Python: an allocation can run the garbage collector, a finaliser can
+        // import, and the import would wait for the lock this thread holds. (The pinned set
+        // cannot change meanwhile: activations are serialised.) A failure here leaves the
+        // state untouched.
+        let skipped: std::collections::HashSet<&str> = new_dists
+            .iter()
+            .flat_map(|d| d.index.top_level())
+            .filter(|top| skip(top))
+            .collect();
+        let served = |top: &str| !skipped.contains(top);
+        let existing: HashMap<PackageName, Py<ActiveDistribution>> = {
+            let state = self.state.read_py_attached(py);
+            chosen
+                .iter()
+                .filter_map(|c| Some((c.name.clone(), state.active.get(&c.name)?.clone_ref(py))))
+                .collect()
+        };
         let mut result = Vec::new();
+        let mut added = Vec::new();
         for candidate in chosen {
-            if let Some(existing) = state.active.get(&candidate.name) {
-                result.push(existing.clone_ref(py));
+            if let Some(active) = existing.get(&candidate.name) {
+                result.push(active.clone_ref(py));
                 continue;
             }
             let dist = new_dists.iter().find(|d| d.candidate == candidate);
             let loader = match dist {
-                Some(dist) => {
-                    let loader = Py::new(py, Loader::new(dist.clone(), self.runtime.clone()))?;
-                    state
-                        .loaders
-                        .insert(dist.path().to_path_buf(), loader.clone_ref(py));
-                    Some(loader)
-                }
+                Some(dist) => Some(Py::new(
+                    py,
+                    Loader::new(dist.clone(), self.runtime.clone()),
+                )?),
                 None => None,
             };
             let active = Py::new(
@@ -465,19 +476,29 @@ impl Finder {
                         .map(|d| {
                             d.index
                                 .top_level()
-                                .filter(|t| !skip(t))
+                                .filter(|t| served(t))
                                 .map(str::to_owned)
                                 .collect()
                         })
                         .unwrap_or_default(),
-                    loader,
+                    loader: loader.as_ref().map(|l| l.clone_ref(py)),
                 },
             )?;
-            state
-                .active
-                .insert(candidate.name.clone(), active.clone_ref(py));
+            result.push(active.clone_ref(py));
+            added.push((candidate, dist, loader, active));
+        }
+
+        let mut state = self.state.write_py_attached(py);
+        let mut registry = state.registry.clone();
+        for dist in &new_dists {
+            registry.add(dist.clone(), &|top: &str| !served(top));
+        }
+        for (candidate, dist, loader, active) in added {
+            if let (Some(dist), Some(loader)) = (dist, loader) {
+                state.loaders.insert(dist.path().to_path_buf(), loader);
+            }
+            state.active.insert(candidate.name.clone(), active);
             state.pinned.insert(candidate.name.clone(), candidate);
-            result.push(active);
         }
         state.registry = registry;
         drop(state);
