@@ -7,6 +7,7 @@ pub mod archive;
 pub mod error;
 pub mod import;
 pub mod resolve;
+pub mod script;
 pub mod store;
 pub mod wheel;
 

@@ -17,8 +17,10 @@ __all__ = [
     "default_dirs",
     "inspect_wheel",
     "install",
+    "parse_toml",
     "parse_wheel_filename",
     "precompile",
+    "python_satisfies",
     "requirement_lines",
     "scan",
     "store_dirs",
@@ -123,3 +125,5 @@ def inspect_wheel(
     path: str, max_member_size: int | None = None, max_total_size: int | None = None
 ) -> dict[str, str]: ...
 def precompile(path: str) -> int: ...
+def parse_toml(text: str) -> dict[str, Any]: ...
+def python_satisfies(specifiers: str) -> bool: ...

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 
+from wheelhook import _native
 from wheelhook.errors import ResolutionError, WheelhookError
 
 TYPE_CHECKING = False
@@ -26,24 +27,14 @@ class UnsupportedPython(ResolutionError):
 
 
 def _toml_loads(text: str, filename: str) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on 3.9/3.10 only
-        try:
-            import tomli as tomllib
-        except ImportError:
-            raise ScriptMetadataError(
-                f"{filename} has a PEP 723 `script` block, and reading it needs a TOML parser: "
-                "Python 3.11+ has one (tomllib); on this Python install `tomli` "
-                "(pip install tomli)."
-            ) from None
+    # Parsed by the extension: importing tomllib's backport `tomli` on 3.9/3.10 would import
+    # the user's own distribution, which could then not be activated at another version.
     try:
-        data: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        return _native.parse_toml(text)
+    except ValueError as exc:
         raise ScriptMetadataError(
             f"{filename}: the PEP 723 `script` block is not valid TOML: {exc}"
         ) from None
-    return data
 
 
 def read_block(source: str, filename: str) -> dict[str, Any] | None:
@@ -96,61 +87,13 @@ def source_requirements(source: str, filename: str) -> list[str]:
 
 def check_python(specifier: str, filename: str) -> None:
     """Raises `UnsupportedPython` unless the running interpreter satisfies `specifier`."""
-    version = sys.version_info[:3]
-    for clause in specifier.split(","):
-        if not _matches(version, clause.strip(), filename, specifier):
-            running = ".".join(map(str, version))
-            raise UnsupportedPython(
-                f"{filename} requires Python {specifier} (its PEP 723 `requires-python`), and this "
-                f"is Python {running} ({sys.executable}): run it with an interpreter that matches."
-            )
-
-
-_OPERATORS = ("~=", "===", "==", "!=", "<=", ">=", "<", ">")
-
-
-def _release(text: str, filename: str, specifier: str) -> tuple[int, ...]:
-    parts = text.split(".")
-    if not text or not all(p.isdigit() for p in parts):
-        raise ScriptMetadataError(
-            f"{filename}: `requires-python = {specifier!r}` is not supported: only release "
-            "versions (like 3.9 or 3.11.2) can be compared with the interpreter's."
+    try:
+        satisfied = _native.python_satisfies(specifier)
+    except ValueError as exc:
+        raise ScriptMetadataError(f"{filename}: `requires-python`: {exc}") from None
+    if not satisfied:
+        running = ".".join(map(str, sys.version_info[:3]))
+        raise UnsupportedPython(
+            f"{filename} requires Python {specifier} (its PEP 723 `requires-python`), and this "
+            f"is Python {running} ({sys.executable}): run it with an interpreter that matches."
         )
-    return tuple(int(p) for p in parts)
-
-
-def _matches(version: tuple[int, ...], clause: str, filename: str, specifier: str) -> bool:
-    """One PEP 440 clause against a final-release interpreter version."""
-    op = next((o for o in _OPERATORS if clause.startswith(o)), None)
-    if op is None:
-        raise ScriptMetadataError(
-            f"{filename}: `requires-python = {specifier!r}`: {clause!r} is not a PEP 440 clause."
-        )
-    text = clause[len(op) :].strip()
-    if op == "===":
-        return text == ".".join(map(str, version))
-    wildcard = text.endswith(".*") and op in ("==", "!=")
-    want = _release(text[:-2] if wildcard else text, filename, specifier)
-    if wildcard:
-        padded_version = version + (0,) * max(0, len(want) - len(version))
-        equal = padded_version[: len(want)] == want
-        return equal if op == "==" else not equal
-    width = max(len(want), len(version))
-    have = version + (0,) * (width - len(version))
-    padded = want + (0,) * (width - len(want))
-    if op == "==":
-        return have == padded
-    if op == "!=":
-        return have != padded
-    if op == "<=":
-        return have <= padded
-    if op == ">=":
-        return have >= padded
-    if op == "<":
-        return have < padded
-    if op == ">":
-        return have > padded
-    # ~=X.Y: >= X.Y and == X.*
-    if len(want) < 2:
-        raise ScriptMetadataError(f"{filename}: {clause!r}: `~=` needs at least two version parts.")
-    return have >= padded and version[: len(want) - 1] == want[:-1]

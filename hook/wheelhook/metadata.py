@@ -14,6 +14,7 @@ when no wheel is active.
 from __future__ import annotations
 
 import re
+import threading
 from importlib import metadata
 from importlib.metadata import Distribution, DistributionFinder
 
@@ -102,6 +103,8 @@ def _wheels(finder: Finder, context: DistributionFinder.Context | None) -> Itera
 
 
 _hidden_by: Finder | None = None
+#: Two threads asking for metadata at once must not wrap the path finder twice.
+_hiding = threading.Lock()
 
 
 def _hide_shadowed(finder: Finder) -> None:
@@ -109,7 +112,14 @@ def _hide_shadowed(finder: Finder) -> None:
     global _hidden_by
     if _hidden_by is not None:
         return
-    _hidden_by = finder
+    with _hiding:
+        if _hidden_by is not None:
+            return
+        _wrap_path_finder(finder)
+        _hidden_by = finder
+
+
+def _wrap_path_finder(finder: Finder) -> None:
     path_finder = metadata.MetadataPathFinder
     original = path_finder.__dict__["find_distributions"].__func__
 

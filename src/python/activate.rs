@@ -3,6 +3,7 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::sync::MutexExt;
 use pyo3::types::{PyBytes, PyList, PyString};
 
 use super::finder::{ActiveDistribution, Finder};
@@ -23,6 +24,8 @@ const PATH_ENV: &str = "WHEELHOOK_PATH";
 const SCRIPT_MARK: &[u8] = b"# /// script";
 const SPAWN_MODULE: &str = "multiprocessing.spawn";
 
+static INSTALLING: parking_lot::Mutex<()> = parking_lot::const_mutex(());
+
 fn environ_get(py: Python<'_>, key: &str) -> PyResult<String> {
     let environ = py.import("os")?.getattr("environ")?;
     environ.call_method1("get", (key, ""))?.extract()
@@ -32,6 +35,10 @@ fn environ_get(py: Python<'_>, key: &str) -> PyResult<String> {
 /// finder, with its path hook first in `sys.path_hooks`.
 #[pyfunction]
 pub fn install(py: Python<'_>) -> PyResult<Bound<'_, Finder>> {
+    // One finder per process, however many threads import wheelhook at once: making one runs
+    // Python code (imports), during which another thread could otherwise look, find none and
+    // install its own.
+    let _one = INSTALLING.lock_py_attached(py);
     let sys = py.import("sys")?;
     let meta_path = sys.getattr("meta_path")?.cast_into::<PyList>()?;
     let mut position = None;
@@ -175,6 +182,8 @@ pub fn activate<'py>(
 ) -> PyResult<Vec<Py<ActiveDistribution>>> {
     let finder = install(py)?;
     let unpack = unpack_names(py, unpack)?;
+    // The pins exported are those this activation committed, whatever other threads do.
+    let _serial = finder.get().activation_guard(py);
     let mut stdlib_overrides: Vec<String> = environ_get(py, OVERRIDE_ENV)?
         .replace(',', " ")
         .split_whitespace()
@@ -198,7 +207,7 @@ pub fn activate<'py>(
             }
         }
     }
-    let pins = finder.get().pins();
+    let pins = finder.get().pins(py);
     if !pins.is_empty() {
         let environ = py.import("os")?.getattr("environ")?;
         environ.set_item(REQUIRES_ENV, pins)?;
@@ -227,7 +236,7 @@ fn watch_children(py: Python<'_>, finder: &Bound<'_, Finder>) -> PyResult<()> {
         let hook = wrap_pyfunction!(spawn_hook, py)?;
         finder
             .get()
-            .on_import(SPAWN_MODULE.to_owned(), hook.into_any().unbind());
+            .on_import(py, SPAWN_MODULE.to_owned(), hook.into_any().unbind());
     }
     Ok(())
 }

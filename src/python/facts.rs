@@ -189,6 +189,15 @@ impl Facts {
 }
 
 /// `(3, 11, 7, 'final', 0)` -> `3.11.7`; `(3, 13, 0, 'candidate', 1)` -> `3.13.0rc1`, as PEP 508 says.
+/// The interpreter's `python_full_version` marker value. Ex) `3.11.7`, `3.14.0rc1`
+pub fn python_full_version(py: Python<'_>) -> PyResult<String> {
+    let info = py
+        .import("sys")?
+        .getattr("version_info")?
+        .cast_into::<PyTuple>()?;
+    format_full_version(&info)
+}
+
 fn format_full_version(info: &Bound<'_, PyTuple>) -> PyResult<String> {
     let major: u32 = info.get_item(0)?.extract()?;
     let minor: u32 = info.get_item(1)?.extract()?;

@@ -6,12 +6,12 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use parking_lot::RwLock;
+use parking_lot::{ReentrantMutex, RwLock};
 use pep440_rs::Version;
 use pep508_rs::Requirement;
 use pyo3::exceptions::{PyImportError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
+use pyo3::sync::{MutexExt, PyOnceLock, RwLockExt};
 use pyo3::types::{PyDict, PyType};
 
 use super::errors::{resolve_error, wheelhook_error};
@@ -93,14 +93,24 @@ pub struct Finder {
     facts: Facts,
     runtime: Arc<Runtime>,
     state: RwLock<State>,
+    /// Held through an activation, from reading the pinned set to committing the new one (and
+    /// exporting it): two activations racing (the resolution runs without the interpreter
+    /// lock, and with no GIL at all on a free-threaded build) must not both pin a version of
+    /// one distribution. Reentrant, for an activation that an import during another one starts.
+    activation: ReentrantMutex<()>,
 }
 
 impl Finder {
     /// The listing of the store for these directories, and whether it was made just now (a
     /// listing kept from earlier may predate the file system's present state).
-    fn store(&self, wheel_dirs: Vec<PathBuf>, default_dirs: Vec<PathBuf>) -> (Arc<Store>, bool) {
+    fn store(
+        &self,
+        py: Python<'_>,
+        wheel_dirs: Vec<PathBuf>,
+        default_dirs: Vec<PathBuf>,
+    ) -> (Arc<Store>, bool) {
         {
-            let state = self.state.read();
+            let state = self.state.read_py_attached(py);
             if let Some((w, d, store)) = &state.store {
                 if *w == wheel_dirs && *d == default_dirs {
                     return (store.clone(), false);
@@ -113,7 +123,7 @@ impl Finder {
             tags: self.facts.tags(),
         };
         let store = Arc::new(Store::scan(&config));
-        self.state.write().store = Some((wheel_dirs, default_dirs, store.clone()));
+        self.state.write_py_attached(py).store = Some((wheel_dirs, default_dirs, store.clone()));
         (store, true)
     }
 
@@ -148,7 +158,7 @@ impl Finder {
         // Parsed only to resolve: an entry exists only for requirements (the same text, by the
         // same version of wheelhook) that parsed and resolved before.
         let parsed = parse_requirements(requirements)?;
-        let (store, fresh) = self.store(wheel_dirs, default_dirs);
+        let (store, fresh) = self.store(py, wheel_dirs, default_dirs);
         let environment = &self.facts.environment;
         let chosen = py
             .detach(|| resolve(store.as_ref(), &parsed, environment, locked))
@@ -219,8 +229,8 @@ impl Finder {
 
     /// The pinned set as requirements, one `name==version` per line, sorted by name (what
     /// `WHEELHOOK_REQUIRES` passes to children).
-    pub(crate) fn pins(&self) -> String {
-        let state = self.state.read();
+    pub(crate) fn pins(&self, py: Python<'_>) -> String {
+        let state = self.state.read_py_attached(py);
         let mut names: Vec<&PackageName> = state.pinned.keys().collect();
         names.sort();
         names
@@ -228,6 +238,14 @@ impl Finder {
             .map(|n| format!("{n}=={}", state.pinned[n].version))
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    /// Serialises activations (see [`Finder::activation`]); waits without the interpreter.
+    pub(crate) fn activation_guard(
+        &self,
+        py: Python<'_>,
+    ) -> parking_lot::ReentrantMutexGuard<'_, ()> {
+        self.activation.lock_py_attached(py)
     }
 
     pub(crate) fn is_stdlib(&self, py: Python<'_>, top: &str) -> bool {
@@ -361,6 +379,7 @@ impl Finder {
             facts: facts::read(py)?,
             runtime: Arc::new(Runtime::new(py)?),
             state: RwLock::new(State::default()),
+            activation: ReentrantMutex::new(()),
         })
     }
 
@@ -375,7 +394,7 @@ impl Finder {
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let _ = target;
         let (served, loader) = {
-            let state = self.state.read();
+            let state = self.state.read_py_attached(py);
             let Some(served) = state.registry.get(fullname) else {
                 let hooked =
                     !state.import_hooks.is_empty() && state.import_hooks.contains_key(fullname);
@@ -442,6 +461,7 @@ impl Finder {
         unpack: Vec<String>,
         stdlib_overrides: Vec<String>,
     ) -> PyResult<Vec<Py<ActiveDistribution>>> {
+        let _serial = self.activation_guard(py);
         let overrides = Overrides::parse(unpack.iter().map(String::as_str));
         let stdlib_overridden: Vec<PackageName> = stdlib_overrides
             .iter()
@@ -449,7 +469,7 @@ impl Finder {
             .collect();
         let overridden = |name: &PackageName| override_stdlib || stdlib_overridden.contains(name);
         let locked: HashMap<PackageName, Version> = {
-            let state = self.state.read();
+            let state = self.state.read_py_attached(py);
             state
                 .pinned
                 .iter()
@@ -471,7 +491,7 @@ impl Finder {
         // Open and index the new wheels before touching any state.
         // (No lock is held meanwhile: unpacking releases the GIL.)
         let fresh: Vec<&activation::Chosen> = {
-            let state = self.state.read();
+            let state = self.state.read_py_attached(py);
             chosen
                 .iter()
                 .filter(|(c, _)| !state.pinned.contains_key(&c.name))
@@ -503,7 +523,7 @@ impl Finder {
         // The listing is needed here only to word an error.
         let store = || match &listed {
             Some(store) => store.clone(),
-            None => self.store(wheel_dirs.clone(), default_dirs.clone()).0,
+            None => self.store(py, wheel_dirs.clone(), default_dirs.clone()).0,
         };
         let mut chosen: Vec<Candidate> = chosen.into_iter().map(|(c, _)| c).collect();
         if !left_to_stdlib.is_empty() {
@@ -517,26 +537,37 @@ impl Finder {
             Self::remember(py, remember, &chosen, &new_dists);
         }
 
-        let mut state = self.state.write();
-        let mut registry = state.registry.clone();
-        for dist in &new_dists {
-            registry.add(dist.clone(), &|top| skip(&dist.candidate.name, top));
-        }
+        // Every Python object is made before the state is locked for writing, and nothing under
+        // that lock calls Python: an allocation can run the garbage collector, a finaliser can
+        // import, and the import would wait for the lock this thread holds. (The pinned set
+        // cannot change meanwhile: activations are serialised.) A failure here leaves the
+        // state untouched.
+        let skipped: std::collections::HashSet<(&PackageName, &str)> = new_dists
+            .iter()
+            .flat_map(|d| d.index.top_level().map(move |top| (&d.candidate.name, top)))
+            .filter(|(name, top)| skip(name, top))
+            .collect();
+        let served = |name: &PackageName, top: &str| !skipped.contains(&(name, top));
+        let existing: HashMap<PackageName, Py<ActiveDistribution>> = {
+            let state = self.state.read_py_attached(py);
+            chosen
+                .iter()
+                .filter_map(|c| Some((c.name.clone(), state.active.get(&c.name)?.clone_ref(py))))
+                .collect()
+        };
         let mut result = Vec::new();
+        let mut added = Vec::new();
         for candidate in chosen {
-            if let Some(existing) = state.active.get(&candidate.name) {
-                result.push(existing.clone_ref(py));
+            if let Some(active) = existing.get(&candidate.name) {
+                result.push(active.clone_ref(py));
                 continue;
             }
             let dist = new_dists.iter().find(|d| d.candidate == candidate);
             let loader = match dist {
-                Some(dist) => {
-                    let loader = Py::new(py, Loader::new(dist.clone(), self.runtime.clone()))?;
-                    state
-                        .loaders
-                        .insert(dist.path().to_path_buf(), loader.clone_ref(py));
-                    Some(loader)
-                }
+                Some(dist) => Some(Py::new(
+                    py,
+                    Loader::new(dist.clone(), self.runtime.clone()),
+                )?),
                 None => None,
             };
             let active = Py::new(
@@ -554,21 +585,31 @@ impl Finder {
                         .map(|d| {
                             d.index
                                 .top_level()
-                                .filter(|t| !skip(&candidate.name, t))
+                                .filter(|t| served(&candidate.name, t))
                                 .map(str::to_owned)
                                 .collect()
                         })
                         .unwrap_or_default(),
-                    loader,
+                    loader: loader.as_ref().map(|l| l.clone_ref(py)),
                     by_path: dist.and_then(|d| d.by_path.as_ref().map(ToString::to_string)),
                     unpacked: dist.and_then(|d| d.unpacked_dir().map(str::to_owned)),
                 },
             )?;
-            state
-                .active
-                .insert(candidate.name.clone(), active.clone_ref(py));
+            result.push(active.clone_ref(py));
+            added.push((candidate, dist, loader, active));
+        }
+
+        let mut state = self.state.write_py_attached(py);
+        let mut registry = state.registry.clone();
+        for dist in &new_dists {
+            registry.add(dist.clone(), &|top: &str| !served(&dist.candidate.name, top));
+        }
+        for (candidate, dist, loader, active) in added {
+            if let (Some(dist), Some(loader)) = (dist, loader) {
+                state.loaders.insert(dist.path().to_path_buf(), loader);
+            }
+            state.active.insert(candidate.name.clone(), active);
             state.pinned.insert(candidate.name.clone(), candidate);
-            result.push(active);
         }
         state.registry = registry;
         drop(state);
@@ -583,7 +624,7 @@ impl Finder {
 
     /// The active set, sorted by name.
     fn active(&self, py: Python<'_>) -> Vec<Py<ActiveDistribution>> {
-        let state = self.state.read();
+        let state = self.state.read_py_attached(py);
         let mut names: Vec<&PackageName> = state.active.keys().collect();
         names.sort();
         names
@@ -634,20 +675,23 @@ impl Finder {
     /// not served); its result is `find_spec`'s. This costs nothing per import, unlike a
     /// watching finder of its own in `sys.meta_path`. Ex) patching `multiprocessing.spawn`
     /// as it is imported.
-    pub(crate) fn on_import(&self, fullname: String, callback: Py<PyAny>) {
-        self.state.write().import_hooks.insert(fullname, callback);
+    pub(crate) fn on_import(&self, py: Python<'_>, fullname: String, callback: Py<PyAny>) {
+        self.state
+            .write_py_attached(py)
+            .import_hooks
+            .insert(fullname, callback);
     }
 
     /// Forgets the listing of the store, so wheels dropped since are seen.
-    fn invalidate_caches(&self) {
-        self.state.write().store = None;
+    fn invalidate_caches(&self, py: Python<'_>) {
+        self.state.write_py_attached(py).store = None;
     }
 
     /// A `sys.path_hooks` entry: claims paths inside active wheels so that nothing else
     /// (zipimport) reads them, and serves `pkgutil.iter_modules` over them.
     fn path_hook(slf: &Bound<'_, Self>, path: &str) -> PyResult<PathEntry> {
         let finder = slf.get();
-        let state = finder.state.read();
+        let state = finder.state.read_py_attached(slf.py());
         if !state.registry.owns_path(path) {
             return Err(PyImportError::new_err("not a path inside an active wheel"));
         }
@@ -657,8 +701,8 @@ impl Finder {
         })
     }
 
-    fn __repr__(&self) -> String {
-        let state = self.state.read();
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let state = self.state.read_py_attached(py);
         format!(
             "<wheelhook.Finder serving {} wheels>",
             state.registry.dists().len()
@@ -719,7 +763,7 @@ impl Finder {
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let leaf = fullname.rsplit('.').next().unwrap_or(fullname);
         let found = {
-            let state = self.state.read();
+            let state = self.state.read_py_attached(py);
             let Some((dist, dir)) = state.registry.locate(path) else {
                 return Ok(None);
             };
@@ -762,7 +806,12 @@ impl Finder {
         path: Option<Bound<'py, PyAny>>,
         target: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let Some(callback) = self.state.write().import_hooks.remove(fullname) else {
+        let Some(callback) = self
+            .state
+            .write_py_attached(py)
+            .import_hooks
+            .remove(fullname)
+        else {
             return Ok(None);
         };
         let spec = callback.bind(py).call1((fullname, path, target))?;
@@ -770,8 +819,8 @@ impl Finder {
     }
 
     /// The names directly inside `path` (a directory inside an active wheel) as `(name, is_package)`.
-    fn children(&self, path: &str) -> Vec<(String, bool)> {
-        let state = self.state.read();
+    fn children(&self, py: Python<'_>, path: &str) -> Vec<(String, bool)> {
+        let state = self.state.read_py_attached(py);
         let Some((dist, dir)) = state.registry.locate(path) else {
             return Vec::new();
         };
@@ -841,7 +890,7 @@ impl PathEntry {
         let finder = self.finder.bind(py);
         finder
             .get()
-            .children(&self.path)
+            .children(py, &self.path)
             .into_iter()
             .map(|(n, p)| (format!("{prefix}{n}"), p))
             .collect()

@@ -144,7 +144,15 @@ impl Loader {
         // Namespace portions (and names this wheel does not hold) have no code to run.
         match self.entry(&name) {
             Ok(entry) if entry.kind != ModuleKind::Namespace => {}
-            _ => return Ok(()),
+            Ok(_) => {
+                // As importlib gives a namespace package on 3.9-3.13 (`_init_module_attrs`).
+                // Its spec keeps this loader rather than `None`: importlib would put its own
+                // NamespaceLoader in, whose resource reader needs directories on disk, and
+                // `importlib.resources.files()` of the package would fail ("Invalid path").
+                module.setattr("__file__", py.None())?;
+                return Ok(());
+            }
+            Err(_) => return Ok(()),
         }
         let code = self.get_code(py, &name)?;
         let namespace = module.getattr("__dict__")?.cast_into::<PyDict>()?;

@@ -6,12 +6,17 @@ mod facts;
 mod finder;
 mod loader;
 mod runtime;
+mod script;
 mod tools;
 
 use pyo3::prelude::*;
 
 /// The `wheelhook._native` extension module.
-#[pymodule]
+///
+/// Safe without the GIL (free-threaded CPython, `cp313t`): the finder's state is behind locks
+/// taken with `*_py_attached` (which let go of the interpreter while they wait), activations
+/// are serialised, and nothing relies on the GIL for mutual exclusion.
+#[pymodule(gil_used = false)]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Set first: each `add` below appends to `__all__`, and without one pyo3 looks it up, fails
     // and builds the exception that says so (about a fifth of the module's start-up work).
@@ -33,6 +38,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tools::scan, m)?)?;
     m.add_function(wrap_pyfunction!(tools::inspect_wheel, m)?)?;
     m.add_function(wrap_pyfunction!(tools::precompile, m)?)?;
+    m.add_function(wrap_pyfunction!(script::parse_toml, m)?)?;
+    m.add_function(wrap_pyfunction!(script::python_satisfies, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

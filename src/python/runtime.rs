@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use once_cell::sync::OnceCell;
 use parking_lot::Mutex;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
+use pyo3::sync::{MutexExt, OnceLockExt, PyOnceLock};
 use pyo3::types::{PyBytes, PyCFunction, PyDict};
 
 use pyo3::exceptions::PyImportError;
@@ -75,8 +75,10 @@ fn read_entry<'py>(
 #[derive(Debug)]
 pub struct Runtime {
     magic: [u8; 4],
-    store: OnceCell<Store>,
-    cache_dir: OnceCell<Option<PathBuf>>,
+    /// `OnceLock`s initialised with `get_or_init_py_attached`: their initialisation calls
+    /// Python (a warning), and a thread waiting for it must not hold the interpreter meanwhile.
+    store: OnceLock<Store>,
+    cache_dir: OnceLock<Option<PathBuf>>,
     /// Where each active wheel's native members were materialised, by wheel path.
     native_dirs: Mutex<HashMap<PathBuf, PathBuf>>,
     /// This process's own directory for native code when the cache is refused (made once).
@@ -99,8 +101,8 @@ impl Runtime {
         let magic: [u8; 4] = magic.try_into().unwrap_or([0; 4]);
         Ok(Self {
             magic,
-            store: OnceCell::new(),
-            cache_dir: OnceCell::new(),
+            store: OnceLock::new(),
+            cache_dir: OnceLock::new(),
             native_dirs: Mutex::new(HashMap::new()),
             private_root: OnceCell::new(),
             hooked: AtomicBool::new(false),
@@ -122,7 +124,7 @@ impl Runtime {
     /// when it is unsafe or cannot be made.
     pub fn cache_dir(&self, py: Python<'_>) -> Option<PathBuf> {
         self.cache_dir
-            .get_or_init(|| {
+            .get_or_init_py_attached(py, || {
                 let dir = default_dir(|k| std::env::var(k).ok())?;
                 match open_dir(&dir) {
                     Ok(dir) => Some(dir),
@@ -158,7 +160,7 @@ impl Runtime {
 
     /// The directory holding `dist`'s native members, materialised and verified once per process.
     pub fn native_dir(&self, py: Python<'_>, dist: &ActiveDist) -> PyResult<PathBuf> {
-        if let Some(dir) = self.native_dirs.lock().get(dist.path()) {
+        if let Some(dir) = self.native_dirs.lock_py_attached(py).get(dist.path()) {
             return Ok(dir.clone());
         }
         let cache = NativeCache::new(&self.native_root(py, dist.path())?);
@@ -166,7 +168,7 @@ impl Runtime {
             .detach(|| cache.materialise(dist))
             .map_err(|e| PyImportError::new_err(e.to_string()))?;
         self.native_dirs
-            .lock()
+            .lock_py_attached(py)
             .insert(dist.path().to_path_buf(), dir.clone());
         Ok(dir)
     }
@@ -179,14 +181,15 @@ impl Runtime {
     }
 
     fn store(&self, py: Python<'_>) -> &Store {
-        self.store.get_or_init(|| match self.cache_dir(py) {
-            Some(dir) => {
-                let cache = BytecodeCache::new(&dir, self.magic);
-                let writer = Arc::new(Writer::new(cache.clone(), QUEUE_CAP));
-                Store::Disk { cache, writer }
-            }
-            None => Store::Memory(Mutex::new(HashMap::new())),
-        })
+        self.store
+            .get_or_init_py_attached(py, || match self.cache_dir(py) {
+                Some(dir) => {
+                    let cache = BytecodeCache::new(&dir, self.magic);
+                    let writer = Arc::new(Writer::new(cache.clone(), QUEUE_CAP));
+                    Store::Disk { cache, writer }
+                }
+                None => Store::Memory(Mutex::new(HashMap::new())),
+            })
     }
 
     /// Whether the cache may hold entries of `wheel`: on disk, whether its directory exists.
@@ -207,7 +210,7 @@ impl Runtime {
         let data = match self.store(py) {
             Store::Disk { cache, .. } => read_entry(py, cache, wheel, stamp)?,
             Store::Memory(map) => {
-                let map = map.lock();
+                let map = map.lock_py_attached(py);
                 let code = map.get(&(wheel.to_path_buf(), stamp.member.to_owned()))?;
                 PyBytes::new(py, code)
             }
@@ -257,7 +260,7 @@ impl Runtime {
                 }
             },
             Store::Memory(map) => {
-                map.lock()
+                map.lock_py_attached(py)
                     .insert((wheel.to_path_buf(), stamp.member.to_owned()), data);
             }
         }
