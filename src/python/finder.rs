@@ -602,7 +602,9 @@ impl Finder {
         let mut state = self.state.write_py_attached(py);
         let mut registry = state.registry.clone();
         for dist in &new_dists {
-            registry.add(dist.clone(), &|top: &str| !served(&dist.candidate.name, top));
+            registry.add(dist.clone(), &|top: &str| {
+                !served(&dist.candidate.name, top)
+            });
         }
         for (candidate, dist, loader, active) in added {
             if let (Some(dist), Some(loader)) = (dist, loader) {
