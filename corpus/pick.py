@@ -4,16 +4,17 @@
 
 RANKED.tsv is a tab-separated list with a header naming at least `name`, `version` and a column
 whose name starts with `rank` (an empty rank: not ranked). In rank order, each distribution is
-fetched with its dependencies by `pip download --only-binary=:all:` (wheels only, for the running
-interpreter and platform) into `.cache/corpus/wheels/`: at the version in the list when that has
-a wheel here, else at the newest version that has one. A distribution is skipped, with the reason
+resolved with its dependencies by `pip install --dry-run --ignore-installed --only-binary=:all:
+--report` (wheels only, for the running interpreter and platform), and the wheels of that
+resolution are fetched into `.cache/corpus/wheels/`: at the version in the list when that has a
+wheel here, else at the newest version that has one. A distribution is skipped, with the reason
 written into `corpus/selection.txt` as a comment, when pip finds no wheel for it or for one of its
-dependencies, or when its closure (the wheels pip fetches for it) would pass the size cap: pip
-announces each file's size before it transfers it, and is stopped at the first that passes the
-cap, so nothing over the cap is downloaded. It stops once `--count` distributions are taken.
+dependencies, or when the wheels pip fetches to resolve it would pass the size cap: pip announces
+each file's size before it transfers it, and is stopped at the first that passes the cap, so
+nothing over the cap is downloaded. It stops once `--count` distributions are taken.
 
 Writes `corpus/selection.txt` (`name==version`, rank order, skips as `# skipped` comments) and
-`corpus/closure.txt` (per distribution, the wheel files pip fetched for it), which pin what
+`corpus/closure.txt` (per distribution, the wheel files of pip's resolution), which pin what
 `corpus/sweep.py` downloads and tests. Results per distribution are remembered in
 `.cache/corpus/pick.json`, so a second run asks pip only about what it has not seen.
 """
@@ -28,7 +29,9 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -38,7 +41,6 @@ MEMO = os.path.join(CACHE, "pick.json")
 
 _SIZE = re.compile(r"(?:Downloading|Using cached) (\S+?\.whl) \(([\d.]+) (bytes|kB|MB|GB)\)")
 _UNITS = {"bytes": 1, "kB": 1000, "MB": 1000**2, "GB": 1000**3}
-_SAVED = re.compile(r"^(?:Saved|File was already downloaded) (\S+\.whl)\s*$")
 
 
 def normalize(name: str) -> str:
@@ -68,43 +70,77 @@ def read_ranked(path: str) -> list[tuple[int, str, str]]:
 
 
 def pip_download(requirement: str, cap: int) -> dict[str, object]:
-    """Runs pip download for one requirement; stops pip once the closure passes `cap` bytes."""
-    cmd = [sys.executable, "-m", "pip", "download", "--only-binary=:all:", "--progress-bar", "off"]
-    cmd += ["--dest", WHEELS, requirement]
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL
+    """Resolves one requirement with pip (wheels only) and fetches the wheels it chose.
+
+    `pip install --dry-run --ignore-installed --report` names exactly the wheels of the final
+    resolution (not the candidates tried while backtracking, nor anything installed here); pip
+    is stopped once the files it fetches to resolve pass `cap` bytes.
+    """
+    with tempfile.TemporaryDirectory(prefix="corpus-pick-") as tmp:
+        report = os.path.join(tmp, "report.json")
+        cmd = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed"]
+        cmd += ["--only-binary=:all:", "--progress-bar", "off", "--report", report, requirement]
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
+        assert proc.stdout is not None  # stdout=PIPE
+        sizes: dict[str, int] = {}
+        lines: list[str] = []
+        over = False
+        for line in proc.stdout:
+            lines.append(line.rstrip())
+            m = _SIZE.search(line)
+            if m:
+                sizes[m.group(1)] = int(float(m.group(2)) * _UNITS[m.group(3)])
+                if sum(sizes.values()) > cap:
+                    over = True
+                    proc.kill()
+                    break
+        proc.wait()
+        if over:
+            big = sorted(sizes.items(), key=lambda kv: -kv[1])[:3]
+            listed = ", ".join(f"{f} {s / 1e6:.0f} MB" for f, s in big)
+            return {"ok": False, "reason": f"closure over {cap // 10**6} MB (largest: {listed})"}
+        if proc.returncode != 0:
+            errors = [ln for ln in lines if ln.startswith("ERROR") and "yanked" not in ln]
+            found = [ln for ln in errors if "Could not find a version" in ln]
+            reason = (found or errors or [f"pip exit {proc.returncode}"])[0]
+            return {"ok": False, "reason": reason[:240]}
+        with open(report, encoding="utf-8") as fh:
+            chosen = json.load(fh)["install"]
+    closure = sorted(
+        urllib.parse.unquote(item["download_info"]["url"].rsplit("/", 1)[-1]) for item in chosen
     )
-    assert proc.stdout is not None  # stdout=PIPE
-    sizes: dict[str, int] = {}
-    saved: list[str] = []
-    lines: list[str] = []
-    over = False
-    for line in proc.stdout:
-        lines.append(line.rstrip())
-        m = _SIZE.search(line)
-        if m:
-            sizes[m.group(1)] = int(float(m.group(2)) * _UNITS[m.group(3)])
-            if sum(sizes.values()) > cap:
-                over = True
-                proc.kill()
-                break
-        m = _SAVED.match(line.strip())
-        if m:
-            saved.append(os.path.basename(m.group(1)))
-    proc.wait()
-    if over:
-        big = sorted(sizes.items(), key=lambda kv: -kv[1])[:3]
-        listed = ", ".join(f"{f} {s / 1e6:.0f} MB" for f, s in big)
-        return {"ok": False, "reason": f"closure over {cap // 10**6} MB (largest: {listed})"}
-    if proc.returncode != 0:
-        errors = [ln for ln in lines if ln.startswith("ERROR") and "yanked" not in ln]
-        found = [ln for ln in errors if "Could not find a version" in ln]
-        reason = (found or errors or [f"pip exit {proc.returncode}"])[0]
-        return {"ok": False, "reason": reason[:240]}
-    total = 0
-    for f in saved:
-        total += os.path.getsize(os.path.join(WHEELS, f))
-    return {"ok": True, "closure": sorted(set(saved)), "bytes": total}
+    missing = [f for f in closure if not os.path.exists(os.path.join(WHEELS, f))]
+    if missing:
+        reqs = ["{}=={}".format(*wheel_name_version(f)) for f in missing]
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--quiet",
+                "--progress-bar",
+                "off",
+                "--dest",
+                WHEELS,
+                *reqs,
+            ],
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    missing = [f for f in closure if not os.path.exists(os.path.join(WHEELS, f))]
+    if missing:
+        return {"ok": False, "reason": f"pip download did not fetch {', '.join(missing)}"}
+    total = sum(os.path.getsize(os.path.join(WHEELS, f)) for f in closure)
+    return {"ok": True, "closure": closure, "bytes": total}
 
 
 def examine(name: str, version: str, cap: int) -> dict[str, object]:
@@ -148,19 +184,14 @@ def main(argv: list[str] | None = None) -> int:
     if os.path.exists(MEMO):
         with open(MEMO, encoding="utf-8") as fh:
             memo = json.load(fh)
-    lock, serial = threading.Lock(), threading.Lock()
-    memo = {k: v for k, v in memo.items() if "pip fetched no wheel" not in str(v.get("reason"))}
+    lock = threading.Lock()
     ranked = read_ranked(args.ranked)
 
     def run(rank: int, name: str, version: str) -> None:
-        key = f"{normalize(name)}=={version}@{args.cap_mb}"
+        key = f"{normalize(name)}=={version}@{args.cap_mb}#report"
         if key in memo:
             return
         result = examine(name, version, cap)
-        if str(result.get("reason", "")).startswith("pip fetched no wheel"):
-            # Another pip was writing the same file at that moment: ask again, alone.
-            with serial:
-                result = examine(name, version, cap)
         result.update(rank=rank, name=name, tsv_version=version)
         with lock:
             memo[key] = result
@@ -176,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     def taken(upto: int) -> int:
         n = 0
         for _rank, name, version in ranked[:upto]:
-            r = memo.get(f"{normalize(name)}=={version}@{args.cap_mb}")
+            r = memo.get(f"{normalize(name)}=={version}@{args.cap_mb}#report")
             n += bool(r and r["ok"])
         return n
 
@@ -196,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     for rank, name, version in ranked[:done]:
         if count == args.count:
             break
-        r = memo[f"{normalize(name)}=={version}@{args.cap_mb}"]
+        r = memo[f"{normalize(name)}=={version}@{args.cap_mb}#report"]
         if r["ok"]:
             count += 1
             pin = f"{normalize(name)}=={r['version']}"
@@ -215,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         fh.write(header + "\n".join(selection) + "\n")
     with open(os.path.join(HERE, "closure.txt"), "w", encoding="utf-8") as fh:
         fh.write(
-            "# Per distribution of selection.txt: the wheel files pip fetched for it (itself and\n"
+            "# Per distribution of selection.txt: the wheel files of pip's resolution (itself and\n"
             "# its dependencies), written by corpus/pick.py; corpus/sweep.py fetches exactly these.\n"
             + "\n".join(closure)
             + "\n"

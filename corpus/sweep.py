@@ -28,8 +28,8 @@ and the generic directories some wheels ship by accident (`tests`, `test`, `docs
 `benchmarks`), which collide between distributions and are not meant to be imported.
 
 Results are kept per distribution in `.cache/corpus/results.json`; a run redoes only what it has
-no result for, unless asked (`--only`, `--rerun-failures`, `--all`). Each import has a timeout
-(`--timeout`, 60 s). `--report` (also done after every run) writes COMPATIBILITY.md.
+no result for (or a result for other pins), unless asked (`--only`, `--rerun-failures`,
+`--all`). Each import has a timeout (`--timeout`, 60 s). `--report` (also done after every run) writes COMPATIBILITY.md.
 """
 
 from __future__ import annotations
@@ -361,6 +361,9 @@ def verdict(r: dict[str, object]) -> tuple[bool, list[str]]:
         )  # type: ignore[call-overload]
     if not r["names"]:
         causes.append("no import name found in the wheel")
+    if r["target_install"] is not True:
+        last = str(r["target_install"]).strip().splitlines()[-1:] or [""]
+        causes.append(f"the normal install of the same wheels fails: {last[0][:200]}")
     for n, pair in dict(r["imports"]).items():  # type: ignore[call-overload]
         wh, plain = pair["wheelhook"], pair["plain"]
         if "require_error" in wh:
@@ -509,6 +512,7 @@ def report(
 
 # Known causes, matched on the one-line cause text; the first match names the group.
 CAUSE_GROUPS = [
+    (r"normal install of the same wheels fails", "no normal install to compare with"),
     (r"compression ratio|inflate", "drop refuses a high compression ratio"),
     (r"drop refuses", "drop refuses a wheel"),
     (r"verify fails", "verify fails"),
@@ -616,7 +620,8 @@ def main(argv: list[str] | None = None) -> int:
         if only:
             redo = name in only
         else:
-            redo = args.all or r is None or (args.rerun_failures and not verdict(r)[0])
+            redo = args.all or r is None or r.get("closure") != files  # new pins: new result
+            redo = redo or (args.rerun_failures and not verdict(r)[0])
         if redo:
             todo.append((name, version, files))
     print(f"{len(todo)} to check", flush=True)
