@@ -18,7 +18,6 @@ import importlib.metadata
 import json
 import os
 import sys
-import sysconfig
 import traceback
 
 
@@ -66,13 +65,14 @@ def main() -> None:
         result["file"] = getattr(module, "__file__", None)
         result["path"] = [str(p) for p in (getattr(module, "__path__", None) or [])]
     suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
-    stdlib = sysconfig.get_paths()["platstdlib"] + os.sep
+    stdlib = os.path.dirname(os.__file__) + os.sep  # lib-dynload is below it
     result["extensions"] = sorted(
         {
             m: str(getattr(sys.modules.get(m), "__file__", None))
             for m in set(sys.modules) - before
             if str(getattr(sys.modules.get(m), "__file__", None)).endswith(suffixes)
             and not str(getattr(sys.modules.get(m), "__file__", None)).startswith(stdlib)
+            and not m.startswith("wheelhook.")
         }.items()
     )
     try:

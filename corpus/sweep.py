@@ -268,18 +268,25 @@ def probe(
 
 
 def served_from(result: dict[str, object], store: str) -> str:
-    """Where a module imported through wheelhook came from: archive, unpacked, or elsewhere."""
-    places = [result.get("file"), *list(result.get("path") or [])]  # type: ignore[call-overload]
-    places = [p for p in places if p]
+    """Where a module imported through wheelhook came from.
+
+    `archive`: inside a stored wheel; `native`: an extension module's copy in wheelhook's native
+    cache (a package whose `__init__` is compiled keeps its `__path__` there too); `unpacked`: a
+    source file in an unpacked copy in the cache; else `elsewhere: PATH`.
+    """
+    places = [str(p) for p in [result.get("file"), *list(result.get("path") or [])] if p]  # type: ignore[call-overload]
     if not places:
         return "unknown"
-    if all(str(p).startswith(store + os.sep) for p in places):
-        return "archive"
-    if all(str(p).startswith(WH_CACHE + os.sep) for p in places):
-        return "unpacked"
-    if all(str(p).startswith((store + os.sep, WH_CACHE + os.sep)) for p in places):
-        return "archive+unpacked"
-    return "elsewhere: " + str(places[0])
+    kinds = set()
+    for p in places:
+        if p.startswith(store + os.sep):
+            kinds.add("archive")
+        elif p.startswith(WH_CACHE + os.sep):
+            compiled = _EXT.search(str(result.get("file") or ""))
+            kinds.add("native" if compiled else "unpacked")
+        else:
+            return "elsewhere: " + p
+    return "+".join(sorted(kinds))
 
 
 def check(name: str, version: str, files: list[str], timeout: float) -> dict[str, object]:
@@ -359,8 +366,6 @@ def verdict(r: dict[str, object]) -> tuple[bool, list[str]]:
         causes.append(
             "verify fails: " + "; ".join(f"{k}: {v}" for k, v in dict(r["verify_failed"]).items())
         )  # type: ignore[call-overload]
-    if not r["names"]:
-        causes.append("no import name found in the wheel")
     if r["target_install"] is not True:
         last = str(r["target_install"]).strip().splitlines()[-1:] or [""]
         causes.append(f"the normal install of the same wheels fails: {last[0][:200]}")
@@ -379,13 +384,24 @@ def verdict(r: dict[str, object]) -> tuple[bool, list[str]]:
             causes.append(
                 f"import {n} fails differently: {short(wh['error'])} vs {short(plain['error'])}"
             )
-        if wh.get("ok") and str(wh.get("served", "")).startswith(("elsewhere", "unknown")):
-            causes.append(f"import {n} not served from the wheel: {wh['served']}")
+        served = served_from(wh, os.path.join(WORK, str(r["name"]), "store"))
+        if wh.get("ok") and served.startswith(("elsewhere", "unknown")):
+            causes.append(f"import {n} not served from the wheel: {served}")
         if wh.get("ok") and wh.get("version") != r["version"]:
             causes.append(f"metadata version {wh.get('version')!r} through wheelhook")
         if plain.get("ok") and plain.get("version") != r["version"]:
             causes.append(f"metadata version {plain.get('version')!r} installed normally")
     return not causes, causes
+
+
+def extensions(r: dict[str, object]) -> set[str]:
+    """The extension modules that the imports loaded from wheelhook's native cache."""
+    return {
+        m
+        for p in dict(r["imports"]).values()  # type: ignore[call-overload]
+        for m, file in p["wheelhook"].get("extensions") or []
+        if file.startswith(WH_CACHE + os.sep)
+    }
 
 
 def refusal_reason(text: str) -> str:
@@ -419,7 +435,10 @@ def report(
     meta: dict[str, str],
 ) -> None:
     """Writes COMPATIBILITY.md from the results of the current corpus."""
-    rows = [(pos, n, v, results.get(f"{n}=={v}")) for pos, n, v, _ in corpus]
+    rows = [(pos, n, v, results.get(f"{n}=={v}"), files) for pos, n, v, files in corpus]
+    rows = [
+        (pos, n, v, r if r and r.get("closure") == files else None) for pos, n, v, r, files in rows
+    ]
     done = [(pos, n, v, r) for pos, n, v, r in rows if r]
     judged = [(pos, n, v, r, *verdict(r)) for pos, n, v, r in done]
     dropped = sum(1 for *_, r, _, _ in judged if r["dropped"])
@@ -437,14 +456,13 @@ def report(
         1
         for *_, r, _, _ in judged
         if any(
-            "unpacked" in str(p["wheelhook"].get("served", "")) for p in dict(r["imports"]).values()
+            "unpacked" in served_from(p["wheelhook"], os.path.join(WORK, str(r["name"]), "store"))
+            or any(a.get("unpacked") for a in p["wheelhook"].get("active_after") or [])
+            for p in dict(r["imports"]).values()
         )
     )
-    native = sum(
-        1
-        for *_, r, _, _ in judged
-        if any(p["wheelhook"].get("extensions") for p in dict(r["imports"]).values())
-    )
+    native = sum(1 for *_, r, _, _ in judged if extensions(r))
+    stubs = sum(1 for *_, r, _, _ in judged if not r["names"])
     skipped = skipped_at_selection()
     by_cause: dict[str, list[str]] = {}
     for _pos, n, v, _r, _ok, causes in judged:
@@ -472,6 +490,7 @@ def report(
         f"| ... and through wheelhook | {plain_ok_wh} |",
         f"| loaded native extensions through wheelhook | {native} |",
         f"| served from an unpacked copy (automatically) | {unpacked} |",
+        f"| nothing to import (type stubs only: `*-stubs` directories) | {stubs} |",
         f"| skipped at selection (below) | {len(skipped)} |",
         "",
         "## Differences, by cause",
@@ -500,7 +519,7 @@ def report(
     for pos, n, v, r, ok, _causes in judged:
         imps = dict(r["imports"])
         same = sum(1 for p in imps.values() if p["wheelhook"].get("ok") == p["plain"].get("ok"))
-        ext = sum(len(p["wheelhook"].get("extensions") or []) for p in imps.values())
+        ext = len(extensions(r))
         lines.append(
             f"| {pos} | {n}=={v} | {'yes' if r['dropped'] else 'REFUSED'} | "
             f"{'yes' if r['verified'] else 'FAILED'} | {same}/{len(imps)} | {ext or ''} | "
