@@ -24,6 +24,14 @@ import traceback
 def _error(exc: BaseException) -> dict[str, object]:
     text = str(exc).strip().splitlines()
     frames = traceback.extract_tb(exc.__traceback__)
+    missing = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
+    if missing and "." in missing:
+        # A parent put into sys.modules under another name (`sys.modules["a.b"] = a.v5`):
+        # the submodule is then looked up under the alias, through the parent's __path__.
+        parent = missing.rpartition(".")[0]
+        spec = getattr(sys.modules.get(parent), "__spec__", None)
+        if spec is not None and spec.name != parent:
+            text = [f"{text[0] if text else ''} (its parent {parent} is an alias of {spec.name})"]
     return {
         "type": type(exc).__name__,
         "message": (text[0] if text else "")[:400],

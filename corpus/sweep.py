@@ -477,7 +477,9 @@ def report(
         f"wheelhook {meta['wheelhook']}, pip {meta['pip']}. The corpus (`corpus/selection.txt`) is "
         f"the {len(corpus)} most downloaded distributions on PyPI that publish a wheel for this "
         "interpreter and platform, each pinned with the closure of wheels pip chose for it "
-        "(`corpus/closure.txt`). How each is checked: `corpus/sweep.py`'s docstring.",
+        "(`corpus/closure.txt`). How each is checked: `corpus/sweep.py`'s docstring. To "
+        "re-generate after a change: build wheelhook into `target/wheels/`, then "
+        "`python corpus/sweep.py --rerun-failures` (only what differed) or `--all`.",
         "",
         "| | count |",
         "|---|---|",
@@ -533,10 +535,20 @@ def report(
 CAUSE_GROUPS = [
     (r"normal install of the same wheels fails", "no normal install to compare with"),
     (r"compression ratio|inflate", "drop refuses a high compression ratio"),
+    (r"is an alias of", "a subpackage imported through an aliased parent's __path__"),
     (r"drop refuses", "drop refuses a wheel"),
     (r"verify fails", "verify fails"),
     (r"require fails", "require() fails"),
-    (r"\.whl/|NotADirectoryError|FileNotFoundError", "the package reads its own files by path"),
+    (
+        r"wheelhook-cache/native/.*(NotADirectory|FileNotFound|No such file)|"
+        r"(NotADirectory|FileNotFound|No such file).*wheelhook-cache/native/",
+        "a compiled module reads data beside its __file__, which is in the native cache",
+    ),
+    # botocore lists its `data/` directory by path: from an archive it finds no service at all.
+    (
+        r"\.whl/|NotADirectoryError|FileNotFoundError|UnknownServiceError",
+        "the package reads its own files by path",
+    ),
     (r"not served from the wheel: elsewhere: .*/lib/python3", "a standard-library name"),
     (r"not served from the wheel", "module not served from the wheel"),
     (r"works only through wheelhook", "imports only through wheelhook"),
