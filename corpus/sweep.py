@@ -442,7 +442,7 @@ def report(
     done = [(pos, n, v, r) for pos, n, v, r in rows if r]
     judged = [(pos, n, v, r, *verdict(r)) for pos, n, v, r in done]
     dropped = sum(1 for *_, r, _, _ in judged if r["dropped"])
-    verified = sum(1 for *_, r, _, _ in judged if r["verified"])
+    verified = sum(1 for *_, r, _, _ in judged if not r["verify_failed"])
     identical = sum(1 for *_, ok, _ in judged if ok)
     plain_ok = [
         x
@@ -473,7 +473,7 @@ def report(
         "",
         f"{meta['label']}",
         "",
-        f"Run of `corpus/sweep.py` on {meta['date']}: CPython {meta['python']}, {meta['platform']}, "
+        f"Last run of `corpus/sweep.py` on {meta['date']}: CPython {meta['python']}, {meta['platform']}, "
         f"wheelhook {meta['wheelhook']}, pip {meta['pip']}. The corpus (`corpus/selection.txt`) is "
         f"the {len(corpus)} most downloaded distributions on PyPI that publish a wheel for this "
         "interpreter and platform, each pinned with the closure of wheels pip chose for it "
@@ -485,14 +485,14 @@ def report(
         "|---|---|",
         f"| tried | {len(done)} of {len(corpus)} |",
         f"| closure accepted by `drop` | {dropped} |",
-        f"| `verify` passes | {verified} |",
+        f"| `verify` passes (on the wheels drop accepted) | {verified} |",
         f"| imported identically (same outcome per name, served from the wheel, same version) "
         f"| {identical} |",
         f"| every name imports when installed normally | {len(plain_ok)} |",
         f"| ... and through wheelhook | {plain_ok_wh} |",
         f"| loaded native extensions through wheelhook | {native} |",
         f"| served from an unpacked copy (automatically) | {unpacked} |",
-        f"| nothing to import (type stubs only: `*-stubs` directories) | {stubs} |",
+        f"| nothing to import (type stubs or metadata only) | {stubs} |",
         f"| skipped at selection (below) | {len(skipped)} |",
         "",
         "## Differences, by cause",
@@ -524,7 +524,8 @@ def report(
         ext = len(extensions(r))
         lines.append(
             f"| {pos} | {n}=={v} | {'yes' if r['dropped'] else 'REFUSED'} | "
-            f"{'yes' if r['verified'] else 'FAILED'} | {same}/{len(imps)} | {ext or ''} | "
+            f"{'FAILED' if r['verify_failed'] else 'yes' if r['verified'] else '-'} | "
+            f"{same}/{len(imps)} | {ext or ''} | "
             f"{'identical' if ok else 'differs'} |"
         )
     with open(TABLE, "w", encoding="utf-8") as fh:
@@ -535,7 +536,16 @@ def report(
 CAUSE_GROUPS = [
     (r"normal install of the same wheels fails", "no normal install to compare with"),
     (r"compression ratio|inflate", "drop refuses a high compression ratio"),
-    (r"is an alias of", "a subpackage imported through an aliased parent's __path__"),
+    # setuptools' _distutils_hack puts setuptools._distutils into sys.modules as `distutils`.
+    (
+        r"is an alias of|No module named 'distutils\.",
+        "a subpackage imported through an aliased parent's __path__",
+    ),
+    (
+        r"RecursionError",
+        "a namespace package looked up while a directory inside a wheel is on sys.path recurses "
+        "without end (PathEntry.find_spec -> PathFinder.find_spec over sys.path -> PathEntry)",
+    ),
     (r"drop refuses", "drop refuses a wheel"),
     (r"verify fails", "verify fails"),
     (r"require fails", "require() fails"),
@@ -675,6 +685,9 @@ def main(argv: list[str] | None = None) -> int:
             )
 
     meta = run_meta(digest)
+    if not args.label and os.path.exists(meta_path):  # a partial re-run keeps the run's label
+        with open(meta_path, encoding="utf-8") as fh:
+            args.label = json.load(fh).get("label", "")
     meta["label"] = args.label
     with open(meta_path, "w", encoding="utf-8") as fh:
         json.dump(meta, fh)
