@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import Env, WheelSpec, pypi_wheel
 
 #: The ydb 3.33.2 pattern: a package replaces itself in `sys.modules` with another (the
@@ -175,23 +176,25 @@ YDB = [
 ]
 
 
-def test_ok_real_ydb_imports_through_its_alias(host: Env, store: Path) -> None:
+@pytest.mark.parametrize("unpack", ["-ydb", ""], ids=["archive", "automatic"])
+def test_ok_real_ydb_imports_through_its_alias(host: Env, store: Path, unpack: str) -> None:
+    """From its archive, the path-entry finder answers for the alias's `__path__`; by default
+    ydb is served unpacked (its sources use `__file__`), and the same import must work there."""
     for requirement in YDB:
         wheel = pypi_wheel(requirement)
         shutil.copyfile(wheel, store / wheel.name)
     out = host.run(
-        """
+        f"""
         import json, sys, wheelhook
-        wheelhook.require("ydb==3.33.2")
+        wheelhook.require("ydb==3.33.2", unpack={[unpack] if unpack else []!r})
         import ydb
         draft = sys.modules["ydb._grpc.common.draft"]
         print(json.dumps([sys.modules["ydb._grpc.common"].__name__, draft.__name__,
-                          draft.__file__.split(".whl/")[1]]))
+                          draft.__file__]))
         """,
         env={"WHEELHOOK_PATH": str(store)},
     )
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == [
-        "ydb._grpc.v6",
-        "ydb._grpc.common.draft",
-        "ydb/_grpc/v6/draft/__init__.py",
-    ]
+    common, name, file = json.loads(out.stdout.strip().splitlines()[-1])
+    assert [common, name] == ["ydb._grpc.v6", "ydb._grpc.common.draft"]
+    assert file.endswith("/ydb/_grpc/v6/draft/__init__.py")
+    assert (".whl/ydb/" in file) == (unpack == "-ydb")
