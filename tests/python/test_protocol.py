@@ -30,13 +30,15 @@ def env(host: Env, make_wheel, store: Path) -> dict[str, str]:
 
 
 def probe(host: Env, env: dict[str, str], code: str) -> dict[str, object]:
-    """Runs `code` after activating both wheels, warnings as errors; returns its `out`."""
+    """Runs `code` after activating both wheels from their archives (the protocol under test;
+    the automatic choice would unpack `pkg`, whose sources use `__file__`), warnings as errors;
+    returns its `out`."""
     proc = host.run_args(
         "-W",
         "error",
         "-c",
         "import json, sys, wheelhook\n"
-        "wheelhook.require('pkg', 'nsp-two')\n"
+        "wheelhook.require('pkg', 'nsp-two', unpack=False)\n"
         "out = {}\n" + code + "\nprint(json.dumps(out))\n",
         env=env,
     )
