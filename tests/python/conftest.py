@@ -234,3 +234,19 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if figures:
         line = ", ".join(f"{key} {value}" for key, value in sorted(figures.items()))
         terminalreporter.write_line(f"safety figures: {line}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "suites: a slow real test suite (test_suites.py); run with `pytest -m suites`"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow real test suites stay out of the normal run; `-m suites` (any `-m`) selects them."""
+    if config.option.markexpr:
+        return
+    slow = [item for item in items if item.get_closest_marker("suites")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("suites")]
