@@ -151,6 +151,7 @@ TABLE = [
         ("tests",),
         args=("--hypothesis-seed=0",),
         markers=("no_cover: pytest-cov's marker, used by the suite's conftest",),
+        slow=True,
     ),
     Suite(
         "wrapt",
@@ -173,7 +174,14 @@ TABLE = [
         ("toolz/tests:tests",),
     ),
     Suite(
-        "ujson", "5.11.0", "5.10.0", "C ext", ("ujson",), "sdist", ("tests",), native=("ujson",)
+        "ujson",
+        "5.11.0",
+        "5.10.0",
+        "C ext",
+        ("ujson",),
+        "sdist",
+        ("tests",),
+        native=("ujson",),
     ),
 ]
 

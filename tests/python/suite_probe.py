@@ -50,9 +50,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     probe["python"] = sys.version
     probe["modules"] = {name: _where(name) for name in CONFIG["modules"] + CONFIG["native"]}
     probe["version"] = importlib.metadata.version(CONFIG["dist"])
-    probe["versions"] = {
-        name: importlib.metadata.version(name) for name in sorted(CONFIG["watch"])
-    }
+    probe["versions"] = {name: importlib.metadata.version(name) for name in sorted(CONFIG["watch"])}
     problems = [
         f"{name} was imported from {info['file']}, not from {CONFIG['prefixes']}"
         for name, info in probe["modules"].items()

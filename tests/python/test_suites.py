@@ -64,9 +64,10 @@ def sdist(suite: Suite) -> Path:
         return None
 
     if find() is None:
-        pins = [f"{s.name}=={s.new}" for s in TABLE if s.source == "sdist"]
-        names = ",".join(s.name for s in TABLE if s.source == "sdist")
-        pip_fetch(sys.executable, directory, [f"--no-binary={names}", *pins])
+        # `--no-binary` for this one only: its build requirements come as wheels (pip prepares
+        # the sdist's metadata, which would otherwise compile Cython and friends from source).
+        pin = f"{suite.name}=={suite.new}"
+        pip_fetch(sys.executable, directory, [f"--no-binary={suite.name}", pin])
     found = find()
     assert found is not None, f"pip fetched no sdist for {suite.name}=={suite.new}"
     return found
@@ -156,9 +157,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 
     # The two venvs are independent: make them at the same time.
     threads = [
-        threading.Thread(
-            target=build, args=("wheel", [*OLD_PINS, *TEST_DEPS, str(built_wheel())])
-        ),
+        threading.Thread(target=build, args=("wheel", [*OLD_PINS, *TEST_DEPS, str(built_wheel())])),
         threading.Thread(target=build, args=("installed", [*NEW_PINS, *TEST_DEPS])),
     ]
     for thread in threads:
@@ -276,11 +275,10 @@ def start(world: World, side: Side, suite: Suite) -> tuple[subprocess.Popen[str]
     else:
         cmd = [str(side.python), *pytest_args]
     (where / "suite-command.txt").write_text(" ".join(cmd) + "\n")
-    log = open(where / "suite-output.txt", "w")  # noqa: SIM115 - closed by the caller's wait
-    proc = subprocess.Popen(
-        cmd, cwd=where, env=env, stdout=log, stderr=subprocess.STDOUT, text=True
-    )
-    log.close()
+    with open(where / "suite-output.txt", "w") as log:  # the child keeps its own descriptor
+        proc = subprocess.Popen(
+            cmd, cwd=where, env=env, stdout=log, stderr=subprocess.STDOUT, text=True
+        )
     return proc, where
 
 
@@ -315,10 +313,7 @@ def check_probe(side: Side, suite: Suite, data: dict[str, object], prefixes: lis
 
 @pytest.mark.parametrize(
     "suite",
-    [
-        pytest.param(s, id=s.id, marks=[pytest.mark.suites] if s.slow else [])
-        for s in TABLE
-    ],
+    [pytest.param(s, id=s.id, marks=[pytest.mark.suites] if s.slow else []) for s in TABLE],
 )
 def test_suite_same_outcomes_from_wheel(world: World, suite: Suite) -> None:
     runs = {side.label: start(world, side, suite) for side in (world.wheel, world.installed)}
