@@ -229,11 +229,16 @@ def host(tmp_path: Path) -> Env:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """One line of the safety suite's figures (hostile wheels refused, SIGKILLs survived...)."""
+    """One line of the safety suite's figures (hostile wheels refused, SIGKILLs survived...), one
+    of the outcomes the real test suites agreed on."""
     figures = getattr(sys.modules.get("safety_zip"), "FIGURES", None)
     if figures:
         line = ", ".join(f"{key} {value}" for key, value in sorted(figures.items()))
         terminalreporter.write_line(f"safety figures: {line}")
+    suites = getattr(sys.modules.get("test_suites"), "FIGURES", None)
+    if suites:
+        line = "; ".join(f"{key}: {value}" for key, value in sorted(suites.items()))
+        terminalreporter.write_line(f"real test suites, identical from wheel and installed: {line}")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -35,6 +35,8 @@ HERE = Path(__file__).resolve().parent
 CONFIG_FILES = ("conftest.py", "pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml")
 #: One suite's run may take this long before it is a failure.
 RUN_TIMEOUT = 900
+#: Per suite, the outcomes both sides agreed on (printed at the end of the run by conftest).
+FIGURES: dict[str, str] = {}
 
 
 def normalise(name: str) -> str:
@@ -238,8 +240,11 @@ def node_id(suite: Suite, nodeid: str) -> str:
     return nodeid
 
 
-def start(world: World, side: Side, suite: Suite) -> tuple[subprocess.Popen[str], Path]:
-    where = world.root / "runs" / side.label / suite.id
+def start(
+    world: World, side: Side, suite: Suite, plain: bool = False
+) -> tuple[subprocess.Popen[str], Path]:
+    """Starts the suite on one side; `plain`: as `python -m pytest` even on the wheel side."""
+    where = world.root / "runs" / (side.label + ("-plain" if plain else "")) / suite.id
     paths = copy_tests(suite, where)
     result = where / "suite-result.json"
     prefixes = side.prefixes
@@ -267,7 +272,7 @@ def start(world: World, side: Side, suite: Suite) -> tuple[subprocess.Popen[str]
     for node in suite.deselect:
         pytest_args += ["--deselect", node]
     pytest_args += paths
-    if side.label == "wheel":
+    if side.label == "wheel" and not plain:
         cmd = [str(side.python), "-m", "wheelhook", "run"]
         for pin in NEW_PINS:
             cmd += ["--with", pin]
@@ -357,3 +362,23 @@ def test_suite_same_outcomes_from_wheel(world: World, suite: Suite) -> None:
         + f"\n--- wheel run:\n{wheel['tail']}"
     )
     assert wheel["exitstatus"] == installed["exitstatus"]
+    counts: dict[str, int] = {}
+    for outcome in b.values():
+        counts[outcome] = counts.get(outcome, 0) + 1
+    FIGURES[suite.id] = " ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+
+
+def test_probe_stops_a_run_of_the_installed_version(world: World) -> None:
+    """Without wheelhook, the wheel venv's plain `python -m pytest` would test the OLD version
+    installed there: the probe stops that run before any test, and says what it saw."""
+    suite = next(s for s in TABLE if s.name == "six")
+    data = finish(*start(world, world.wheel, suite, plain=True))
+    assert data["returncode"] == 4, data["tail"]
+    probe = data["probe"]
+    assert isinstance(probe, dict)
+    assert not probe["ok"]
+    assert probe["version"] == suite.old
+    file = probe["modules"]["six"]["file"]
+    assert file == str(world.wheel.site_packages / "six.py")
+    assert f"six was imported from {file}" in str(data["tail"])
+    assert data["outcomes"] == {}
