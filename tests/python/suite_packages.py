@@ -42,6 +42,8 @@ class Suite:
     slow: bool = False
     #: Extra pytest arguments given to both sides.
     args: tuple[str, ...] = ()
+    #: The suite uses hypothesis: both sides get `--hypothesis-seed=0` and no deadline.
+    hypothesis: bool = False
     #: Markers the suite uses without registering them (a plugin it expects registers them), so
     #: that its `filterwarnings = error` does not turn them into errors: registered by the probe.
     markers: tuple[str, ...] = ()
@@ -139,7 +141,7 @@ TABLE = [
         "sdist",
         ("tests",),
         slow=True,
-        args=("--hypothesis-seed=0",),
+        hypothesis=True,
     ),
     Suite(
         "python-dateutil",
@@ -149,7 +151,7 @@ TABLE = [
         ("dateutil",),
         "sdist",
         ("tests",),
-        args=("--hypothesis-seed=0",),
+        hypothesis=True,
         markers=("no_cover: pytest-cov's marker, used by the suite's conftest",),
         slow=True,
     ),

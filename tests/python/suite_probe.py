@@ -38,11 +38,20 @@ def _inside(path: str | None, prefixes: list[str]) -> bool:
     return path is not None and any(path.startswith(p) for p in prefixes)
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
+    """After the suite's own conftest: it may load a hypothesis profile this one extends."""
     with open(os.environ["SUITE_PROBE"], encoding="utf-8") as f:
         CONFIG.update(json.load(f))
     for line in CONFIG.get("markers", []):
         config.addinivalue_line("markers", line)
+    if CONFIG.get("hypothesis"):
+        # A deadline of a few hundred ms is a coin toss on a loaded machine, and the two sides
+        # run at the same time: keep the suite's profile, minus its deadline, on both sides.
+        from hypothesis import settings
+
+        settings.register_profile("suite-probe", settings(settings.default, deadline=None))
+        settings.load_profile("suite-probe")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

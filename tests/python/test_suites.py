@@ -261,6 +261,7 @@ def start(
         "modules": list(suite.modules),
         "native": list(suite.native),
         "markers": list(suite.markers),
+        "hypothesis": suite.hypothesis,
         "prefixes": prefixes,
         "watch": sorted({s.name for s in TABLE}),
         "watch_modules": sorted({m.partition(".")[0] for s in TABLE for m in s.modules}),
@@ -269,6 +270,8 @@ def start(
     env["SUITE_PROBE"] = str(where / "suite-probe.json")
     pytest_args = ["-m", "pytest", "-p", "suite_probe", "-p", "no:cacheprovider", "-q"]
     pytest_args += ["--tb=short", *suite.args]
+    if suite.hypothesis:
+        pytest_args.append("--hypothesis-seed=0")
     for node in suite.deselect:
         pytest_args += ["--deselect", node]
     pytest_args += paths
