@@ -229,6 +229,27 @@ def copy_tests(suite: Suite, dest: Path) -> list[str]:
     return runs
 
 
+#: Where pytest reads its settings from, in the order it looks: the file and its section.
+INI_SECTIONS = (
+    ("pytest.ini", ""),
+    ("pyproject.toml", "[tool.pytest.ini_options]"),
+    ("tox.ini", "[pytest]"),
+    ("setup.cfg", "[tool:pytest]"),
+)
+
+
+def ini_file(where: Path) -> Path:
+    """The suite's pytest settings in `where` (an empty `pytest.ini` when it has none), given
+    to pytest with `-c` and `--rootdir`, so no file above the run directory is ever read."""
+    for name, section in INI_SECTIONS:
+        path = where / name
+        if path.is_file() and section in path.read_text(errors="replace"):
+            return path
+    path = where / "pytest.ini"
+    path.write_text("[pytest]\n")
+    return path
+
+
 def node_id(suite: Suite, nodeid: str) -> str:
     """A node id independent of where the tests sit (for `--pyargs`, from the package name)."""
     nodeid = nodeid.replace(os.sep, "/")
@@ -269,6 +290,7 @@ def start(
     (where / "suite-probe.json").write_text(json.dumps(config))
     env["SUITE_PROBE"] = str(where / "suite-probe.json")
     pytest_args = ["-m", "pytest", "-p", "suite_probe", "-p", "no:cacheprovider", "-q"]
+    pytest_args += ["-c", str(ini_file(where)), "--rootdir", str(where)]
     pytest_args += ["--tb=short", *suite.args]
     if suite.hypothesis:
         pytest_args.append("--hypothesis-seed=0")
