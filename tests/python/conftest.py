@@ -236,8 +236,29 @@ def host(tmp_path: Path) -> Env:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """One line of the safety suite's figures (hostile wheels refused, SIGKILLs survived...)."""
+    """One line of the safety suite's figures (hostile wheels refused, SIGKILLs survived...), one
+    of the outcomes the real test suites agreed on."""
     figures = getattr(sys.modules.get("safety_zip"), "FIGURES", None)
     if figures:
         line = ", ".join(f"{key} {value}" for key, value in sorted(figures.items()))
         terminalreporter.write_line(f"safety figures: {line}")
+    suites = getattr(sys.modules.get("test_suites"), "FIGURES", None)
+    if suites:
+        line = "; ".join(f"{key}: {value}" for key, value in sorted(suites.items()))
+        terminalreporter.write_line(f"real test suites, identical from wheel and installed: {line}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "suites: a slow real test suite (test_suites.py); run with `pytest -m suites`"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow real test suites stay out of the normal run; `-m suites` (any `-m`) selects them."""
+    if config.option.markexpr:
+        return
+    slow = [item for item in items if item.get_closest_marker("suites")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("suites")]
