@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -176,6 +177,10 @@ YDB = [
 ]
 
 
+@pytest.mark.skipif(
+    sys.version_info < (3, 11),
+    reason="ydb 3.33.2 needs Python 3.10+, and its pinned multidict 7.2.1 has no cp310 wheel",
+)
 @pytest.mark.parametrize("unpack", ["-ydb", ""], ids=["archive", "automatic"])
 def test_ok_real_ydb_imports_through_its_alias(host: Env, store: Path, unpack: str) -> None:
     """From its archive, the path-entry finder answers for the alias's `__path__`; by default

@@ -302,5 +302,10 @@ def test_read_only(host: Env, make_wheel, store: Path) -> None:
         """,
         env={"WHEELHOOK_PATH": str(store), **ARCHIVE},
     )
-    assert "read-only" in out.stdout
-    assert "res-1.0-py3-none-any.whl/res/a.txt" in out.stdout
+    if sys.version_info < (3, 10):
+        # Python 3.9's `files()` never asks the loader's reader: it opens the archive named by
+        # `loader.archive` with `zipfile.Path` (as for zipimport), read-only as well.
+        assert "write() requires mode" in out.stdout
+    else:
+        assert "read-only" in out.stdout
+        assert "res-1.0-py3-none-any.whl/res/a.txt" in out.stdout

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Env, WheelSpec, build_wheel, new_env, pypi_wheel
+from conftest import ROOT, Env, WheelSpec, build_wheel, new_env, pypi_wheel
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -169,7 +169,8 @@ REACH = {
     "reach-1.0.dist-info/entry_points.txt": "[console_scripts]\nreach = reach:main\n",
 }
 CALL = "from reach import main\nmain()\n"
-PYTEST = ["pytest==9.2.0", "pluggy==1.7.0", "iniconfig==2.3.1", "packaging==26.3"]
+#: pytest and its dependencies, exactly as the test command pins them for this interpreter.
+PYTEST_LOCK = ROOT / "scripts" / "lock" / "pytest.txt"
 
 #: How each way starts: the command after the interpreter (`{bin}`: the venv's scripts; `{dir}`:
 #: a scratch directory holding `prog.py` = CALL and `test_reach.py`) and what goes to stdin.
@@ -200,7 +201,8 @@ WAYS = {
 def reach_env(env: Env, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     """`env` with `reach` and pytest installed normally and site-wide activation enabled."""
     wheel = build_wheel(WheelSpec("reach", "1.0", files=dict(REACH)), tmp_path_factory.mktemp("w"))
-    env.pip(str(wheel), *PYTEST)
+    env.pip("--no-deps", "--require-hashes", "-r", str(PYTEST_LOCK))
+    env.pip("--no-deps", str(wheel))
     env.run_args("-m", "wheelhook", "enable")
     yield env
     env.run_args("-m", "wheelhook", "disable")
