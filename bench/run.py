@@ -117,6 +117,11 @@ def make_venv(work: Work, name: str, python: str, *packages: str) -> str:
     venv = work.venv(name)
     marker = os.path.join(venv, "bench-packages.txt")
     wanted = "\n".join(packages)
+    # A requirements file is part of what is wanted: a re-pinned lock makes a new venv.
+    for flag, value in zip(packages, packages[1:]):
+        if flag == "-r":
+            with open(value) as f:
+                wanted += "\n" + f.read()
     if os.path.exists(marker):
         with open(marker) as f:
             if f.read() == wanted:
@@ -229,8 +234,9 @@ class Setup:
         work = self.work = Work(os.path.join(HERE, ".work"))
         os.makedirs(work.root, exist_ok=True)
         python = args.python
-        tools_pkgs = ["matplotlib"] + ([] if args.wheel else ["maturin>=1.7,<2"])
-        self.tools = make_venv(work, "tools", python, *tools_pkgs)
+        # matplotlib for the plot and maturin to build wheelhook, as pinned in the lock.
+        lock = os.path.join(ROOT, "scripts", "lock", "bench.txt")
+        self.tools = make_venv(work, "tools", python, "--require-hashes", "--no-deps", "-r", lock)
         wheel = wheelhook_wheel(work, args.wheel, self.tools)
         self.downloads = download(work, self.tools)
         self.wh = make_venv(work, "wheelhook", python)

@@ -20,4 +20,5 @@ compile() {  # compile IN OUT MIN_PYTHON
 compile tools.in tools.txt 3.10
 compile pytest.in pytest.txt 3.9
 compile build.in build.txt 3.9
-echo "scripts/lock: tools.txt, pytest.txt and build.txt re-pinned; review with git diff"
+compile bench.in bench.txt 3.10
+echo "scripts/lock: tools.txt, pytest.txt, build.txt and bench.txt re-pinned; review with git diff"
