@@ -113,15 +113,20 @@ step "pytest under every supported CPython (${JOBS} at a time; logs in $LOGS/)"
 rm -rf "$LOGS" target/pytest-tmp
 mkdir -p "$LOGS" target/pytest-tmp
 found=()
+missing=()
 declare -A where
-for version in $MATRIX; do
-    python=$(find_python "$version")
+for entry in $MATRIX; do
+    python=$(find_python "$entry")
     if [ -n "$python" ]; then
+        # Named by the interpreter's own X.Y (an entry may be a path): venvs and logs use it.
+        version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+        [ -n "${where[$version]:-}" ] && continue
         found+=("$version")
         where[$version]=$python
         echo "$version: $python"
     else
-        echo "$version: not found (no python$version on PATH, under pyenv or in /usr/bin)"
+        missing+=("$entry")
+        echo "$entry: not found (no python$entry on PATH, under pyenv or in /usr/bin)"
     fi
 done
 if [ ${#found[@]} -eq 0 ]; then
@@ -162,8 +167,8 @@ for version in "${found[@]}"; do
         summary+=("$(printf 'python %-6s FAIL  %s (exit %s; log: %s)' "$version" "${last:-no summary}" "$status" "$log")")
     fi
 done
-for version in $MATRIX; do
-    [ -n "${where[$version]:-}" ] || summary+=("$(printf 'python %-6s not found: not tested' "$version")")
+for entry in ${missing[@]+"${missing[@]}"}; do
+    summary+=("$(printf 'python %-6s not found: not tested' "$entry")")
 done
 
 step "benchmark smoke (bench/run.py --quick: runs every figure once, asserts nothing)"
