@@ -33,25 +33,12 @@ import tempfile
 import threading
 import urllib.parse
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-CACHE = os.path.join(ROOT, ".cache", "corpus")
-WHEELS = os.path.join(CACHE, "wheels")
+from _shared import CACHE, HERE, WHEELS, fetch_wheels, normalize, wheel_name_version
+
 MEMO = os.path.join(CACHE, "pick.json")
 
 _SIZE = re.compile(r"(?:Downloading|Using cached) (\S+?\.whl) \(([\d.]+) (bytes|kB|MB|GB)\)")
 _UNITS = {"bytes": 1, "kB": 1000, "MB": 1000**2, "GB": 1000**3}
-
-
-def normalize(name: str) -> str:
-    """PEP 503 normalisation, `-`-joined."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def wheel_name_version(filename: str) -> tuple[str, str]:
-    """The distribution name (normalised) and version of a wheel filename (PEP 427)."""
-    parts = os.path.basename(filename)[: -len(".whl")].split("-")
-    return normalize(parts[0]), parts[1]
 
 
 def read_ranked(path: str) -> list[tuple[int, str, str]]:
@@ -117,25 +104,7 @@ def pip_download(requirement: str, cap: int) -> dict[str, object]:
     )
     missing = [f for f in closure if not os.path.exists(os.path.join(WHEELS, f))]
     if missing:
-        reqs = ["{}=={}".format(*wheel_name_version(f)) for f in missing]
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--only-binary=:all:",
-                "--quiet",
-                "--progress-bar",
-                "off",
-                "--dest",
-                WHEELS,
-                *reqs,
-            ],
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
+        fetch_wheels(missing, check=False)
     missing = [f for f in closure if not os.path.exists(os.path.join(WHEELS, f))]
     if missing:
         return {"ok": False, "reason": f"pip download did not fetch {', '.join(missing)}"}

@@ -49,10 +49,8 @@ import tempfile
 import threading
 import zipfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-CACHE = os.path.join(ROOT, ".cache", "corpus")
-WHEELS = os.path.join(CACHE, "wheels")
+from _shared import CACHE, HERE, ROOT, WHEELS, fetch_wheels, normalize, wheel_name_version
+
 VENV = os.path.join(CACHE, "venv")
 VENV_PY = os.path.join(VENV, "bin", "python")
 WORK = os.path.join(CACHE, "work")
@@ -65,15 +63,6 @@ TABLE = os.path.join(ROOT, "COMPATIBILITY.md")
 MAX_NAMES = 10
 SKIP_NAMES = {"tests", "test", "docs", "examples", "benchmarks"}
 _EXT = re.compile(r"\.(cpython-\d+[a-z]*-[\w-]+|abi3)?\.so$")
-
-
-def normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def wheel_name_version(filename: str) -> tuple[str, str]:
-    parts = os.path.basename(filename)[: -len(".whl")].split("-")
-    return normalize(parts[0]), parts[1]
 
 
 def read_corpus() -> list[tuple[int, str, str, list[str]]]:
@@ -104,26 +93,9 @@ def fetch(corpus: list[tuple[int, str, str, list[str]]]) -> None:
     os.makedirs(WHEELS, exist_ok=True)
     missing = sorted({f for *_, files in corpus for f in files} - set(os.listdir(WHEELS)))
     for i in range(0, len(missing), 40):
-        reqs = ["{}=={}".format(*wheel_name_version(f)) for f in missing[i : i + 40]]
-        print(f"fetching {len(reqs)} wheels ({i + len(reqs)}/{len(missing)})", flush=True)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--only-binary=:all:",
-                "--progress-bar",
-                "off",
-                "--quiet",
-                "--dest",
-                WHEELS,
-                *reqs,
-            ],
-            check=True,
-            stdin=subprocess.DEVNULL,
-        )
+        batch = missing[i : i + 40]
+        print(f"fetching {len(batch)} wheels ({i + len(batch)}/{len(missing)})", flush=True)
+        fetch_wheels(batch, check=True)
     still = sorted(set(missing) - set(os.listdir(WHEELS)))
     if still:
         sys.exit(f"pip did not fetch these pinned wheels (another file was chosen?): {still}")
