@@ -99,17 +99,12 @@ def pypi_wheel(requirement: str) -> Path:
     PYPI_CACHE.mkdir(parents=True, exist_ok=True)
 
     def find() -> Path | None:
-        from packaging.tags import sys_tags
-        from packaging.utils import parse_wheel_filename
-
+        # The cache is per interpreter: what is there, pip chose for this one.
         norm = name.lower().replace("-", "_")
-        supported = set(sys_tags())
         for p in sorted(PYPI_CACHE.glob("*.whl")):
             parts = p.name.split("-")
-            # Only a wheel this interpreter can use (the cache is per interpreter already).
             if parts[0].lower() == norm and parts[1] == version:
-                if supported & parse_wheel_filename(p.name)[3]:
-                    return p
+                return p
         return None
 
     found = find()
