@@ -2,9 +2,11 @@
 //!
 //! Everything but `python` is plain Rust, tested by `cargo test` without an interpreter.
 
-pub mod activation;
 pub mod archive;
+pub mod cache;
+pub mod candidate;
 pub mod error;
+pub mod hash;
 pub mod import;
 pub mod resolve;
 pub mod script;

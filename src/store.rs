@@ -10,45 +10,11 @@ use parking_lot::Mutex;
 use pep440_rs::Version;
 
 use crate::archive::{Archive, ArchiveError};
-use crate::import::find_dist_info;
+use crate::candidate::{Candidate, Origin, Rejected};
+use crate::hash::Fnv64;
 use crate::resolve::Provider;
+use crate::wheel::find_dist_info;
 use crate::wheel::{Metadata, PackageName, SupportedTags, WheelFilename};
-
-/// Where a candidate comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
-    /// A `.whl` file in a store directory.
-    Wheel {
-        path: PathBuf,
-        filename: WheelFilename,
-    },
-    /// A normally installed distribution: its `.dist-info` or `.egg-info` directory.
-    Default { dist_info: PathBuf },
-}
-
-/// One usable version of a distribution.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Candidate {
-    pub name: PackageName,
-    pub version: Version,
-    pub origin: Origin,
-    /// Tag priority of a wheel (0 is best); 0 for defaults.
-    pub rank: usize,
-}
-
-impl Candidate {
-    pub fn is_default(&self) -> bool {
-        matches!(self.origin, Origin::Default { .. })
-    }
-}
-
-/// A file that looked like a candidate but cannot be used, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejected {
-    pub path: PathBuf,
-    pub version: Option<Version>,
-    pub reason: String,
-}
 
 /// Where to look, and what the interpreter supports.
 #[derive(Debug, Clone)]
@@ -101,15 +67,12 @@ pub struct Store {
 
 /// The hash a name is filed under: FNV-1a over its normalised UTF-8.
 fn name_key(chars: impl Iterator<Item = char>) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let mut buf = [0u8; 4];
-    for c in chars {
-        for b in c.encode_utf8(&mut buf).bytes() {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    hash
+    chars
+        .fold(Fnv64::new(), |hash, c| {
+            hash.write(c.encode_utf8(&mut buf).as_bytes())
+        })
+        .finish()
 }
 
 /// The distribution-name part of a wheel's file name (before the first `-`).
@@ -359,16 +322,6 @@ impl Provider for Store {
         let result = self.read_metadata(candidate).map(Arc::new);
         self.metadata.lock().insert(key, result.clone());
         result
-    }
-}
-
-impl Origin {
-    /// The wheel file or the `.dist-info` directory.
-    pub fn path(&self) -> &Path {
-        match self {
-            Origin::Wheel { path, .. } => path,
-            Origin::Default { dist_info } => dist_info,
-        }
     }
 }
 

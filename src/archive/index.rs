@@ -65,15 +65,9 @@ impl MemberInfo {
     }
 }
 
-/// FNV-1a: a few nanoseconds for a member name, no allocation, good enough
-/// spread for a sorted lookup table (equal hashes are compared by name).
+/// The key a member name is filed under in the sorted lookup table.
 pub(crate) fn name_hash(name: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &byte in name {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
+    crate::hash::fnv64(name)
 }
 
 impl Archive {

@@ -17,8 +17,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::native::is_native;
 use crate::archive::Archive;
+use crate::wheel::is_native;
 use crate::wheel::PackageName;
 
 /// Why a wheel is served from an unpacked copy by default. Ex) `data pytz/zoneinfo/CET`

@@ -9,8 +9,8 @@ use thiserror::Error;
 use super::by_path::{by_path, ByPath};
 use super::index::{ModuleEntry, ModuleIndex};
 use crate::archive::{Archive, ArchiveError};
-use crate::store::Candidate;
-use crate::wheel::{DistInfoError, WheelInfo};
+use crate::candidate::Candidate;
+use crate::wheel::{find_dist_info, DistInfoError, WheelInfo};
 
 /// Why a wheel cannot serve imports. Always names the wheel.
 #[derive(Debug, Error)]
@@ -198,22 +198,4 @@ fn read_layout(archive: &Archive) -> Result<Layout, ImportError> {
         root_is_purelib: info.root_is_purelib,
         by_path: by_path(archive),
     })
-}
-
-/// The single top-level `*.dist-info/` directory of an archive.
-pub fn find_dist_info(archive: &Archive) -> Result<String, String> {
-    let mut found: Option<&str> = None;
-    for member in archive.members() {
-        if let Some((dir, _)) = member.name.split_once('/') {
-            if dir.ends_with(".dist-info") && found != Some(dir) {
-                if found.is_some() {
-                    return Err("more than one .dist-info directory".into());
-                }
-                found = Some(dir);
-            }
-        }
-    }
-    found
-        .map(str::to_owned)
-        .ok_or_else(|| "no .dist-info directory".into())
 }

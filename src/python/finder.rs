@@ -18,13 +18,13 @@ use super::errors::{resolve_error, wheelhook_error};
 use super::facts::{self, Facts};
 use super::loader::Loader;
 use super::runtime::Runtime;
-use crate::activation;
 use crate::archive::Archive;
-use crate::import::{
-    write_atomic, ActiveDist, ModuleEntry, ModuleKind, Overrides, Registry, Served,
-};
-use crate::resolve::{parse_requirement, resolve};
-use crate::store::{Candidate, Origin, Store, StoreConfig};
+use crate::cache::{activation, write_atomic};
+use crate::candidate::{Candidate, Origin};
+use crate::import::{ActiveDist, ModuleEntry, ModuleKind, Overrides, Registry, Served};
+use crate::resolve::resolve;
+use crate::store::{Store, StoreConfig};
+use crate::wheel::parse_requirement;
 use crate::wheel::PackageName;
 
 static MODULE_SPEC: PyOnceLock<Py<PyType>> = PyOnceLock::new();

@@ -12,7 +12,8 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict};
 
 use super::runtime::Runtime;
-use crate::import::{ActiveDist, ModuleEntry, ModuleKind, SourceStamp};
+use crate::cache::SourceStamp;
+use crate::import::{ActiveDist, ModuleEntry, ModuleKind};
 
 static COMPILE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static EXEC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();

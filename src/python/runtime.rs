@@ -15,10 +15,10 @@ use pyo3::types::{PyBytes, PyCFunction, PyDict};
 use pyo3::exceptions::PyImportError;
 
 use crate::archive::Archive;
-use crate::import::{
-    default_dir, open_dir, ActiveDist, BytecodeCache, Job, NativeCache, SourceStamp, Writer,
-    QUEUE_CAP,
+use crate::cache::{
+    default_dir, open_dir, BytecodeCache, Job, NativeCache, SourceStamp, Writer, QUEUE_CAP,
 };
+use crate::import::ActiveDist;
 
 static MARSHAL_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static MARSHAL_DUMPS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();

@@ -13,9 +13,9 @@ use std::sync::Arc;
 use super::loader::Loader;
 use super::runtime::Runtime;
 use crate::archive::{validate_with, Archive, Limits, MAX_MEMBER_SIZE};
+use crate::candidate::{Candidate, Origin};
 use crate::import::{ActiveDist, ModuleKind};
 use crate::resolve::Provider;
-use crate::store::{Candidate, Origin};
 use crate::store::{Store, StoreConfig};
 use crate::wheel::{Metadata, PackageName, SupportedTags, WheelFilename};
 

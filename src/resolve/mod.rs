@@ -8,7 +8,6 @@
 mod environment;
 mod package;
 mod report;
-mod requirement;
 mod resolver;
 mod specifier;
 mod version_set;
@@ -24,11 +23,10 @@ use thiserror::Error;
 pub use environment::{Environment, MARKER_NAMES};
 pub use package::Node;
 pub use report::requirement_text;
-pub use requirement::parse_requirement;
 pub use specifier::{admitted, contains, matches, names_prerelease};
 pub use version_set::Versions;
 
-use crate::store::{Candidate, Rejected};
+use crate::candidate::{Candidate, Rejected};
 use crate::wheel::{Metadata, PackageName};
 use resolver::{root_version, Resolver};
 

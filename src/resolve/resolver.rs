@@ -20,7 +20,7 @@ use super::package::Node;
 use super::specifier::admitted;
 use super::version_set::Versions;
 use super::Provider;
-use crate::store::Candidate;
+use crate::candidate::Candidate;
 use crate::wheel::{Metadata, PackageName};
 
 /// The version the root node is given (it has only one).
@@ -330,10 +330,10 @@ impl<'a, P: Provider> Resolver<'a, P> {
 /// Ex) `six 1.16.0 (installed)`, `six 1.15.0 (wheel /store/six-1.15.0-py2.py3-none-any.whl)`
 pub fn describe(candidate: &Candidate) -> String {
     match &candidate.origin {
-        crate::store::Origin::Default { .. } => {
+        crate::candidate::Origin::Default { .. } => {
             format!("{} {} (installed)", candidate.name, candidate.version)
         }
-        crate::store::Origin::Wheel { path, .. } => {
+        crate::candidate::Origin::Wheel { path, .. } => {
             format!(
                 "{} {} (wheel {})",
                 candidate.name,

@@ -158,9 +158,10 @@ impl Metadata {
                 )
             };
             if header.name.eq_ignore_ascii_case("Requires-Dist") {
-                // Through the resolver's guarded parser: some inputs make pep508_rs panic.
-                let requirement = crate::resolve::parse_requirement(value)
-                    .map_err(|err| field_error("Requires-Dist", &err))?;
+                // Through the guarded parser: some inputs make pep508_rs panic. The field's
+                // value is quoted once, by `field_error`.
+                let requirement = super::parse_requirement(value)
+                    .map_err(|err| field_error("Requires-Dist", &err.reason))?;
                 requires_dist.push(requirement);
             } else if header.name.eq_ignore_ascii_case("Name") {
                 if !PackageName::is_valid(value) {

@@ -3,13 +3,19 @@
 mod dist_info;
 mod filename;
 mod headers;
+mod locate;
 mod name;
+mod native;
 mod platform;
 mod record;
+mod requirement;
 mod tags;
 
 pub use dist_info::{DistInfoError, Metadata, WheelInfo};
 pub use filename::{FilenameError, WheelFilename};
+pub use locate::find_dist_info;
 pub use name::PackageName;
+pub use native::is_native;
 pub use record::{Record, RecordEntry, RecordError};
+pub use requirement::{parse_requirement, RequirementError};
 pub use tags::{InterpreterFacts, Platform, SupportedTags, Tag};

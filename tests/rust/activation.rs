@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 
-use _native::activation::{decode, encode, prune, Chosen, Identity, Stamps, KEEP, SETTLE};
+use _native::cache::activation::{decode, encode, prune, Chosen, Identity, Stamps, KEEP, SETTLE};
+use _native::candidate::{Candidate, Origin};
 use _native::import::{ByPath, Layout};
-use _native::store::{Candidate, Origin};
 use _native::wheel::{PackageName, WheelFilename};
 use pep440_rs::Version;
 

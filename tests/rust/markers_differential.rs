@@ -16,9 +16,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::str::FromStr;
 
-use _native::resolve::{
-    contains, names_prerelease, parse_requirement, Environment, EnvironmentFacts, MARKER_NAMES,
-};
+use _native::resolve::{contains, names_prerelease, Environment, EnvironmentFacts, MARKER_NAMES};
+use _native::wheel::parse_requirement;
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, Requirement, VersionOrUrl};
 

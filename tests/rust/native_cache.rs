@@ -4,8 +4,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use _native::archive::Archive;
-use _native::import::{ActiveDist, NativeCache};
-use _native::store::{Candidate, Origin};
+use _native::cache::NativeCache;
+use _native::candidate::{Candidate, Origin};
+use _native::import::ActiveDist;
 use _native::wheel::WheelFilename;
 
 use crate::zipbuild::{Member, TempDir, Zip};

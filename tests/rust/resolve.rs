@@ -7,8 +7,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use _native::candidate::{Candidate, Origin, Rejected};
 use _native::resolve::{resolve, EnvironmentFacts, Provider, ResolveError};
-use _native::store::{Candidate, Origin, Rejected};
 use _native::wheel::{Metadata, PackageName, WheelFilename};
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::Requirement;

@@ -52,12 +52,15 @@ impl BytecodeCache {
 
     /// The directory of one wheel's entries.
     pub fn wheel_dir(&self, wheel: &Path) -> PathBuf {
-        super::cache::wheel_dir(&self.root, wheel)
+        super::dir::wheel_dir(&self.root, wheel)
     }
 
     /// The file of `member`'s entry inside its wheel's directory.
     fn entry_path(dir: &Path, member: &str) -> PathBuf {
-        dir.join(format!("{:016x}.whc", fnv64(member.as_bytes())))
+        dir.join(format!(
+            "{:016x}.whc",
+            crate::hash::fnv64(member.as_bytes())
+        ))
     }
 
     /// The marshalled code for `stamp`, if a valid entry exists.
@@ -100,10 +103,10 @@ impl BytecodeCache {
         let dir = self.wheel_dir(wheel);
         let entry = Self::entry_path(&dir, stamp.member);
         if !dirs.0.contains(&dir) {
-            super::cache::collect_stale(&dir, STALE_AFTER);
+            super::dir::collect_stale(&dir, STALE_AFTER);
             dirs.0.insert(dir);
         }
-        super::cache::write_atomic(&entry, &encode(&self.magic, stamp, code), false)
+        super::dir::write_atomic(&entry, &encode(&self.magic, stamp, code), false)
     }
 }
 
@@ -157,17 +160,6 @@ pub fn decode<'d>(data: &'d [u8], magic: &[u8; 4], stamp: SourceStamp<'_>) -> Op
 /// import).
 fn checksum(payload: &[u8]) -> u64 {
     u64::from(crc32fast::hash(payload))
-}
-
-/// FNV-1a, 64 bits: names cache files (not a defence against an attacker:
-/// the cache directory's permissions are).
-pub fn fnv64(data: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in data {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
 }
 
 #[cfg(test)]

@@ -21,8 +21,8 @@ use std::time::{Duration, SystemTime};
 
 use pep440_rs::Version;
 
+use crate::candidate::{Candidate, Origin};
 use crate::import::Layout;
-use crate::store::{Candidate, Origin};
 use crate::wheel::{PackageName, WheelFilename};
 
 /// The format's first line; a new format is a new line, and old entries are misses.
@@ -73,7 +73,7 @@ impl Identity {
     /// The entry's file name: a hash of the identity (the entry repeats the identity, so a
     /// collision is a miss, never a wrong answer).
     pub fn file_name(&self) -> String {
-        format!("{:016x}", crate::import::fnv64(self.text.as_bytes()))
+        format!("{:016x}", crate::hash::fnv64(self.text.as_bytes()))
     }
 }
 

@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::cache::{collect_stale, write_atomic};
-use super::dist::ActiveDist;
+use super::dir::{collect_stale, write_atomic};
 use crate::archive::{check_name, sha256, Archive, MemberInfo};
-use crate::wheel::Record;
+use crate::import::ActiveDist;
+use crate::wheel::{is_native, Record};
 
 /// Why a native member cannot be loaded. Always names the wheel and the member.
 #[derive(Debug, Error)]
@@ -27,24 +27,6 @@ pub enum NativeError {
     },
     #[error("{wheel}: {reason}")]
     Wheel { wheel: PathBuf, reason: String },
-}
-
-/// Whether a member is native code the dynamic loader must see as a file.
-/// Ex) `pkg/_speedups.cpython-311-x86_64-linux-gnu.so`, `numpy.libs/libopenblas-r0.3.so`,
-/// `libfoo.so.1.2`, `pkg/.dylibs/libz.1.dylib`
-pub fn is_native(member: &str) -> bool {
-    let leaf = member.rsplit('/').next().unwrap_or(member);
-    let in_libs_dir = member
-        .split('/')
-        .any(|part| part.ends_with(".libs") || part == ".dylibs");
-    let versioned = leaf
-        .rsplit_once(".so.")
-        .is_some_and(|(_, v)| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
-    let shared = [".so", ".pyd", ".dll", ".dylib"]
-        .iter()
-        .any(|s| leaf.ends_with(s))
-        || versioned;
-    !member.ends_with('/') && (shared || in_libs_dir)
 }
 
 /// The native part of the cache.
@@ -63,7 +45,7 @@ impl NativeCache {
 
     /// Where a wheel's native members go.
     pub fn wheel_dir(&self, wheel: &Path) -> PathBuf {
-        super::cache::wheel_dir(&self.root, wheel)
+        super::dir::wheel_dir(&self.root, wheel)
     }
 
     /// Writes out every native member of `dist` that is missing or does not match `RECORD`, then
@@ -230,7 +212,7 @@ fn members_fingerprint(archive: &Archive) -> u64 {
         text.extend_from_slice(&m.crc32.to_le_bytes());
         text.extend_from_slice(&m.size.to_le_bytes());
     }
-    super::bytecode::fnv64(&text)
+    crate::hash::fnv64(&text)
 }
 
 fn expected_digest(record: &Record, member: &str) -> Result<[u8; 32], String> {

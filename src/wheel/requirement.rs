@@ -16,7 +16,24 @@ use std::sync::Once;
 
 use pep508_rs::Requirement;
 
-use super::ResolveError;
+use thiserror::Error;
+
+/// A requirement that cannot be parsed. Ex) `The requirement "bad.>=1" is invalid: ...`
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("The requirement \"{text}\" is invalid: {reason}")]
+pub struct RequirementError {
+    /// The requirement as written.
+    pub text: String,
+    /// What is wrong with it, a lowercase fragment.
+    pub reason: String,
+}
+
+fn invalid(text: &str, reason: String) -> RequirementError {
+    RequirementError {
+        text: text.to_owned(),
+        reason,
+    }
+}
 
 /// The marker variables with version values: the only ones `~=` may have on its right.
 const VERSION_VARIABLES: [&str; 3] = [
@@ -28,16 +45,17 @@ const VERSION_VARIABLES: [&str; 3] = [
 /// Parses a PEP 508 requirement. Ex) `requests[socks]>=2; python_version >= "3.8"`
 ///
 /// <https://packaging.python.org/en/latest/specifications/dependency-specifiers/>
-pub fn parse_requirement(text: &str) -> Result<Requirement, ResolveError> {
+pub fn parse_requirement(text: &str) -> Result<Requirement, RequirementError> {
     let name_end = text
         .trim_start()
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
         .unwrap_or(text.trim_start().len());
     let name = &text.trim_start()[..name_end];
     if name.ends_with(['.', '-', '_']) {
-        return Err(ResolveError::Invalid(format!(
-            "The requirement \"{text}\" is invalid: the name \"{name}\" must end with a letter or digit"
-        )));
+        return Err(invalid(
+            text,
+            format!("the name \"{name}\" must end with a letter or digit"),
+        ));
     }
     let after_name = text.trim_start()[name_end..].trim_start();
     if let Some(extras) = after_name.strip_prefix('[') {
@@ -55,33 +73,31 @@ pub fn parse_requirement(text: &str) -> Result<Requirement, ResolveError> {
             })
             .find(|e| e.ends_with(['.', '-', '_']))
         {
-            return Err(ResolveError::Invalid(format!(
-                "The requirement \"{text}\" is invalid: the extra \"{extra}\" must end with a letter or digit"
-            )));
+            return Err(invalid(
+                text,
+                format!("the extra \"{extra}\" must end with a letter or digit"),
+            ));
         }
     }
     if let Some(variable) = string_after_tilde(text) {
-        return Err(ResolveError::Invalid(format!(
-            "The requirement \"{text}\" is invalid: the marker compares with `~= {variable}`, \
+        return Err(invalid(
+            text,
+            format!(
+                "the marker compares with `~= {variable}`, \
              but {variable} is not a version"
-        )));
+            ),
+        ));
     }
     // pep508_rs 0.9.2 has more panics than the shapes refused above (fuzzing found slicing
     // inside a multi-byte character, for one): a panic is an invalid requirement, not a crash
     // of the interpreter (pyo3 would raise PanicException, which no ImportError handler
     // catches). Its input is a &str and its state is its own, so nothing is left half-updated
     // for us to observe.
-    let parsed = quietly(|| Requirement::from_str(text)).map_err(|_| {
-        ResolveError::Invalid(format!(
-            "The requirement \"{text}\" is invalid: the PEP 508 parser failed on it"
-        ))
-    })?;
+    let parsed = quietly(|| Requirement::from_str(text))
+        .map_err(|_| invalid(text, "the PEP 508 parser failed on it".to_owned()))?;
     parsed.map_err(|err| {
         // The message without pep508_rs's caret diagram: errors stay one line.
-        ResolveError::Invalid(format!(
-            "The requirement \"{text}\" is invalid: {}",
-            err.message
-        ))
+        invalid(text, err.message.to_string())
     })
 }
 

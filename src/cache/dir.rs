@@ -100,7 +100,7 @@ pub fn wheel_dir(root: &Path, wheel: &Path) -> PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let hash = super::bytecode::fnv64(wheel.as_os_str().as_encoded_bytes());
+    let hash = crate::hash::fnv64(wheel.as_os_str().as_encoded_bytes());
     root.join(format!("{name}-{hash:016x}"))
 }
 
