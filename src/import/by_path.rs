@@ -18,8 +18,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::archive::Archive;
-use crate::wheel::is_native;
 use crate::wheel::PackageName;
+use crate::wheel::{is_identifier, is_native};
 
 /// Why a wheel is served from an unpacked copy by default. Ex) `data pytz/zoneinfo/CET`
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,13 +80,6 @@ fn root_path(member: &str) -> Option<&str> {
     } else {
         Some(member)
     }
-}
-
-/// Whether `top` can be an import package's name (not `numpy.libs`, `.dylibs`, `rust`).
-fn is_identifier(top: &str) -> bool {
-    let mut chars = top.chars();
-    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
-        && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 
 /// The first component of a path. Ex) `pytz` for `pytz/zoneinfo/CET`

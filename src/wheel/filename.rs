@@ -10,7 +10,7 @@ use std::str::FromStr;
 use pep440_rs::Version;
 use thiserror::Error;
 
-use super::{PackageName, Tag};
+use super::{is_identifier, PackageName, Tag};
 
 /// A parsed wheel filename: `{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl`.
 ///
@@ -80,16 +80,6 @@ impl WheelFilename {
 /// two differ only on a few combining marks.
 fn is_word_char(c: char) -> bool {
     c == '_' || c.is_alphanumeric()
-}
-
-/// Whether `s` is a Python identifier (`str.isidentifier`), approximated as for
-/// [`is_word_char`]: a letter or `_`, then letters, digits and `_`.
-fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) if first == '_' || first.is_alphabetic() => chars.all(is_word_char),
-        _ => false,
-    }
 }
 
 /// Splits one compressed tag set on `.`, lowercased, refusing empty members.

@@ -14,7 +14,7 @@ mod tags;
 pub use dist_info::{DistInfoError, Metadata, WheelInfo};
 pub use filename::{FilenameError, WheelFilename};
 pub use locate::find_dist_info;
-pub use name::PackageName;
+pub use name::{is_identifier, PackageName};
 pub use native::is_native;
 pub use record::{Record, RecordEntry, RecordError};
 pub use requirement::{parse_requirement, RequirementError};

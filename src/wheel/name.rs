@@ -110,8 +110,27 @@ impl Iterator for Normalized<'_> {
     }
 }
 
+/// Whether `s` is a Python identifier (`str.isidentifier`): one part of a dotted module name,
+/// a Python tag. Letters beyond ASCII count as Python counts them, approximately: `char`'s
+/// alphabetic and alphanumeric classes differ from Python's XID classes only on a few
+/// combining marks. Ex) `_x1`, `été`; not `1x`, `a-b`, `numpy.libs`
+pub fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ok_is_identifier() {
+        assert!(super::is_identifier("_x1"));
+        assert!(super::is_identifier("été"));
+        assert!(!super::is_identifier("1x"));
+        assert!(!super::is_identifier("a-b"));
+        assert!(!super::is_identifier(""));
+    }
+
     use super::PackageName;
 
     #[test]
