@@ -8,17 +8,13 @@ import os
 import sys
 
 from wheelhook import _activate, _native, _store
-from wheelhook.errors import ResolutionError, WheelhookError
+from wheelhook.errors import ResolutionError, UsageError, WheelhookError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
 EXIT_OK, EXIT_RESOLUTION, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class UsageError(WheelhookError, ValueError):
-    """Bad input on the command line."""
 
 
 def _say(message: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 
 from wheelhook import _native
-from wheelhook.errors import ResolutionError, WheelhookError
+from wheelhook.errors import ScriptMetadataError, UnsupportedPython
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -16,14 +16,6 @@ if TYPE_CHECKING:
 
 #: The block pattern given by the specification.
 BLOCK = r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$"
-
-
-class ScriptMetadataError(WheelhookError, ValueError):
-    """A script's PEP 723 block is malformed or cannot be read."""
-
-
-class UnsupportedPython(ResolutionError):
-    """The script's `requires-python` excludes the running interpreter."""
 
 
 def _toml_loads(text: str, filename: str) -> dict[str, Any]:

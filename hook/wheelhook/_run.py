@@ -7,16 +7,12 @@ import os
 import sys
 
 from wheelhook import _activate, _boot, _pep723
-from wheelhook.errors import WheelhookError
+from wheelhook.errors import ProgramError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from importlib.machinery import ModuleSpec
-
-
-class ProgramError(WheelhookError, ValueError):
-    """The program to run cannot be read."""
 
 
 def declared_in_source(source: str, filename: str) -> list[str]:
