@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-from wheelhook import _activate, _native, _store
+from wheelhook import _drop, _native
 from wheelhook.errors import ResolutionError, UsageError, WheelhookError
 
 TYPE_CHECKING = False
@@ -57,9 +57,9 @@ def _limits(args: argparse.Namespace) -> dict[str, int]:
 
 
 def _cmd_drop(args: argparse.Namespace) -> int:
-    store = args.store or _store.default_store()
+    store = args.store or _drop.default_store()
     for wheel in args.wheels:
-        info = _store.drop(wheel, store, **_limits(args))
+        info = _drop.drop(wheel, store, **_limits(args))
         print(f"dropped {info['name']} {info['version']} -> {info['path']}")
     return EXIT_OK
 
@@ -68,17 +68,17 @@ def _cmd_add(args: argparse.Namespace) -> int:
     import subprocess
     import tempfile
 
-    store = args.store or _store.default_store()
+    store = args.store or _drop.default_store()
     reqs: list[str] = []
     for r in args.requirements:
-        reqs.extend(_activate.parse_requirements(r))
+        reqs.extend(_native.requirement_lines(r))
     for f in args.requirement_files:
         try:
             with open(f, encoding="utf-8") as fh:
                 lines = fh.read()
         except OSError as exc:
             raise UsageError(f"{f}: cannot read the requirements file: {exc.strerror}.") from None
-        reqs.extend(_activate.parse_requirements(lines))
+        reqs.extend(_native.requirement_lines(lines))
     if not reqs:
         raise UsageError("add needs at least one requirement (REQ or -r FILE).")
     with tempfile.TemporaryDirectory(prefix="wheelhook-add-") as tmp:
@@ -103,13 +103,13 @@ def _cmd_add(args: argparse.Namespace) -> int:
             _native.inspect_wheel(wheel, **_limits(args))
         for i, wheel in enumerate(wheels, 1):
             _say(f"[{i}/{len(wheels)}] dropping {os.path.basename(wheel)}")
-            info = _store.drop(wheel, store, **_limits(args))
+            info = _drop.drop(wheel, store, **_limits(args))
             print(f"added {info['name']} {info['version']} -> {info['path']}")
     return EXIT_OK
 
 
 def _cmd_remove(args: argparse.Namespace) -> int:
-    dirs = [args.store] if args.store else _activate.store_dirs()
+    dirs = [args.store] if args.store else _native.store_dirs()
     targets: list[str] = []
     for spec in args.targets:
         if spec.endswith(".whl"):
@@ -123,22 +123,22 @@ def _cmd_remove(args: argparse.Namespace) -> int:
             name, sep, version = spec.partition("==")
             if not sep or not name.strip() or not version.strip():
                 raise UsageError(f'"{spec}" is neither NAME==VERSION nor a wheel file name.')
-            found = _store.find_wheels(dirs, name.strip(), version.strip())
+            found = _drop.find_wheels(dirs, name.strip(), version.strip())
         if not found:
             raise UsageError(f"No wheel matches {spec} in {os.pathsep.join(dirs)}.")
         targets.extend(found)
     for path in targets:
-        _store.remove(path)
+        _drop.remove(path)
         print(f"removed {path}")
     return EXIT_OK
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    candidates, rejected = _native.scan(_activate.store_dirs(), _activate.default_dirs())
+    candidates, rejected = _native.scan(_native.store_dirs(), _native.default_dirs())
     if args.name:
-        from wheelhook.metadata import _normalize
+        from wheelhook._names import normalize
 
-        wanted = _normalize(args.name)
+        wanted = normalize(args.name)
         candidates = [c for c in candidates if c["name"] == wanted]
         rejected = [r for r in rejected if r["name"] == wanted]
     if args.json:
@@ -157,8 +157,8 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     finder = _native.Finder()  # a private finder: resolving here activates nothing
     reqs: list[str] = []
     for r in args.requirements:
-        reqs.extend(_activate.parse_requirements(r))
-    result = finder.require(reqs, _activate.store_dirs(), _activate.default_dirs())
+        reqs.extend(_native.requirement_lines(r))
+    result = finder.require(reqs, _native.store_dirs(), _native.default_dirs())
     if args.json:
         _dump(
             [{"name": d.name, "version": d.version, "kind": d.kind, "path": d.path} for d in result]
@@ -174,7 +174,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         wheels = list(args.wheels)
     else:
         wheels = []
-        for d in _activate.store_dirs():
+        for d in _native.store_dirs():
             try:
                 wheels.extend(
                     os.path.join(d, n) for n in sorted(os.listdir(d)) if n.endswith(".whl")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 
 from wheelhook import _native
+from wheelhook._constants import SCRIPT_MARK
 from wheelhook.errors import ScriptMetadataError, UnsupportedPython
 
 TYPE_CHECKING = False
@@ -31,7 +32,7 @@ def _toml_loads(text: str, filename: str) -> dict[str, Any]:
 
 def read_block(source: str, filename: str) -> dict[str, Any] | None:
     """The parsed `script` block of `source`, or None when there is none."""
-    if "# /// script" not in source:
+    if SCRIPT_MARK not in source:
         return None
     import re
 
@@ -55,7 +56,7 @@ def script_requirements(filename: str) -> list[str]:
             raw = f.read()
     except OSError as exc:
         raise ScriptMetadataError(f"{filename}: cannot read the script: {exc.strerror}") from None
-    if b"# /// script" not in raw:
+    if SCRIPT_MARK.encode() not in raw:
         return []
     return source_requirements(raw.decode("utf-8", "replace"), filename)
 
