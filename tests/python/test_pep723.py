@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Env, built_wheel, new_env, pypi_wheel
+from helpers import Env, new_env, pypi_wheel
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 from wheelhook import _native, _pep723, errors
@@ -33,9 +33,7 @@ def env_for(python: Path | None, path: Path, *packages: str) -> Env:
     """A venv of `python` (the test interpreter's own when None) with wheelhook and `packages`."""
     if python is None:
         return new_env(path, *packages)
-    subprocess.run([str(python), "-m", "venv", "--clear", str(path)], check=True)
-    env = Env(path)
-    env.pip("--no-deps", str(built_wheel()))
+    env = new_env(path, python=python)
     if packages:
         env.pip("--no-deps", *packages)
     return env

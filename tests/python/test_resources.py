@@ -6,14 +6,12 @@ interpreters, 3.9+) to run them under those too, each in a fresh venv with wheel
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import Env, WheelSpec, built_wheel
+from helpers import Env, WheelSpec, new_env
 
 RES_FILES: dict[str, bytes | str] = {
     "res/__init__.py": "",
@@ -62,11 +60,7 @@ def interp(
         env.own = True
         return env
     if key not in _venvs:
-        root = tmp_path_factory.mktemp("interp")
-        subprocess.run([key, "-m", "venv", str(root)], check=True)
-        env = Interpreter(root)
-        env.pip("--no-deps", str(built_wheel()))
-        _venvs[key] = env
+        _venvs[key] = Interpreter(new_env(tmp_path_factory.mktemp("interp"), python=key).root)
     return Interpreter(_venvs[key].root)
 
 
@@ -77,8 +71,7 @@ ARCHIVE = {"WHEELHOOK_UNPACK": "-*"}
 
 def run_json(env: Env, code: str, store: Path, **extra: str) -> dict[str, object]:
     variables = {"WHEELHOOK_PATH": str(store), "PYTHONWARNINGS": "ignore", **ARCHIVE, **extra}
-    out = env.run(code, env=variables)
-    result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, object] = env.run_json(code, env=variables)
     return result
 
 

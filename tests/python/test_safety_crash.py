@@ -13,6 +13,7 @@ import threading
 import time
 from pathlib import Path
 
+from helpers import child_environ
 from safety_zip import FIGURES, STORED, build_zip, entries_for, wheel_files
 from wheelhook import _drop, _files, _native
 
@@ -22,10 +23,7 @@ MODULES = 60
 
 
 def env_for(tmp: Path, store: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WHEELHOOK_")}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.update(WHEELHOOK_PATH=str(store), WHEELHOOK_CACHE=str(tmp / "cache"))
-    return env
+    return child_environ({"WHEELHOOK_PATH": str(store), "WHEELHOOK_CACHE": str(tmp / "cache")})
 
 
 def many_modules(version: str, blob: int = 2 << 20) -> bytes:
