@@ -1,7 +1,9 @@
 """`importlib.resources` over packages served from wheels: files(), as_file, the legacy API.
 
-Each program runs in the test interpreter; set `WHEELHOOK_TEST_PYTHONS` (os.pathsep-separated
-interpreters, 3.9+) to run them under those too, each in a fresh venv with wheelhook.
+Each program runs in the test interpreter; the interpreters named by path in
+`WHEELHOOK_TEST_PYTHONS` (separated by os.pathsep or spaces, 3.9+) run them too, each in a fresh
+venv with wheelhook. A bare version there (`3.9`) is an entry of the test command's matrix, which
+runs this whole suite under that interpreter already.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ class Interpreter(Env):
 
 
 def _extra_pythons() -> list[str]:
-    return [p for p in os.environ.get("WHEELHOOK_TEST_PYTHONS", "").split(os.pathsep) if p]
+    entries = os.environ.get("WHEELHOOK_TEST_PYTHONS", "").replace(os.pathsep, " ").split()
+    return [entry for entry in entries if os.sep in entry]
 
 
 @pytest.fixture(scope="session")
