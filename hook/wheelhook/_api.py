@@ -72,10 +72,10 @@ def drop(wheel: "str | os.PathLike[str]", store: "str | os.PathLike[str] | None"
     >>> drop("six-1.15.0-py2.py3-none-any.whl")  # doctest: +SKIP
     '.../site-packages/six-1.15.0-py2.py3-none-any.whl'
     """
-    from wheelhook import _store
+    from wheelhook import _drop
 
-    info = _store.drop(
-        os.fspath(wheel), os.fspath(store) if store is not None else _store.default_store()
+    info = _drop.drop(
+        os.fspath(wheel), os.fspath(store) if store is not None else _drop.default_store()
     )
     for f in sys.meta_path:
         if isinstance(f, _native.Finder):

@@ -23,10 +23,12 @@ if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
     from types import ModuleType
 
+# Literal copies of `wheelhook._constants` (this file imports nothing of the package); a test
+# pins each one to its home there.
 DISABLE_ENV = "WHEELHOOK_DISABLE"
 #: Requirements the environment declares for the whole process (a parent's pins, or the user's).
 REQUIRES_ENV = "WHEELHOOK_REQUIRES"
-#: What marks a PEP 723 block; the file is only searched further when it holds this.
+#: What marks a PEP 723 block (encoded); the file is only searched further when it holds this.
 SCRIPT_MARK = b"# /// script"
 
 

@@ -26,7 +26,7 @@ SPAWN_MODULE = "multiprocessing.spawn"
 
 def activate_pins(pins: str) -> str:
     """Runs in the child while it unpickles the preparation data: activates `pins`."""
-    from wheelhook._activate import REQUIRES_ENV
+    from wheelhook._constants import REQUIRES_ENV
 
     os.environ[REQUIRES_ENV] = pins
     import wheelhook  # activates WHEELHOOK_REQUIRES when first imported
@@ -53,7 +53,7 @@ def patch(spawn: "ModuleType") -> None:
 
     def get_preparation_data(name: str) -> "dict[str, Any]":
         data: dict[str, Any] = original(name)
-        from wheelhook._activate import REQUIRES_ENV
+        from wheelhook._constants import REQUIRES_ENV
 
         pins = os.environ.get(REQUIRES_ENV, "")
         if pins:

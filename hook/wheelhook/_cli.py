@@ -6,19 +6,16 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import dataclass
 
-from wheelhook import _activate, _native, _store
-from wheelhook.errors import ResolutionError, WheelhookError
+from wheelhook import _drop, _native
+from wheelhook.errors import ResolutionError, UsageError, WheelhookError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
 EXIT_OK, EXIT_RESOLUTION, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class UsageError(WheelhookError, ValueError):
-    """Bad input on the command line."""
 
 
 def _say(message: str) -> None:
@@ -61,9 +58,9 @@ def _limits(args: argparse.Namespace) -> dict[str, int]:
 
 
 def _cmd_drop(args: argparse.Namespace) -> int:
-    store = args.store or _store.default_store()
+    store = args.store or _drop.default_store()
     for wheel in args.wheels:
-        info = _store.drop(wheel, store, **_limits(args))
+        info = _drop.drop(wheel, store, **_limits(args))
         print(f"dropped {info['name']} {info['version']} -> {info['path']}")
     return EXIT_OK
 
@@ -72,17 +69,17 @@ def _cmd_add(args: argparse.Namespace) -> int:
     import subprocess
     import tempfile
 
-    store = args.store or _store.default_store()
+    store = args.store or _drop.default_store()
     reqs: list[str] = []
     for r in args.requirements:
-        reqs.extend(_activate.parse_requirements(r))
+        reqs.extend(_native.requirement_lines(r))
     for f in args.requirement_files:
         try:
             with open(f, encoding="utf-8") as fh:
                 lines = fh.read()
         except OSError as exc:
             raise UsageError(f"{f}: cannot read the requirements file: {exc.strerror}.") from None
-        reqs.extend(_activate.parse_requirements(lines))
+        reqs.extend(_native.requirement_lines(lines))
     if not reqs:
         raise UsageError("add needs at least one requirement (REQ or -r FILE).")
     with tempfile.TemporaryDirectory(prefix="wheelhook-add-") as tmp:
@@ -107,13 +104,13 @@ def _cmd_add(args: argparse.Namespace) -> int:
             _native.inspect_wheel(wheel, **_limits(args))
         for i, wheel in enumerate(wheels, 1):
             _say(f"[{i}/{len(wheels)}] dropping {os.path.basename(wheel)}")
-            info = _store.drop(wheel, store, **_limits(args))
+            info = _drop.drop(wheel, store, **_limits(args))
             print(f"added {info['name']} {info['version']} -> {info['path']}")
     return EXIT_OK
 
 
 def _cmd_remove(args: argparse.Namespace) -> int:
-    dirs = [args.store] if args.store else _activate.store_dirs()
+    dirs = [args.store] if args.store else _native.store_dirs()
     targets: list[str] = []
     for spec in args.targets:
         if spec.endswith(".whl"):
@@ -127,22 +124,22 @@ def _cmd_remove(args: argparse.Namespace) -> int:
             name, sep, version = spec.partition("==")
             if not sep or not name.strip() or not version.strip():
                 raise UsageError(f'"{spec}" is neither NAME==VERSION nor a wheel file name.')
-            found = _store.find_wheels(dirs, name.strip(), version.strip())
+            found = _drop.find_wheels(dirs, name.strip(), version.strip())
         if not found:
             raise UsageError(f"No wheel matches {spec} in {os.pathsep.join(dirs)}.")
         targets.extend(found)
     for path in targets:
-        _store.remove(path)
+        _drop.remove(path)
         print(f"removed {path}")
     return EXIT_OK
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    candidates, rejected = _native.scan(_activate.store_dirs(), _activate.default_dirs())
+    candidates, rejected = _native.scan(_native.store_dirs(), _native.default_dirs())
     if args.name:
-        from wheelhook.metadata import _normalize
+        from wheelhook._names import normalize
 
-        wanted = _normalize(args.name)
+        wanted = normalize(args.name)
         candidates = [c for c in candidates if c["name"] == wanted]
         rejected = [r for r in rejected if r["name"] == wanted]
     if args.json:
@@ -161,8 +158,8 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     finder = _native.Finder()  # a private finder: resolving here activates nothing
     reqs: list[str] = []
     for r in args.requirements:
-        reqs.extend(_activate.parse_requirements(r))
-    result = finder.require(reqs, _activate.store_dirs(), _activate.default_dirs())
+        reqs.extend(_native.requirement_lines(r))
+    result = finder.require(reqs, _native.store_dirs(), _native.default_dirs())
     if args.json:
         _dump(
             [{"name": d.name, "version": d.version, "kind": d.kind, "path": d.path} for d in result]
@@ -178,7 +175,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         wheels = list(args.wheels)
     else:
         wheels = []
-        for d in _activate.store_dirs():
+        for d in _native.store_dirs():
             try:
                 wheels.extend(
                     os.path.join(d, n) for n in sorted(os.listdir(d)) if n.endswith(".whl")
@@ -302,58 +299,35 @@ writes wheelhook-activate.pth; WHEELHOOK_DISABLE=1 turns it off for one run.""",
 }
 
 
-def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors"
+STORE_HELP = "store directory (default: the interpreter's site-packages)"
+
+
+def _size_limits(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-member-size",
+        type=_size,
+        metavar="SIZE",
+        help="refuse a member inflating past SIZE bytes (units K, M, G; default 4G, the most)",
     )
-    parser = argparse.ArgumentParser(
-        prog="wheelhook",
-        description="Several versions of a distribution side by side, imported from wheels.",
-        epilog="exit codes: 0 success, 1 resolution failure, 2 bad input.\n"
-        "`wheelhook COMMAND --help` shows examples.",
+    p.add_argument(
+        "--max-total-size",
+        type=_size,
+        metavar="SIZE",
+        help="refuse a wheel whose members inflate past SIZE bytes in all (default 16G)",
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(
-        name: str, help: str, func: Callable[[argparse.Namespace], object]
-    ) -> argparse.ArgumentParser:
-        p = sub.add_parser(
-            name,
-            help=help,
-            description=help[0].upper() + help[1:] + ".",
-            epilog=EXAMPLES[name],
-            parents=[common],
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        p.set_defaults(func=func)
-        return p
 
-    store_help = "store directory (default: the interpreter's site-packages)"
+def _json_flag(p: argparse.ArgumentParser, help: str = "machine-readable output") -> None:
+    p.add_argument("--json", action="store_true", help=help)
 
-    def size_limits(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--max-member-size",
-            type=_size,
-            metavar="SIZE",
-            help="refuse a member inflating past SIZE bytes (units K, M, G; default 4G, the most)",
-        )
-        p.add_argument(
-            "--max-total-size",
-            type=_size,
-            metavar="SIZE",
-            help="refuse a wheel whose members inflate past SIZE bytes in all (default 16G)",
-        )
 
-    p = command("drop", "validate wheels and copy them into the store", _cmd_drop)
+def _args_drop(p: argparse.ArgumentParser) -> None:
     p.add_argument("wheels", nargs="+", metavar="WHEEL")
-    p.add_argument("--store", metavar="DIR", help=store_help)
-    size_limits(p)
+    p.add_argument("--store", metavar="DIR", help=STORE_HELP)
+    _size_limits(p)
 
-    p = command(
-        "add", "fetch wheels for requirements (and dependencies) with pip and drop them", _cmd_add
-    )
+
+def _args_add(p: argparse.ArgumentParser) -> None:
     p.add_argument("requirements", nargs="*", metavar="REQ")
     p.add_argument(
         "-r",
@@ -363,35 +337,31 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="a requirements file",
     )
-    p.add_argument("--store", metavar="DIR", help=store_help)
+    p.add_argument("--store", metavar="DIR", help=STORE_HELP)
     p.add_argument("--index-url", metavar="URL", help="passed to pip")
     p.add_argument("--find-links", action="append", default=[], metavar="DIR", help="passed to pip")
     p.add_argument("--no-index", action="store_true", help="passed to pip")
-    size_limits(p)
+    _size_limits(p)
 
-    p = command(
-        "remove", "remove wheels from the store (atomically, under the store lock)", _cmd_remove
-    )
+
+def _args_remove(p: argparse.ArgumentParser) -> None:
     p.add_argument("targets", nargs="+", metavar="NAME==VERSION|WHEEL")
     p.add_argument(
         "--store", metavar="DIR", help="only this store (default: every store directory)"
     )
 
-    p = command(
-        "list", "list candidate distributions: wheels in the store and installed ones", _cmd_list
-    )
+
+def _args_list(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", nargs="?")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    _json_flag(p)
 
-    p = command(
-        "resolve",
-        "show what the requirements would activate, or why they cannot be met",
-        _cmd_resolve,
-    )
+
+def _args_resolve(p: argparse.ArgumentParser) -> None:
     p.add_argument("requirements", nargs="+", metavar="REQ")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    _json_flag(p)
 
-    p = command("run", "run a program with its requirements activated", _cmd_run)
+
+def _args_run(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--with",
         dest="with_",
@@ -405,26 +375,106 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?", metavar="FILE", help="the script to run")
     p.add_argument("program_args", nargs="*", metavar="ARGS", help="the program's arguments")
 
-    p = command("verify", "check wheels: archive structure and RECORD hashes", _cmd_verify)
+
+def _args_verify(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "wheels", nargs="*", metavar="WHEEL", help="default: every wheel in the store directories"
     )
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    size_limits(p)
+    _json_flag(p)
+    _size_limits(p)
 
-    p = command(
+
+def _args_enable(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--user", action="store_true", help="write into the user site directory")
+
+
+def _args_disable(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--user", action="store_true", help="remove from the user site directory")
+
+
+def _args_cache(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["info", "clear"])
+    _json_flag(p, "machine-readable output (info)")
+
+
+@dataclass(frozen=True)
+class Command:
+    """One sub-command: its name, one-line help, what runs it and what arguments it takes (its
+    examples are `EXAMPLES[name]`)."""
+
+    name: str
+    help: str
+    run: Callable[[argparse.Namespace], object]
+    arguments: Callable[[argparse.ArgumentParser], None]
+
+
+#: The sub-commands, in the order `--help` lists them.
+COMMANDS = (
+    Command("drop", "validate wheels and copy them into the store", _cmd_drop, _args_drop),
+    Command(
+        "add",
+        "fetch wheels for requirements (and dependencies) with pip and drop them",
+        _cmd_add,
+        _args_add,
+    ),
+    Command(
+        "remove",
+        "remove wheels from the store (atomically, under the store lock)",
+        _cmd_remove,
+        _args_remove,
+    ),
+    Command(
+        "list",
+        "list candidate distributions: wheels in the store and installed ones",
+        _cmd_list,
+        _args_list,
+    ),
+    Command(
+        "resolve",
+        "show what the requirements would activate, or why they cannot be met",
+        _cmd_resolve,
+        _args_resolve,
+    ),
+    Command("run", "run a program with its requirements activated", _cmd_run, _args_run),
+    Command(
+        "verify", "check wheels: archive structure and RECORD hashes", _cmd_verify, _args_verify
+    ),
+    Command(
         "enable",
         "activate WHEELHOOK_REQUIRES, __requires__ and PEP 723 blocks in every program (a .pth)",
         _cmd_enable,
+        _args_enable,
+    ),
+    Command("disable", "remove what enable wrote", _cmd_disable, _args_disable),
+    Command("cache", "show or clear the bytecode and native cache", _cmd_cache, _args_cache),
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The parser of every sub-command in `COMMANDS`; each also takes `--debug`."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors"
     )
-    p.add_argument("--user", action="store_true", help="write into the user site directory")
-
-    p = command("disable", "remove what enable wrote", _cmd_disable)
-    p.add_argument("--user", action="store_true", help="remove from the user site directory")
-
-    p = command("cache", "show or clear the bytecode and native cache", _cmd_cache)
-    p.add_argument("action", choices=["info", "clear"])
-    p.add_argument("--json", action="store_true", help="machine-readable output (info)")
+    parser = argparse.ArgumentParser(
+        prog="wheelhook",
+        description="Several versions of a distribution side by side, imported from wheels.",
+        epilog="exit codes: 0 success, 1 resolution failure, 2 bad input.\n"
+        "`wheelhook COMMAND --help` shows examples.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        p = sub.add_parser(
+            command.name,
+            help=command.help,
+            description=command.help[0].upper() + command.help[1:] + ".",
+            epilog=EXAMPLES[command.name],
+            parents=[common],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        p.set_defaults(func=command.run)
+        command.arguments(p)
     return parser
 
 

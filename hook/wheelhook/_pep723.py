@@ -8,7 +8,8 @@ from __future__ import annotations
 import sys
 
 from wheelhook import _native
-from wheelhook.errors import ResolutionError, WheelhookError
+from wheelhook._constants import SCRIPT_MARK
+from wheelhook.errors import ScriptMetadataError, UnsupportedPython
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -16,14 +17,6 @@ if TYPE_CHECKING:
 
 #: The block pattern given by the specification.
 BLOCK = r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$"
-
-
-class ScriptMetadataError(WheelhookError, ValueError):
-    """A script's PEP 723 block is malformed or cannot be read."""
-
-
-class UnsupportedPython(ResolutionError):
-    """The script's `requires-python` excludes the running interpreter."""
 
 
 def _toml_loads(text: str, filename: str) -> dict[str, Any]:
@@ -39,7 +32,7 @@ def _toml_loads(text: str, filename: str) -> dict[str, Any]:
 
 def read_block(source: str, filename: str) -> dict[str, Any] | None:
     """The parsed `script` block of `source`, or None when there is none."""
-    if "# /// script" not in source:
+    if SCRIPT_MARK not in source:
         return None
     import re
 
@@ -63,7 +56,7 @@ def script_requirements(filename: str) -> list[str]:
             raw = f.read()
     except OSError as exc:
         raise ScriptMetadataError(f"{filename}: cannot read the script: {exc.strerror}") from None
-    if b"# /// script" not in raw:
+    if SCRIPT_MARK.encode() not in raw:
         return []
     return source_requirements(raw.decode("utf-8", "replace"), filename)
 

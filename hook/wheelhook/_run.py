@@ -6,17 +6,14 @@ from __future__ import annotations
 import os
 import sys
 
-from wheelhook import _activate, _boot, _pep723
-from wheelhook.errors import WheelhookError
+from wheelhook import _boot, _native, _pep723
+from wheelhook._constants import SCRIPT_MARK
+from wheelhook.errors import ProgramError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from importlib.machinery import ModuleSpec
-
-
-class ProgramError(WheelhookError, ValueError):
-    """The program to run cannot be read."""
 
 
 def declared_in_source(source: str, filename: str) -> list[str]:
@@ -44,7 +41,7 @@ def declared_in_source(source: str, filename: str) -> list[str]:
                 value = ast.literal_eval(value_node)
             except ValueError:
                 return []
-            return _activate.parse_requirements(value)
+            return _native.requirement_lines(value)
     return []
 
 
@@ -55,14 +52,14 @@ def requirements(
     `dependencies` (its `requires-python` checked), then its literal `__requires__`."""
     reqs: list[str] = []
     for r in with_:
-        reqs.extend(_activate.parse_requirements(r))
+        reqs.extend(_native.requirement_lines(r))
     if file is not None:
         try:
             with open(file, "rb") as f:
                 raw = f.read()
         except OSError as exc:
             raise ProgramError(f"{file}: cannot open the program: {exc.strerror}.") from None
-        if file.endswith(".py") or b"# /// script" in raw:
+        if file.endswith(".py") or SCRIPT_MARK.encode() in raw:
             reqs.extend(_pep723.script_requirements(file))
         reqs.extend(declared_in_source(raw.decode("utf-8", "replace"), file))
     if code is not None:
@@ -131,7 +128,7 @@ def module_requirements(module: str) -> list[str]:
         return []  # no source (a sourceless or extension module): nothing to read
     filename = spec.origin or module
     reqs: list[str] = []
-    if "# /// script" in source:
+    if SCRIPT_MARK in source:
         reqs.extend(_pep723.source_requirements(source, filename))
     reqs.extend(declared_in_source(source, filename))
     return reqs

@@ -9,13 +9,13 @@ from __future__ import annotations
 import os
 import sys
 
-from wheelhook import _boot
+from wheelhook._constants import DISABLE_ENV
+from wheelhook._files import atomic_write
 
 #: The file `enable` writes into site-packages (`.pth` files run in name order; any order works).
 PTH_NAME = "wheelhook-activate.pth"
 #: The first line of that file: `disable` removes only a file that starts with it.
 PTH_MARKER = "# wheelhook site-wide activation (python -m wheelhook disable removes this file)"
-DISABLE_ENV = _boot.DISABLE_ENV
 #: The name this file is loaded under at start-up (a venv's site-packages is often reached
 #: twice, through `lib` and `lib64`: the second `.pth` run finds it in `sys.modules`).
 MODULE_NAME = "_wheelhook_sitewide"
@@ -74,12 +74,7 @@ def enable(user: bool = False) -> tuple[str, bool]:
     if current is not None and not current.startswith(PTH_MARKER):
         raise ValueError(f"{path} exists and was not written by wheelhook: remove it first.")
     os.makedirs(directory, exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    atomic_write(path, lambda f: f.write(text.encode("utf-8")))
     return path, True
 
 

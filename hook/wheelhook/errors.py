@@ -3,8 +3,12 @@
 __all__ = [
     "DistributionNotFound",
     "InvalidWheel",
+    "ProgramError",
     "ResolutionError",
+    "ScriptMetadataError",
     "StdlibConflict",
+    "UnsupportedPython",
+    "UsageError",
     "VersionConflict",
     "WheelhookError",
 ]
@@ -36,5 +40,21 @@ class StdlibConflict(ResolutionError):
     `importlib.metadata` never reports a version that is not the code running."""
 
 
+class UnsupportedPython(ResolutionError):
+    """A script's PEP 723 `requires-python` excludes the running interpreter."""
+
+
 class InvalidWheel(WheelhookError, ValueError):
     """A wheel file is malformed or unsafe; the message names the file, the member and the reason."""
+
+
+class ScriptMetadataError(WheelhookError, ValueError):
+    """A script's PEP 723 block is malformed or cannot be read."""
+
+
+class ProgramError(WheelhookError, ValueError):
+    """The program `wheelhook run` is to run cannot be read."""
+
+
+class UsageError(WheelhookError, ValueError):
+    """Bad input on the command line."""

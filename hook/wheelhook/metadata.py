@@ -13,11 +13,11 @@ when no wheel is active.
 
 from __future__ import annotations
 
-import re
 import threading
 from importlib import metadata
 from importlib.metadata import Distribution, DistributionFinder
 
+from wheelhook._names import normalize
 from wheelhook.resources import ArchivePath
 
 TYPE_CHECKING = False
@@ -28,11 +28,6 @@ if TYPE_CHECKING:
     from wheelhook._native import ActiveDistribution, Finder
 
 __all__ = ["MemberPath", "WheelDistribution", "find_distributions"]
-
-
-def _normalize(name: str) -> str:
-    """The PEP 503 normal form. Ex) `Foo_Bar.baz` -> `foo-bar-baz`"""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 class MemberPath(ArchivePath):
@@ -94,11 +89,11 @@ def find_distributions(
 
 def _wheels(finder: Finder, context: DistributionFinder.Context | None) -> Iterator[Distribution]:
     name = getattr(context, "name", None)
-    wanted = _normalize(name) if name else None
+    wanted = normalize(name) if name else None
     for active in finder.active():
         if active.loader is None:
             continue
-        if wanted is None or _normalize(active.name) == wanted:
+        if wanted is None or normalize(active.name) == wanted:
             yield WheelDistribution(active)
 
 
@@ -139,15 +134,15 @@ def _without_shadowed(
 ) -> Iterable[Distribution]:
     if "path" in vars(context):
         return found  # directories asked for by name: report what is there
-    shadowed = {_normalize(a.name) for a in finder.active() if a.kind == "wheel"}
+    shadowed = {normalize(a.name) for a in finder.active() if a.kind == "wheel"}
     if not shadowed:
         return found
     if context.name is not None:
-        return () if _normalize(context.name) in shadowed else found
+        return () if normalize(context.name) in shadowed else found
     return (d for d in found if _dist_name(d) not in shadowed)
 
 
 def _dist_name(dist: Distribution) -> str:
     # 3.10+ path distributions know their name from the directory's; 3.9 reads METADATA.
     name = getattr(dist, "_normalized_name", None) or dist.metadata["Name"] or ""
-    return _normalize(name)
+    return normalize(name)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Env, WheelSpec, new_env, pypi_wheel
+from helpers import Env, WheelSpec, new_env, pypi_wheel
 
 SHOW_SIX = """
     import sys

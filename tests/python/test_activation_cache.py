@@ -8,7 +8,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from conftest import Env, WheelSpec
+from helpers import Env, WheelSpec
 
 #: How long a directory must have been left alone before a resolution that read it is kept
 #: (`activation::SETTLE`, plus a margin).

@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import Env, WheelSpec, new_env, pypi_wheel
+from helpers import Env, WheelSpec, new_env, pypi_wheel
 
 #: A package that opens a data file of its own by path.
 DATAFILE = {
@@ -279,8 +279,8 @@ def test_children_make_the_same_choice(
 
 
 def run_real(env: Env, store: Path, cache: Path, code: str) -> dict[str, object]:
-    out = env.run(code, env={"WHEELHOOK_PATH": str(store), "WHEELHOOK_CACHE": str(cache)})
-    result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    variables = {"WHEELHOOK_PATH": str(store), "WHEELHOOK_CACHE": str(cache)}
+    result: dict[str, object] = env.run_json(code, env=variables)
     return result
 
 

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import Env, WheelSpec
+from helpers import Env, WheelSpec
 
 PROGRAM = """
     __requires__ = ["kappa"]

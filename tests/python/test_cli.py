@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import Env, WheelSpec, build_wheel
+from helpers import Env, WheelSpec, build_wheel
 
 
 def test_drop_copies_and_list_shows(host: Env, tmp_path: Path, store: Path) -> None:

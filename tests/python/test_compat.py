@@ -11,46 +11,22 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 from compat_packages import HELPERS, PINS, TABLE, Compat
-from conftest import PYPI_CACHE, Env, new_env
+from helpers import PYPI_CACHE, Env, cached_wheel, new_env, pip_download
 
 COMPAT_CACHE = PYPI_CACHE / "compat"
-
-
-def normalise(name: str) -> str:
-    return name.lower().replace("-", "_").replace(".", "_")
 
 
 def pinned_wheels() -> list[Path]:
     """The wheel of every pin (the table pins the dependencies too), fetched by pip when one is
     missing."""
-    COMPAT_CACHE.mkdir(parents=True, exist_ok=True)
-
-    def find(pin: str) -> Path | None:
-        name, _, version = pin.partition("==")
-        for path in COMPAT_CACHE.glob("*.whl"):
-            parts = path.name.split("-")
-            if normalise(parts[0]) == normalise(name) and parts[1] == version:
-                return path
-        return None
-
-    if any(find(pin) is None for pin in PINS):
-        pip = [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--only-binary=:all:",
-            "--no-deps",
-        ]
-        subprocess.run([*pip, "--dest", str(COMPAT_CACHE), *PINS], check=True)
-    found = {pin: find(pin) for pin in PINS}
+    if any(cached_wheel(COMPAT_CACHE, pin) is None for pin in PINS):
+        pip_download(COMPAT_CACHE, "--only-binary=:all:", *PINS)
+    found = {pin: cached_wheel(COMPAT_CACHE, pin) for pin in PINS}
     missing = [pin for pin, path in found.items() if path is None]
     assert not missing, f"pip fetched no wheel for {missing}"
     return [path for path in found.values() if path is not None]

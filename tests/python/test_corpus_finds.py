@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import Env, WheelSpec
+from helpers import Env, WheelSpec
 from packaging.tags import sys_tags
 
 

@@ -3,11 +3,10 @@ pickle, inspect, linecache, tracebacks, `-X importtime` and `-v`."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from conftest import Env, WheelSpec
+from helpers import Env, WheelSpec
 
 PKG_FILES: dict[str, bytes | str] = {
     "pkg/__init__.py": "",
@@ -27,8 +26,7 @@ PKG_FILES: dict[str, bytes | str] = {
 
 
 def run_json(env: Env, code: str, **extra: str) -> dict[str, object]:
-    out = env.run(code, env=extra)
-    result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, object] = env.run_json(code, env=extra)
     return result
 
 

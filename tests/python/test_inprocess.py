@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import Env, WheelSpec, build_wheel, pypi_wheel
+from helpers import Env, WheelSpec, build_wheel, pypi_wheel
 
 
 def test_drop_then_require_in_one_process(six_env: Env, tmp_path: Path, store: Path) -> None:

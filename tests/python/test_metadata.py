@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Env, WheelSpec, build_wheel, new_env
+from helpers import Env, WheelSpec, build_wheel, new_env
 
 #: `importlib.metadata.packages_distributions()` is new in Python 3.10: on 3.9 the tests that read
 #: it check everything else.
@@ -154,7 +154,7 @@ def test_top_level_names_without_top_level_txt(host: Env, make_wheel, store: Pat
 
 
 def test_six_from_a_wheel_over_installed_six(six_env: Env, store: Path) -> None:
-    from conftest import pypi_wheel
+    from helpers import pypi_wheel
 
     wheel = pypi_wheel("six==1.15.0")
     (store / wheel.name).write_bytes(wheel.read_bytes())

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Env, WheelSpec, pypi_wheel
+from helpers import Env, WheelSpec, last_json, pypi_wheel
 
 #: The ydb 3.33.2 pattern: a package replaces itself in `sys.modules` with another (the
 #: generated code for the protobuf in use), and its submodules are imported through it, so
@@ -199,7 +199,7 @@ def test_ok_real_ydb_imports_through_its_alias(host: Env, store: Path, unpack: s
         """,
         env={"WHEELHOOK_PATH": str(store)},
     )
-    common, name, file = json.loads(out.stdout.strip().splitlines()[-1])
+    common, name, file = last_json(out.stdout)
     assert [common, name] == ["ydb._grpc.v6", "ydb._grpc.common.draft"]
     assert file.endswith("/ydb/_grpc/v6/draft/__init__.py")
     assert (".whl/ydb/" in file) == (unpack == "-ydb")

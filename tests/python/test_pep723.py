@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Env, built_wheel, new_env, pypi_wheel
+from helpers import Env, new_env, pypi_wheel
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
-from wheelhook import _native, _pep723
+from wheelhook import _native, _pep723, errors
 
 
 def pyenv_python(version: str) -> Path | None:
@@ -33,9 +33,7 @@ def env_for(python: Path | None, path: Path, *packages: str) -> Env:
     """A venv of `python` (the test interpreter's own when None) with wheelhook and `packages`."""
     if python is None:
         return new_env(path, *packages)
-    subprocess.run([str(python), "-m", "venv", "--clear", str(path)], check=True)
-    env = Env(path)
-    env.pip("--no-deps", str(built_wheel()))
+    env = new_env(path, python=python)
     if packages:
         env.pip("--no-deps", *packages)
     return env
@@ -101,7 +99,7 @@ def test_err_toml(tmp_path: Path, text: str, message: str) -> None:
     script = tmp_path / "bad.py"
     block = "".join(f"# {line}\n" for line in text.splitlines())
     script.write_text(f"# /// script\n{block}# ///\n")
-    with pytest.raises(_pep723.ScriptMetadataError) as caught:
+    with pytest.raises(errors.ScriptMetadataError) as caught:
         _pep723.script_requirements(str(script))
     assert str(caught.value).startswith(f"{script}: the PEP 723 `script` block is not valid TOML: ")
 
@@ -134,10 +132,10 @@ def test_ok_requires_python_matches_packaging(specifier: str) -> None:
 def test_err_requires_python(tmp_path: Path) -> None:
     script = tmp_path / "s.py"
     script.write_text('# /// script\n# requires-python = ">= three"\n# ///\n')
-    with pytest.raises(_pep723.ScriptMetadataError, match=r"s\.py: `requires-python`: "):
+    with pytest.raises(errors.ScriptMetadataError, match=r"s\.py: `requires-python`: "):
         _pep723.script_requirements(str(script))
     script.write_text('# /// script\n# requires-python = "<3"\n# ///\n')
-    with pytest.raises(_pep723.UnsupportedPython, match=r"requires Python <3 \(its PEP 723"):
+    with pytest.raises(errors.UnsupportedPython, match=r"requires Python <3 \(its PEP 723"):
         _pep723.script_requirements(str(script))
 
 

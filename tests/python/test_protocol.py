@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Env, WheelSpec
+from helpers import Env, WheelSpec
 
 FILES: dict[str, bytes | str] = {
     "pkg/__init__.py": "X = 1\n",

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import Env, new_env, pypi_wheel
+from helpers import Env, new_env, pypi_wheel
 
 #: Installed normally in the venv: what a plain `import` gives.
 DEFAULTS = [
@@ -45,8 +44,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Env, Path]:
 
 def run_json(world: tuple[Env, Path], code: str, **extra: str) -> dict[str, object]:
     env, store = world
-    out = env.run(code, env={"WHEELHOOK_PATH": str(store), **extra})
-    result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, object] = env.run_json(code, env={"WHEELHOOK_PATH": str(store), **extra})
     return result
 
 

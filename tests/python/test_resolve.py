@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import PYPI_CACHE, Env, WheelSpec, new_env, pypi_wheel
+from helpers import PYPI_CACHE, Env, WheelSpec, new_env, pypi_wheel
 
 REQUESTS_STORE = PYPI_CACHE / "requests-2.25.1-store"
 #: requests 2.25.1 and the dependency versions a resolution picked for it, pinned so that a new
@@ -88,7 +88,8 @@ def store_of(make_wheel, *specs: WheelSpec) -> None:
 
 
 def run_json(host: Env, store: Path, code: str) -> dict[str, object]:
-    return json.loads(host.run(code, env={"WHEELHOOK_PATH": str(store)}).stdout)  # type: ignore[no-any-return]
+    result: dict[str, object] = host.run_json(code, env={"WHEELHOOK_PATH": str(store)})
+    return result
 
 
 def test_markers_extras_and_requires_python(host: Env, make_wheel, store: Path) -> None:

@@ -1,19 +1,19 @@
 """`importlib.resources` over packages served from wheels: files(), as_file, the legacy API.
 
-Each program runs in the test interpreter; set `WHEELHOOK_TEST_PYTHONS` (os.pathsep-separated
-interpreters, 3.9+) to run them under those too, each in a fresh venv with wheelhook.
+Each program runs in the test interpreter; the interpreters named by path in
+`WHEELHOOK_TEST_PYTHONS` (separated by os.pathsep or spaces, 3.9+) run them too, each in a fresh
+venv with wheelhook. A bare version there (`3.9`) is an entry of the test command's matrix, which
+runs this whole suite under that interpreter already.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import Env, WheelSpec, built_wheel
+from helpers import Env, WheelSpec, new_env
 
 RES_FILES: dict[str, bytes | str] = {
     "res/__init__.py": "",
@@ -41,7 +41,8 @@ class Interpreter(Env):
 
 
 def _extra_pythons() -> list[str]:
-    return [p for p in os.environ.get("WHEELHOOK_TEST_PYTHONS", "").split(os.pathsep) if p]
+    entries = os.environ.get("WHEELHOOK_TEST_PYTHONS", "").replace(os.pathsep, " ").split()
+    return [entry for entry in entries if os.sep in entry]
 
 
 @pytest.fixture(scope="session")
@@ -62,11 +63,7 @@ def interp(
         env.own = True
         return env
     if key not in _venvs:
-        root = tmp_path_factory.mktemp("interp")
-        subprocess.run([key, "-m", "venv", str(root)], check=True)
-        env = Interpreter(root)
-        env.pip("--no-deps", str(built_wheel()))
-        _venvs[key] = env
+        _venvs[key] = Interpreter(new_env(tmp_path_factory.mktemp("interp"), python=key).root)
     return Interpreter(_venvs[key].root)
 
 
@@ -77,8 +74,7 @@ ARCHIVE = {"WHEELHOOK_UNPACK": "-*"}
 
 def run_json(env: Env, code: str, store: Path, **extra: str) -> dict[str, object]:
     variables = {"WHEELHOOK_PATH": str(store), "PYTHONWARNINGS": "ignore", **ARCHIVE, **extra}
-    out = env.run(code, env=variables)
-    result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, object] = env.run_json(code, env=variables)
     return result
 
 

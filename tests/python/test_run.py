@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Env, WheelSpec, build_wheel, new_env, pypi_wheel
+from helpers import Env, WheelSpec, build_wheel, new_env, pypi_wheel
 
 SHOW = (
     "import json, sys, six\n"

@@ -13,8 +13,9 @@ import threading
 import time
 from pathlib import Path
 
+from helpers import child_environ
 from safety_zip import FIGURES, STORED, build_zip, entries_for, wheel_files
-from wheelhook import _native, _store
+from wheelhook import _drop, _files, _native
 
 #: Fixed so a failure can be replayed; the delays still cover the whole run of each writer.
 SEED = 20261122
@@ -22,10 +23,7 @@ MODULES = 60
 
 
 def env_for(tmp: Path, store: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WHEELHOOK_")}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.update(WHEELHOOK_PATH=str(store), WHEELHOOK_CACHE=str(tmp / "cache"))
-    return env
+    return child_environ({"WHEELHOOK_PATH": str(store), "WHEELHOOK_CACHE": str(tmp / "cache")})
 
 
 def many_modules(version: str, blob: int = 2 << 20) -> bytes:
@@ -141,7 +139,7 @@ def test_sigkill_during_drop(tmp_path: Path) -> None:
     FIGURES["drop corrupt states"] += corrupt
     assert kills >= 20, "the delays should mostly land while drop runs"
     # A dead writer's temporary file goes at the next write to the store.
-    dead = store / f"{_store.TEMP_PREFIX}999999999-abc{_store.TEMP_SUFFIX}"
+    dead = store / f"{_files.TEMP_PREFIX}999999999-abc{_files.TEMP_SUFFIX}"
     dead.write_bytes(b"partial")
     subprocess.run(cmd, check=True, env=env, capture_output=True)
     assert temp_files(store) == []
@@ -149,15 +147,15 @@ def test_sigkill_during_drop(tmp_path: Path) -> None:
 
 
 def test_stale_temp_files_are_collected_only_when_abandoned(tmp_path: Path) -> None:
-    live = tmp_path / f"{_store.TEMP_PREFIX}{os.getppid()}-live{_store.TEMP_SUFFIX}"
-    dead = tmp_path / f"{_store.TEMP_PREFIX}999999999-dead{_store.TEMP_SUFFIX}"
-    old = tmp_path / f"{_store.TEMP_PREFIX}{os.getppid()}-old{_store.TEMP_SUFFIX}"
+    live = tmp_path / f"{_files.TEMP_PREFIX}{os.getppid()}-live{_files.TEMP_SUFFIX}"
+    dead = tmp_path / f"{_files.TEMP_PREFIX}999999999-dead{_files.TEMP_SUFFIX}"
+    old = tmp_path / f"{_files.TEMP_PREFIX}{os.getppid()}-old{_files.TEMP_SUFFIX}"
     other = tmp_path / "unrelated.tmp"
     for p in (live, dead, old, other):
         p.write_bytes(b"x")
-    past = time.time() - _store.STALE_AFTER - 60
+    past = time.time() - _files.STALE_AFTER - 60
     os.utime(old, (past, past))
-    assert sorted(_store.collect_stale(str(tmp_path))) == sorted([dead.name, old.name])
+    assert sorted(_files.collect_stale(str(tmp_path))) == sorted([dead.name, old.name])
     assert live.exists() and other.exists() and not dead.exists() and not old.exists()
 
 
@@ -380,7 +378,7 @@ def test_readers_never_wait_for_the_store_lock(tmp_path: Path) -> None:
     store.mkdir()
     (store / "evil-1.0-py3-none-any.whl").write_bytes(many_modules("1.0", blob=0))
     env = env_for(tmp_path, store)
-    with _store.locked(str(store)):
+    with _drop.locked(str(store)):
         out = subprocess.run(
             [sys.executable, "-c", IMPORT_ALL, "evil==1.0"],
             env=env,

@@ -49,7 +49,7 @@ def with_entry(entry: Entry) -> bytes:
 
 
 def _hash(data: bytes) -> str:
-    from conftest import record_hash
+    from helpers import record_hash
 
     return record_hash(data)
 

@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import child_environ
 from safety_zip import FIGURES, STORED, build_zip, entries_for, record_for, wheel_files
 from wheelhook import _native
 
@@ -27,14 +28,11 @@ def run(
     """Runs `code` in a fresh interpreter (so a crash is an exit status, not a dead test run)."""
     script = tmp / "main_script.py"
     script.write_text(textwrap.dedent(code))
-    full = {k: v for k, v in os.environ.items() if not k.startswith("WHEELHOOK_")}
-    full.pop("PYTHONDONTWRITEBYTECODE", None)
-    full.update(env)
     return subprocess.run(
         [sys.executable, str(script)],
         capture_output=True,
         text=True,
-        env=full,
+        env=child_environ(env),
         cwd=tmp,
         input=stdin,
         timeout=120,

@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import Env, WheelSpec, build_wheel, pypi_wheel
+from helpers import Env, WheelSpec, build_wheel, pypi_wheel
 
 #: The pinned pillow for each interpreter: 13.0.0 ships `pillow.libs/libXau-*.so`, 2.1 MB that
 #: deflate at 223:1 (refused by a 200:1 ratio rule); it has no wheel for 3.9 or 3.10, so those

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, Env, WheelSpec, build_wheel, new_env, pypi_wheel
+from helpers import ROOT, Env, WheelSpec, build_wheel, new_env, pypi_wheel
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import Env, WheelSpec, pypi_wheel
+from helpers import Env, WheelSpec, pypi_wheel
 
 #: Prints what `import NAME`, `importlib.metadata` and the active set say about DIST.
 REPORT = """

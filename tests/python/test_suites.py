@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import PYPI_CACHE, built_wheel
+from helpers import PYPI_CACHE, built_wheel, normalise, pip_download, site_packages
 from suite_packages import NEW_PINS, OLD_PINS, TABLE, TEST_DEPS, Suite
 
 SUITES_CACHE = PYPI_CACHE / "suites"
@@ -39,19 +38,8 @@ RUN_TIMEOUT = 900
 FIGURES: dict[str, str] = {}
 
 
-def normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def suites_python() -> str:
     return os.environ.get("SUITES_PYTHON") or sys.executable
-
-
-def pip_fetch(python: str, dest: Path, args: list[str]) -> None:
-    """`pip download` into the cache (the only step that needs the network)."""
-    dest.mkdir(parents=True, exist_ok=True)
-    cmd = [python, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(dest)]
-    subprocess.run([*cmd, *args], check=True)
 
 
 def sdist(suite: Suite) -> Path:
@@ -69,7 +57,7 @@ def sdist(suite: Suite) -> Path:
         # `--no-binary` for this one only: its build requirements come as wheels (pip prepares
         # the sdist's metadata, which would otherwise compile Cython and friends from source).
         pin = f"{suite.name}=={suite.new}"
-        pip_fetch(sys.executable, directory, [f"--no-binary={suite.name}", pin])
+        pip_download(directory, f"--no-binary={suite.name}", pin)
     found = find()
     assert found is not None, f"pip fetched no sdist for {suite.name}=={suite.new}"
     return found
@@ -123,11 +111,6 @@ def make_venv(path: Path, wheels: Path, reqs: list[str]) -> Path:
         run(offline)
     run(pip(python, "check"))  # the pins are a complete set
     return python
-
-
-def site_packages(python: Path) -> Path:
-    code = "import sysconfig; print(sysconfig.get_path('purelib'))"
-    return Path(run([str(python), "-c", code]).stdout.strip())
 
 
 def base_env() -> dict[str, str]:

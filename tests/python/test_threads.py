@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Env, WheelSpec
+from helpers import Env, WheelSpec
 
 WHEELS = 6
 MODULES = 12
