@@ -114,8 +114,11 @@ def test_sigkill_during_drop(tmp_path: Path) -> None:
     subprocess.run(cmd, check=True, env=env, capture_output=True)
     full = time.monotonic() - started
     rng = random.Random(SEED)
-    kills = corrupt = stale = 0
-    for _ in range(40):
+    kills = corrupt = stale = attempts = 0
+    # Until 40 kills landed while drop ran (a kill after it finished tests nothing); the timing
+    # of one run swings on a loaded machine, so the number of attempts is not fixed.
+    while kills < 40 and attempts < 200:
+        attempts += 1
         reset()
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0, full * 1.1))
@@ -137,7 +140,7 @@ def test_sigkill_during_drop(tmp_path: Path) -> None:
         assert problems == []
     FIGURES["drop SIGKILLs"] += kills
     FIGURES["drop corrupt states"] += corrupt
-    assert kills >= 20, "the delays should mostly land while drop runs"
+    assert kills >= 20, f"only {kills} of {attempts} kills landed while drop ran"
     # A dead writer's temporary file goes at the next write to the store.
     dead = store / f"{_files.TEMP_PREFIX}999999999-abc{_files.TEMP_SUFFIX}"
     dead.write_bytes(b"partial")
