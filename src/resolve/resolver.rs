@@ -226,7 +226,7 @@ impl<'a, P: Provider> Resolver<'a, P> {
                     break;
                 }
                 Err(reason) => {
-                    reasons.push(format!("{}: {reason}", describe(&all[index])));
+                    reasons.push(format!("{}: {reason}", all[index]));
                     self.failures
                         .borrow_mut()
                         .insert((name.clone(), index), reason);
@@ -323,24 +323,6 @@ impl<'a, P: Provider> Resolver<'a, P> {
             add(Node::Dist(name), set, requirement);
         }
         deps.into_iter().collect()
-    }
-}
-
-/// A candidate as error messages show it.
-/// Ex) `six 1.16.0 (installed)`, `six 1.15.0 (wheel /store/six-1.15.0-py2.py3-none-any.whl)`
-pub fn describe(candidate: &Candidate) -> String {
-    match &candidate.origin {
-        crate::candidate::Origin::Default { .. } => {
-            format!("{} {} (installed)", candidate.name, candidate.version)
-        }
-        crate::candidate::Origin::Wheel { path, .. } => {
-            format!(
-                "{} {} (wheel {})",
-                candidate.name,
-                candidate.version,
-                path.display()
-            )
-        }
     }
 }
 
