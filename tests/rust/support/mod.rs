@@ -1,4 +1,4 @@
-//! Helpers shared by the integration tests: a JSON reader and the `packaging` oracle.
+//! Helpers shared by the integration tests: a JSON reader and the launcher of the Python oracles.
 
 pub mod json;
 pub mod oracle;
