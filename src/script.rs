@@ -16,12 +16,17 @@ use toml::de::{DeTable, DeValue};
 /// A TOML value, as `tomllib.loads` gives it, except that date-times are their RFC 3339 text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TomlValue {
+    /// A basic or literal string, single- or multi-line.
     String(String),
+    /// Ex) `0x1F` -> 31
     Integer(i64),
+    /// Ex) `1_000.5`, `-inf`
     Float(f64),
+    /// `true` or `false`.
     Boolean(bool),
     /// An offset or local date-time, date or time, as written. Ex) `1979-05-27T07:32:00Z`
     Datetime(String),
+    /// An array, inline or of tables.
     Array(Vec<TomlValue>),
     /// Keys in document order.
     Table(Vec<(String, TomlValue)>),

@@ -23,6 +23,7 @@ pub struct StoreConfig {
     pub wheel_dirs: Vec<PathBuf>,
     /// Directories whose `*.dist-info` / `*.egg-info` are default distributions (`sys.path`).
     pub default_dirs: Vec<PathBuf>,
+    /// The tags the running interpreter supports, which rank and filter wheels.
     pub tags: Arc<SupportedTags>,
 }
 

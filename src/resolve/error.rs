@@ -28,11 +28,17 @@ pub enum ResolveError {
     },
     /// Candidates exist but no consistent choice does.
     #[error("{reason}")]
-    Conflict { reason: ConflictReason },
+    Conflict {
+        /// The clash with an active version, or the derivation.
+        reason: ConflictReason,
+    },
     /// A direct URL requirement: wheelhook resolves only from the wheels in its store.
     /// Ex) `six @ https://example.com/six-1.0-py3-none-any.whl`
     #[error("The requirement \"{requirement}\" names a URL: wheelhook resolves from the wheels in its store, drop the wheel there and require it by name")]
-    Url { requirement: String },
+    Url {
+        /// The requirement as written, marker included.
+        requirement: String,
+    },
     /// The interpreter facts cannot be read as a marker environment.
     #[error(transparent)]
     Facts(#[from] FactsError),
@@ -47,6 +53,7 @@ pub enum ConflictReason {
         requirement: String,
         /// Who asked for it. Ex) `the program`, `app 1.2`
         required_by: String,
+        /// The distribution whose version is in use. Ex) `six`
         name: PackageName,
         /// The version in use. Ex) `1.15.0`
         version: Version,
@@ -90,6 +97,7 @@ impl fmt::Display for ConflictReason {
 /// Ex) `found six 1.16.0 (installed): the version does not match ==9.0; skipped ...: incompatible tags`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listing {
+    /// The distribution. Ex) `six`
     pub name: PackageName,
     /// Runs of candidates refused for the same reason, best version first.
     pub groups: Vec<Refusal>,
@@ -100,6 +108,7 @@ pub struct Listing {
 /// Candidates that cannot serve a requirement for one reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
+    /// In the order they are listed: highest version first, a default before wheels.
     pub candidates: Vec<Candidate>,
     /// Ex) `the version does not match ==9.0`, `usable`, `not tried`
     pub reason: String,
