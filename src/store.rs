@@ -23,6 +23,7 @@ pub struct StoreConfig {
     pub wheel_dirs: Vec<PathBuf>,
     /// Directories whose `*.dist-info` / `*.egg-info` are default distributions (`sys.path`).
     pub default_dirs: Vec<PathBuf>,
+    /// The tags the running interpreter supports, which rank and filter wheels.
     pub tags: Arc<SupportedTags>,
 }
 
@@ -41,7 +42,14 @@ struct WheelFile {
 struct Group {
     key: u64,
     files: std::ops::Range<usize>,
-    parsed: OnceCell<(Vec<Candidate>, Vec<Rejected>)>,
+    parsed: OnceCell<Parsed>,
+}
+
+/// The parsed wheels of one name (after the name's defaults), and those that cannot be used.
+#[derive(Debug)]
+struct Parsed {
+    candidates: Vec<Candidate>,
+    rejected: Vec<Rejected>,
 }
 
 /// Every candidate of every distribution, found by listing the directories once.
@@ -86,64 +94,89 @@ impl Store {
     pub fn scan(config: &StoreConfig) -> Self {
         let mut store = Self {
             tags: Some(config.tags.clone()),
+            wheel_dirs: distinct(&config.wheel_dirs),
             ..Self::default()
         };
-        // The same directory named twice would list every wheel twice.
-        let mut wheel_dirs: Vec<PathBuf> = Vec::new();
-        for dir in &config.wheel_dirs {
-            if !wheel_dirs.contains(dir) {
-                wheel_dirs.push(dir.clone());
-            }
-        }
-        for (index, dir) in wheel_dirs.iter().enumerate() {
-            for_each_entry(dir, |file_name| {
-                if !file_name.ends_with(".whl") {
-                    return;
-                }
-                let (Ok(dir), Ok(start)) = (u32::try_from(index), u32::try_from(store.text.len()))
-                else {
-                    return;
-                };
-                store.text.push_str(file_name);
-                let Ok(end) = u32::try_from(store.text.len()) else {
-                    return;
-                };
-                let key = name_key(PackageName::normalized_chars(name_part(file_name)));
-                store.wheels.push(WheelFile {
-                    key,
-                    dir,
-                    start,
-                    end,
-                });
-            });
-        }
-        store.wheel_dirs = wheel_dirs;
+        store.list_wheels();
         store.group_wheels();
-        let mut seen_defaults: HashSet<PackageName> = HashSet::new();
-        for dir in &config.default_dirs {
+        store.find_defaults(&config.default_dirs);
+        store
+    }
+
+    /// Notes every `*.whl` file name of the wheel directories, in store order.
+    fn list_wheels(&mut self) {
+        let dirs = std::mem::take(&mut self.wheel_dirs);
+        for (index, dir) in dirs.iter().enumerate() {
+            let Ok(index) = u32::try_from(index) else {
+                break;
+            };
+            for_each_entry(dir, |file_name| self.note_wheel(index, file_name));
+        }
+        self.wheel_dirs = dirs;
+    }
+
+    /// Appends a wheel's file name to the listing's text, filed under its name's key.
+    fn note_wheel(&mut self, dir: u32, file_name: &str) {
+        if !file_name.ends_with(".whl") {
+            return;
+        }
+        let Ok(start) = u32::try_from(self.text.len()) else {
+            return;
+        };
+        self.text.push_str(file_name);
+        let Ok(end) = u32::try_from(self.text.len()) else {
+            return;
+        };
+        let key = name_key(PackageName::normalized_chars(name_part(file_name)));
+        self.wheels.push(WheelFile {
+            key,
+            dir,
+            start,
+            end,
+        });
+    }
+
+    /// Notes the default distributions: the first `.dist-info` or `.egg-info` of each name on
+    /// `sys.path`, with its version from the directory name, or from its metadata when the
+    /// name has none.
+    fn find_defaults(&mut self, default_dirs: &[PathBuf]) {
+        let mut seen: HashSet<PackageName> = HashSet::new();
+        for dir in default_dirs {
             for_each_entry(dir, |file_name| {
-                let Some((name, version)) = parse_dist_info_name(file_name) else {
+                let Some(DistInfoName { name, version }) = parse_dist_info_name(file_name) else {
                     return;
                 };
                 // The first on sys.path is what a plain import gives; later copies are invisible.
-                if !seen_defaults.insert(name.clone()) {
+                if !seen.insert(name.clone()) {
                     return;
                 }
                 let path = dir.join(file_name);
-                let Some(version) = version.or_else(|| read_default_version(&path)) else {
+                let Some(version) = version.or_else(|| self.read_default_version(&path)) else {
                     return;
                 };
-                let origin = Origin::Default { dist_info: path };
                 let candidate = Candidate {
                     name: name.clone(),
                     version,
-                    origin,
+                    origin: Origin::Default { dist_info: path },
                     rank: 0,
                 };
-                store.defaults.entry(name).or_default().push(candidate);
+                self.defaults.entry(name).or_default().push(candidate);
             });
         }
-        store
+    }
+
+    /// The version in a default distribution's metadata, whose directory name has none (an
+    /// `.egg-info` of a development install, for one). The metadata read is kept: the resolver
+    /// asks for it again when it considers the candidate.
+    fn read_default_version(&self, dist_info: &Path) -> Option<Version> {
+        let metadata = read_default_metadata(dist_info)
+            .and_then(|text| parse_metadata(&text, dist_info))
+            .ok()?;
+        let version = metadata.version.clone();
+        self.metadata
+            .lock()
+            .insert(dist_info.to_path_buf(), Ok(Arc::new(metadata)));
+        Some(version)
     }
 
     fn file_name(&self, file: &WheelFile) -> &str {
@@ -205,7 +238,7 @@ impl Store {
         let Some(group) = self.group(name) else {
             return (defaults, &[]);
         };
-        let (candidates, rejected) = group.parsed.get_or_init(|| {
+        let parsed = group.parsed.get_or_init(|| {
             let mut candidates = defaults.to_vec();
             let mut rejected = Vec::new();
             for file in &self.wheels[group.files.clone()] {
@@ -226,9 +259,12 @@ impl Store {
                     path.file_name().map(|n| n.to_os_string()),
                 ),
             });
-            (candidates, rejected)
+            Parsed {
+                candidates,
+                rejected,
+            }
         });
-        (candidates, rejected)
+        (&parsed.candidates, &parsed.rejected)
     }
 
     /// A wheel file as a candidate, or why it cannot be one.
@@ -301,7 +337,7 @@ impl Store {
             }
             Origin::Default { dist_info } => read_default_metadata(dist_info)?,
         };
-        Metadata::parse(&text).map_err(|e| format!("{}: {e}", candidate.origin.path().display()))
+        parse_metadata(&text, candidate.origin.path())
     }
 }
 
@@ -325,6 +361,18 @@ impl Provider for Store {
     }
 }
 
+/// The directories in order, each once: the same directory named twice would list every
+/// wheel twice.
+fn distinct(dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    for dir in dirs {
+        if !out.contains(dir) {
+            out.push(dir.clone());
+        }
+    }
+    out
+}
+
 /// Calls `f` with each entry name of a directory; a missing or unreadable directory has none.
 fn for_each_entry(dir: &Path, mut f: impl FnMut(&str)) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -337,16 +385,32 @@ fn for_each_entry(dir: &Path, mut f: impl FnMut(&str)) {
     }
 }
 
+/// What the name of a `.dist-info` or `.egg-info` directory says.
+#[derive(Debug)]
+struct DistInfoName {
+    name: PackageName,
+    /// `None` when the name has no version, or one that does not parse.
+    version: Option<Version>,
+}
+
 /// `six-1.16.0.dist-info` -> (`six`, 1.16.0); `foo-1.0-py3.11.egg-info` -> (`foo`, 1.0);
 /// `foo.egg-info` -> (`foo`, unknown).
-fn parse_dist_info_name(file_name: &str) -> Option<(PackageName, Option<Version>)> {
+fn parse_dist_info_name(file_name: &str) -> Option<DistInfoName> {
     let stem = file_name
         .strip_suffix(".dist-info")
         .or_else(|| file_name.strip_suffix(".egg-info"))?;
     let mut parts = stem.splitn(3, '-');
     let name = parts.next().filter(|n| !n.is_empty())?;
     let version = parts.next().and_then(|v| Version::from_str(v).ok());
-    Some((PackageName::new(name), version))
+    Some(DistInfoName {
+        name: PackageName::new(name),
+        version,
+    })
+}
+
+/// Parses core metadata, naming the file or directory it came from in the error.
+fn parse_metadata(text: &str, origin: &Path) -> Result<Metadata, String> {
+    Metadata::parse(text).map_err(|e| format!("{}: {e}", origin.display()))
 }
 
 fn read_default_metadata(dist_info: &Path) -> Result<String, String> {
@@ -359,15 +423,6 @@ fn read_default_metadata(dist_info: &Path) -> Result<String, String> {
     std::fs::read(&path)
         .map_err(|e| format!("{}: {e}", path.display()))
         .map(|b| String::from_utf8_lossy(&b).into_owned())
-}
-
-fn read_default_version(dist_info: &Path) -> Option<Version> {
-    let text = read_default_metadata(dist_info).ok()?;
-    let line = text
-        .lines()
-        .take_while(|l| !l.is_empty())
-        .find_map(|l| l.strip_prefix("Version:"))?;
-    Version::from_str(line.trim()).ok()
 }
 
 #[cfg(test)]
@@ -420,14 +475,57 @@ mod tests {
     }
 
     #[test]
+    fn ok_default_versions_from_names_or_metadata() {
+        let dir = std::env::temp_dir().join(format!("wheelhook-defaults-{}", std::process::id()));
+        let write = |path: &str, text: &str| {
+            let path = dir.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("six-1.16.0.dist-info/METADATA", "Name: six\nVersion: 9.9\n");
+        write(
+            "foo.egg-info/PKG-INFO",
+            "Name: foo\nVersion: 2.0\n\nVersion: 3.0\n",
+        );
+        write("bad.egg-info/PKG-INFO", "Name: bad\n");
+        let config = StoreConfig {
+            wheel_dirs: vec![],
+            default_dirs: vec![dir.clone()],
+            tags: Arc::new(SupportedTags::new(
+                &crate::wheel::InterpreterFacts::cpython((3, 11), crate::wheel::Platform::detect()),
+            )),
+        };
+        let store = Store::scan(&config);
+        let version = |name: &str| -> Vec<String> {
+            let candidates = store.candidates(&PackageName::new(name));
+            candidates.iter().map(|c| c.version.to_string()).collect()
+        };
+        assert_eq!(
+            version("six"),
+            ["1.16.0"],
+            "the name wins: METADATA is not read"
+        );
+        assert_eq!(version("foo"), ["2.0"], "the headers, not the body");
+        assert!(version("bad").is_empty(), "no version anywhere");
+        // The metadata read for the version is the one the resolver gets.
+        std::fs::remove_dir_all(&dir).unwrap();
+        let foo = &store.candidates(&PackageName::new("foo"))[0];
+        assert_eq!(store.metadata(foo).unwrap().name, "foo");
+    }
+
+    #[test]
     fn ok_dist_info_names() {
-        let (name, version) = parse_dist_info_name("Six-1.16.0.dist-info").unwrap();
+        let DistInfoName { name, version } = parse_dist_info_name("Six-1.16.0.dist-info").unwrap();
         assert_eq!(name.as_str(), "six");
         assert_eq!(version.unwrap().to_string(), "1.16.0");
-        let (name, version) = parse_dist_info_name("zope.interface-5.0-py3.11.egg-info").unwrap();
+        let DistInfoName { name, version } =
+            parse_dist_info_name("zope.interface-5.0-py3.11.egg-info").unwrap();
         assert_eq!(name.as_str(), "zope-interface");
         assert_eq!(version.unwrap().to_string(), "5.0");
         assert!(parse_dist_info_name("six.py").is_none());
-        assert!(parse_dist_info_name("foo.egg-info").unwrap().1.is_none());
+        assert!(parse_dist_info_name("foo.egg-info")
+            .unwrap()
+            .version
+            .is_none());
     }
 }

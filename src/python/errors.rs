@@ -22,11 +22,14 @@ pub fn wheelhook_error(py: Python<'_>, class_name: &str, message: String) -> PyE
     }
 }
 
+/// `DistributionNotFound` or `VersionConflict` for a failed resolution; `ValueError` for
+/// input the resolver cannot use (a URL requirement, bad interpreter facts).
 pub fn resolve_error(py: Python<'_>, err: ResolveError) -> PyErr {
+    let message = err.to_string();
     match err {
-        ResolveError::NotFound(msg) => wheelhook_error(py, "DistributionNotFound", msg),
-        ResolveError::Conflict(msg) => wheelhook_error(py, "VersionConflict", msg),
-        ResolveError::Invalid(msg) => PyValueError::new_err(msg),
+        ResolveError::NotFound { .. } => wheelhook_error(py, "DistributionNotFound", message),
+        ResolveError::Conflict { .. } => wheelhook_error(py, "VersionConflict", message),
+        ResolveError::Url { .. } | ResolveError::Facts(_) => PyValueError::new_err(message),
     }
 }
 

@@ -3,7 +3,23 @@
 use pep440_rs::Version;
 use pep508_rs::{ExtraName, MarkerEnvironment, MarkerEnvironmentBuilder, Requirement};
 
-use super::{EnvironmentFacts, ResolveError};
+use thiserror::Error;
+
+use super::EnvironmentFacts;
+
+/// Interpreter facts that cannot be read as a marker environment.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum FactsError {
+    /// A marker name of [`MARKER_NAMES`] has no value. Ex) `sys_platform`
+    #[error("The environment marker \"{key}\" is missing from the interpreter facts")]
+    Missing { key: String },
+    /// A value pep508_rs refuses (the three version-valued markers must be PEP 440 versions).
+    #[error("The interpreter facts are not valid marker values: {reason}")]
+    Markers { reason: String },
+    /// `python_full_version` is not a PEP 440 version. Ex) `three`
+    #[error("The interpreter facts are not valid marker values: python_full_version \"{value}\": {reason}")]
+    PythonVersion { value: String, reason: String },
+}
 
 /// Every key of [`EnvironmentFacts`] the marker language knows, in PEP 508 order.
 ///
@@ -37,13 +53,14 @@ impl Environment {
     /// pass a wider dictionary, such as the one `packaging.markers.default_environment()` gives).
     /// The three version-valued keys must parse as PEP 440 versions.
     /// Ex) `{"python_version": "3.11", "python_full_version": "3.11.7", ...}`
-    pub fn from_facts(facts: &EnvironmentFacts) -> Result<Self, ResolveError> {
+    pub fn from_facts(facts: &EnvironmentFacts) -> Result<Self, FactsError> {
         let get = |key: &str| {
-            facts.get(key).map(String::as_str).ok_or_else(|| {
-                ResolveError::Invalid(format!(
-                    "The environment marker \"{key}\" is missing from the interpreter facts"
-                ))
-            })
+            facts
+                .get(key)
+                .map(String::as_str)
+                .ok_or_else(|| FactsError::Missing {
+                    key: key.to_owned(),
+                })
         };
         let builder = MarkerEnvironmentBuilder {
             implementation_name: get("implementation_name")?,
@@ -59,16 +76,15 @@ impl Environment {
             sys_platform: get("sys_platform")?,
         };
         let full = builder.python_full_version;
-        let markers = MarkerEnvironment::try_from(builder).map_err(|err| {
-            ResolveError::Invalid(format!(
-                "The interpreter facts are not valid marker values: {err}"
-            ))
+        let markers = MarkerEnvironment::try_from(builder).map_err(|err| FactsError::Markers {
+            reason: err.to_string(),
         })?;
-        let python = full.parse::<Version>().map_err(|err| {
-            ResolveError::Invalid(format!(
-                "The interpreter facts are not valid marker values: python_full_version \"{full}\": {err}"
-            ))
-        })?;
+        let python = full
+            .parse::<Version>()
+            .map_err(|err| FactsError::PythonVersion {
+                value: full.to_owned(),
+                reason: err.to_string(),
+            })?;
         Ok(Self { markers, python })
     }
 

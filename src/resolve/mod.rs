@@ -6,6 +6,7 @@
 //! metadata is read lazily: only for the versions the resolver actually tries.
 
 mod environment;
+mod error;
 mod package;
 mod report;
 mod resolver;
@@ -18,16 +19,14 @@ use std::sync::Arc;
 use pep440_rs::Version;
 use pep508_rs::{Requirement, VersionOrUrl};
 use pubgrub::PubGrubError;
-use thiserror::Error;
 
-pub use environment::{Environment, MARKER_NAMES};
-pub use package::Node;
-pub use report::requirement_text;
+pub use environment::{Environment, FactsError, MARKER_NAMES};
+pub use error::{ConflictReason, Listing, Refusal, ResolveError};
 pub use specifier::{admitted, contains, matches, names_prerelease};
-pub use version_set::Versions;
 
 use crate::candidate::{Candidate, Rejected};
 use crate::wheel::{Metadata, PackageName};
+use package::Node;
 use resolver::{root_version, Resolver};
 
 /// What the resolver asks of the store.
@@ -43,20 +42,6 @@ pub trait Provider {
 /// The running interpreter's marker values, keyed by PEP 508 marker name.
 /// Ex) `{"python_version": "3.11", "sys_platform": "linux", ...}`
 pub type EnvironmentFacts = HashMap<String, String>;
-
-/// Why a set of requirements cannot be met.
-#[derive(Debug, Error)]
-pub enum ResolveError {
-    /// A requirement names nothing usable; the message lists every candidate and why it was rejected.
-    #[error("{0}")]
-    NotFound(String),
-    /// Candidates exist but no consistent choice does; the message is the derivation.
-    #[error("{0}")]
-    Conflict(String),
-    /// The facts or a requirement could not be understood.
-    #[error("{0}")]
-    Invalid(String),
-}
 
 /// Picks one candidate per distribution for `requirements` and everything they need.
 ///
@@ -76,9 +61,8 @@ pub fn resolve<P: Provider>(
     resolve_in(provider, requirements, &env, locked)
 }
 
-/// [`resolve`] with an already built [`Environment`] (built once per process by callers that
-/// resolve repeatedly).
-pub fn resolve_in<P: Provider>(
+/// Resolves in a built environment; a URL requirement is refused before pubgrub starts.
+fn resolve_in<P: Provider>(
     provider: &P,
     requirements: &[Requirement],
     env: &Environment,
@@ -88,9 +72,9 @@ pub fn resolve_in<P: Provider>(
         .iter()
         .find(|r| matches!(r.version_or_url, Some(VersionOrUrl::Url(_))))
     {
-        return Err(ResolveError::Invalid(format!(
-            "The requirement \"{direct}\" names a URL: wheelhook resolves from the wheels in its store, drop the wheel there and require it by name"
-        )));
+        return Err(ResolveError::Url {
+            requirement: direct.to_string(),
+        });
     }
     let resolver = Resolver::new(provider, env, locked, requirements);
     match pubgrub::resolve(&resolver, Node::Root, root_version()) {
@@ -106,8 +90,11 @@ pub fn resolve_in<P: Provider>(
             Ok(chosen)
         }
         Err(PubGrubError::NoSolution(tree)) => Err(report::explain(tree, &resolver)),
-        Err(other) => Err(ResolveError::Invalid(format!(
-            "The resolver failed unexpectedly: {other}"
-        ))),
+        // The resolver's own errors are `Infallible`: pubgrub cannot fail any other way.
+        Err(
+            PubGrubError::ErrorRetrievingDependencies { source, .. }
+            | PubGrubError::ErrorChoosingVersion { source, .. }
+            | PubGrubError::ErrorInShouldCancel(source),
+        ) => match source {},
     }
 }

@@ -11,21 +11,23 @@
 
 use std::collections::HashMap;
 
-use pep440_rs::Version;
+use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{Requirement, VersionOrUrl};
 use pubgrub::{DerivationTree, Derived, External, Term, VersionSet};
 
+use super::error::{ConflictReason, Listing, Refusal};
 use super::package::Node;
-use super::resolver::{describe, Resolver, Unusable};
+use super::resolver::{Resolver, Unusable};
 use super::specifier::{admitted, exclusion_reason, matches};
 use super::version_set::Versions;
 use super::{Provider, ResolveError};
+use crate::candidate::Candidate;
 use crate::wheel::PackageName;
 
 type Tree = DerivationTree<Node, Versions, Unusable>;
 
 /// A requirement as its author wrote it, without its marker. Ex) `requests[socks]>=2,<3`
-pub fn requirement_text(requirement: &Requirement) -> String {
+fn requirement_text(requirement: &Requirement) -> String {
     let mut text = requirement.name.to_string();
     if !requirement.extras.is_empty() {
         let extras: Vec<String> = requirement.extras.iter().map(ToString::to_string).collect();
@@ -65,24 +67,24 @@ pub fn explain<P: Provider>(tree: Tree, resolver: &Resolver<'_, P>) -> ResolveEr
                 .push((format!("{}.", capitalise(&text)), None));
         }
     }
-    let mut text = String::from("The requirements cannot be met together:");
-    for (line, number) in &explainer.lines {
-        text.push_str("\n  ");
-        text.push_str(line);
-        if let Some(n) = number {
-            text.push_str(&format!(" ({n})"));
-        }
-    }
+    let lines = explainer
+        .lines
+        .into_iter()
+        .map(|(line, number)| match number {
+            Some(n) => format!("{line} ({n})"),
+            None => line,
+        })
+        .collect();
     let mut short = explainer.short_of;
     short.sort();
     short.dedup();
-    for name in short {
-        text.push_str(&format!(
-            "\n  Candidates of {name}: {}",
-            listing(resolver, &name, None)
-        ));
+    let short_of = short
+        .iter()
+        .map(|name| listing(resolver, name, None))
+        .collect();
+    ResolveError::Conflict {
+        reason: ConflictReason::Derivation { lines, short_of },
     }
-    ResolveError::Conflict(text)
 }
 
 /// Every external fact of the tree, in order.
@@ -104,17 +106,63 @@ fn single(set: &Versions) -> Option<&Version> {
     }
 }
 
+/// A dependency edge of the proof: `from` at `version` requires something of `to`.
+struct Edge {
+    from: Node,
+    version: Version,
+    to: Node,
+}
+
 /// A failure that is a straight chain ending at a distribution nothing usable can serve.
 fn not_found<P: Provider>(tree: &Tree, resolver: &Resolver<'_, P>) -> Option<ResolveError> {
     let mut facts = Vec::new();
     externals(tree, &mut facts);
+    let (missing, edges) = unavailable(&facts, resolver)?;
+    let edge = only_edge_into(&missing, edges)?;
+    let requirement = resolver
+        .edge(&edge.from, &edge.version, &edge.to)
+        .into_iter()
+        .next()?;
+    let required_by = match edge.from {
+        Node::Root => "the program".to_string(),
+        other => format!("{other} {}", edge.version),
+    };
+    if let Some(locked) = resolver.locked(&missing) {
+        let admits = match &requirement.version_or_url {
+            Some(VersionOrUrl::VersionSpecifier(specifiers)) => matches(specifiers, locked),
+            _ => true,
+        };
+        if !admits || resolver.catalog(&missing).versions.is_empty() {
+            return Some(ResolveError::Conflict {
+                reason: ConflictReason::Active {
+                    requirement: requirement_text(&requirement),
+                    required_by,
+                    name: missing,
+                    version: locked.clone(),
+                },
+            });
+        }
+    }
+    Some(ResolveError::NotFound {
+        requirement: requirement_text(&requirement),
+        required_by,
+        candidates: listing(resolver, &missing, Some(&requirement)),
+    })
+}
+
+/// The one distribution every unavailable fact of the proof is about, and the dependency
+/// edges of the proof; `None` when the proof is not a straight chain (another distribution is
+/// unavailable too, or a dependent had several versions to try).
+fn unavailable<P: Provider>(
+    facts: &[&External<Node, Versions, Unusable>],
+    resolver: &Resolver<'_, P>,
+) -> Option<(PackageName, Vec<Edge>)> {
     let mut missing: Option<PackageName> = None;
-    let mut edge: Option<(Node, Version, Node)> = None;
     // Whether every unavailable distribution so far is `name`.
     let mut blame =
         |name: &PackageName| -> bool { missing.replace(name.clone()).is_none_or(|m| m == *name) };
-    let mut targets: Vec<(Node, Version, Node)> = Vec::new();
-    for fact in &facts {
+    let mut edges = Vec::new();
+    for fact in facts {
         match fact {
             External::NotRoot(..) => {}
             External::NoVersions(node, _) | External::Custom(node, _, _) => {
@@ -134,42 +182,33 @@ fn not_found<P: Provider>(tree: &Tree, resolver: &Resolver<'_, P>) -> Option<Res
                 {
                     return None;
                 }
-                targets.push((from.clone(), version, to.clone()));
+                edges.push(Edge {
+                    from: from.clone(),
+                    version,
+                    to: to.clone(),
+                });
             }
         }
     }
-    let missing = missing?;
-    for (from, version, to) in targets {
-        if to.name() == Some(&missing) {
-            match &edge {
-                Some((f, v, _)) if (f, v) != (&from, &version) => return None,
-                Some(_) => {}
-                None => edge = Some((from, version, to)),
+    Some((missing?, edges))
+}
+
+/// The edge into `missing`, when all edges into it come from one dependent at one version.
+fn only_edge_into(missing: &PackageName, edges: Vec<Edge>) -> Option<Edge> {
+    let mut found: Option<Edge> = None;
+    for edge in edges {
+        if edge.to.name() != Some(missing) {
+            continue;
+        }
+        match &found {
+            Some(first) if (&first.from, &first.version) != (&edge.from, &edge.version) => {
+                return None
             }
+            Some(_) => {}
+            None => found = Some(edge),
         }
     }
-    let (from, version, to) = edge?;
-    let requirement = resolver.edge(&from, &version, &to).into_iter().next()?;
-    let requirer = match from {
-        Node::Root => "the program".to_string(),
-        other => format!("{other} {version}"),
-    };
-    let text = requirement_text(&requirement);
-    if let Some(locked) = resolver.locked(&missing) {
-        let admits = match &requirement.version_or_url {
-            Some(VersionOrUrl::VersionSpecifier(specifiers)) => matches(specifiers, locked),
-            _ => true,
-        };
-        if !admits || resolver.catalog(&missing).versions.is_empty() {
-            return Some(ResolveError::Conflict(format!(
-                "\"{text}\" (required by {requirer}) conflicts with {missing} {locked}, which is already active in this process: a version cannot change once it is in use"
-            )));
-        }
-    }
-    Some(ResolveError::NotFound(format!(
-        "No distribution satisfies \"{text}\" (required by {requirer}): {}",
-        listing(resolver, &missing, Some(&requirement))
-    )))
+    found
 }
 
 /// Every candidate and rejected file of `name`, grouped by why it cannot serve `requirement`.
@@ -177,18 +216,9 @@ fn listing<P: Provider>(
     resolver: &Resolver<'_, P>,
     name: &PackageName,
     requirement: Option<&Requirement>,
-) -> String {
+) -> Listing {
     let provider = resolver.provider();
-    let catalog = resolver.catalog(name);
-    let locked = resolver.locked(name);
-    let specifiers = requirement.and_then(|r| match &r.version_or_url {
-        Some(VersionOrUrl::VersionSpecifier(specifiers)) => Some(specifiers),
-        _ => None,
-    });
-    let allowed: Vec<&Version> = match specifiers {
-        Some(specifiers) => admitted(specifiers, catalog.versions.iter(), locked),
-        None => catalog.versions.iter().collect(),
-    };
+    let judge = Judge::new(resolver, name, requirement);
     let mut candidates: Vec<_> = provider.candidates(name).iter().enumerate().collect();
     candidates.sort_by(|(_, a), (_, b)| {
         b.version
@@ -196,55 +226,85 @@ fn listing<P: Provider>(
             .then_with(|| b.is_default().cmp(&a.is_default()))
             .then_with(|| a.rank.cmp(&b.rank))
     });
-    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    let mut groups: Vec<Refusal> = Vec::new();
     for (index, candidate) in candidates {
-        let reason = if locked.is_some_and(|l| *l != candidate.version) {
-            // Checked just above: the name is locked.
-            format!(
-                "another version, {}, is already active",
-                locked.expect("locked")
-            )
-        } else if !allowed.contains(&&candidate.version) {
-            match specifiers {
-                Some(specifiers) => exclusion_reason(specifiers, &candidate.version),
-                None => "not admitted by the requirements".to_string(),
-            }
-        } else {
-            match resolver.read_outcome(name, &candidate.version) {
-                Some(Err(Unusable::Unreadable(_))) => match resolver.failure(name, index) {
-                    Some(reason) => format!("cannot be read: {reason}"),
-                    None => "not tried (another file of this version was used)".to_string(),
-                },
-                Some(Err(unusable)) => unusable.to_string(),
-                Some(Ok((used, _))) if used == index => "usable".to_string(),
-                Some(Ok(_)) => "not tried (another file of this version was used)".to_string(),
-                None => "not tried".to_string(),
-            }
-        };
+        let reason = judge.reason(index, candidate);
         match groups.last_mut() {
-            Some((last, members)) if *last == reason => members.push(describe(candidate)),
-            _ => groups.push((reason, vec![describe(candidate)])),
+            Some(last) if last.reason == reason => last.candidates.push(candidate.clone()),
+            _ => groups.push(Refusal {
+                candidates: vec![candidate.clone()],
+                reason,
+            }),
         }
     }
-    let mut parts: Vec<String> = groups
-        .into_iter()
-        .enumerate()
-        .map(|(i, (reason, members))| {
-            let found = if i == 0 { "found " } else { "" };
-            format!("{found}{}: {reason}", members.join(", "))
-        })
-        .collect();
-    for rejected in provider.rejected(name) {
-        parts.push(format!(
-            "skipped {}: {}",
-            rejected.path.display(),
-            rejected.reason
-        ));
+    Listing {
+        name: name.clone(),
+        groups,
+        skipped: provider.rejected(name).to_vec(),
     }
-    if parts.is_empty() {
-        return format!("no wheel or installed distribution named \"{name}\" was found");
+}
+
+/// Decides, candidate by candidate, why one cannot serve a requirement (or that it can).
+struct Judge<'r, 'a, P: Provider> {
+    resolver: &'r Resolver<'a, P>,
+    name: &'r PackageName,
+    locked: Option<&'r Version>,
+    specifiers: Option<&'r VersionSpecifiers>,
+    /// The versions the requirement admits, among those that exist.
+    allowed: Vec<Version>,
+}
+
+impl<'r, 'a, P: Provider> Judge<'r, 'a, P> {
+    fn new(
+        resolver: &'r Resolver<'a, P>,
+        name: &'r PackageName,
+        requirement: Option<&'r Requirement>,
+    ) -> Self {
+        let catalog = resolver.catalog(name);
+        let locked = resolver.locked(name);
+        let specifiers = requirement.and_then(|r| match &r.version_or_url {
+            Some(VersionOrUrl::VersionSpecifier(specifiers)) => Some(specifiers),
+            _ => None,
+        });
+        let allowed = match specifiers {
+            Some(specifiers) => admitted(specifiers, catalog.versions.iter(), locked)
+                .into_iter()
+                .cloned()
+                .collect(),
+            None => catalog.versions.clone(),
+        };
+        Self {
+            resolver,
+            name,
+            locked,
+            specifiers,
+            allowed,
+        }
     }
-    parts.join("; ")
+
+    /// Why candidate `index` (of `Provider::candidates`) cannot serve, or `usable`.
+    fn reason(&self, index: usize, candidate: &Candidate) -> String {
+        if let Some(locked) = self.locked.filter(|l| **l != candidate.version) {
+            return format!("another version, {locked}, is already active");
+        }
+        if !self.allowed.contains(&candidate.version) {
+            return match self.specifiers {
+                Some(specifiers) => exclusion_reason(specifiers, &candidate.version),
+                None => "not admitted by the requirements".to_string(),
+            };
+        }
+        let other_file = "not tried (another file of this version was used)";
+        match self.resolver.read_outcome(self.name, &candidate.version) {
+            Some(Err(Unusable::Unreadable(_))) => match self.resolver.failure(self.name, index) {
+                Some(reason) => format!("cannot be read: {reason}"),
+                None => other_file.to_string(),
+            },
+            Some(Err(unusable)) => unusable.to_string(),
+            Some(Ok((used, _))) if used == index => "usable".to_string(),
+            Some(Ok(_)) => other_file.to_string(),
+            None => "not tried".to_string(),
+        }
+    }
 }
 
 fn capitalise(text: &str) -> String {

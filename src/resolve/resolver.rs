@@ -32,7 +32,12 @@ pub fn root_version() -> Version {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unusable {
     /// Its `Requires-Python` excludes the running interpreter.
-    RequiresPython { requires: String, python: String },
+    RequiresPython {
+        /// The specifier set. Ex) `>=3.12`
+        requires: String,
+        /// The running interpreter's full version. Ex) `3.11.7`
+        python: String,
+    },
     /// No candidate of that version has readable metadata; the reasons, one per file.
     Unreadable(Vec<String>),
 }
@@ -118,6 +123,7 @@ pub struct Resolver<'a, P: Provider> {
 }
 
 impl<'a, P: Provider> Resolver<'a, P> {
+    /// A resolution of `root` (the program's requirements) over `provider`'s candidates.
     pub fn new(
         provider: &'a P,
         env: &'a Environment,
@@ -136,6 +142,7 @@ impl<'a, P: Provider> Resolver<'a, P> {
         }
     }
 
+    /// The store resolved from.
     pub fn provider(&self) -> &P {
         self.provider
     }
@@ -226,7 +233,7 @@ impl<'a, P: Provider> Resolver<'a, P> {
                     break;
                 }
                 Err(reason) => {
-                    reasons.push(format!("{}: {reason}", describe(&all[index])));
+                    reasons.push(format!("{}: {reason}", all[index]));
                     self.failures
                         .borrow_mut()
                         .insert((name.clone(), index), reason);
@@ -323,24 +330,6 @@ impl<'a, P: Provider> Resolver<'a, P> {
             add(Node::Dist(name), set, requirement);
         }
         deps.into_iter().collect()
-    }
-}
-
-/// A candidate as error messages show it.
-/// Ex) `six 1.16.0 (installed)`, `six 1.15.0 (wheel /store/six-1.15.0-py2.py3-none-any.whl)`
-pub fn describe(candidate: &Candidate) -> String {
-    match &candidate.origin {
-        crate::candidate::Origin::Default { .. } => {
-            format!("{} {} (installed)", candidate.name, candidate.version)
-        }
-        crate::candidate::Origin::Wheel { path, .. } => {
-            format!(
-                "{} {} (wheel {})",
-                candidate.name,
-                candidate.version,
-                path.display()
-            )
-        }
     }
 }
 

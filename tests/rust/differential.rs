@@ -1,23 +1,14 @@
 //! Differential tests against Python: every archive Rust accepts must hold
 //! exactly the members and bytes `zipfile` sees, and SHA-256 must agree with
-//! `hashlib`. Runs `python3` (or `$PYTHON`).
+//! `hashlib`. The oracles run under `$PYTHON` (or `python3`), see `support/oracle.rs`.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use _native::archive::{sha256, validate, Archive};
 
+use crate::support::oracle::Oracle;
 use crate::zipbuild::{Member, TempDir, Zip};
-
-fn python() -> String {
-    std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string())
-}
-
-fn oracle_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/zipfile_oracle.py")
-}
 
 /// One member as seen by either side: name, CRC-32, size, sha256 of the bytes (hex).
 type Seen = (String, u32, u64, String);
@@ -35,17 +26,10 @@ fn unhex(text: &str) -> Vec<u8> {
 
 /// Runs the oracle over `paths`: per path, the members zipfile sees or its error.
 fn zipfile_sees(paths: &[PathBuf]) -> HashMap<PathBuf, Result<Vec<Seen>, String>> {
-    let output = Command::new(python())
-        .arg(oracle_script())
-        .args(paths)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {} (set $PYTHON): {e}", python()));
-    assert!(
-        output.status.success(),
-        "oracle failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let text = String::from_utf8(output.stdout).unwrap();
+    let text = paths
+        .iter()
+        .fold(Oracle::script("zipfile_oracle.py"), Oracle::arg)
+        .text();
     let mut seen = HashMap::new();
     let mut current: Option<PathBuf> = None;
     for line in text.lines() {
@@ -309,19 +293,12 @@ fn ok_sha256_matches_hashlib() {
     };
     for len in [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000, 65_537, 1 << 20] {
         let data = random(len);
-        let mut child = Command::new(python())
-            .args([
-                "-c",
-                "import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())",
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {} (set $PYTHON): {e}", python()));
-        child.stdin.take().unwrap().write_all(&data).unwrap();
-        let output = child.wait_with_output().unwrap();
-        assert!(output.status.success());
-        let expected = String::from_utf8(output.stdout).unwrap();
+        let expected = Oracle::code(
+            "hashlib",
+            "import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())",
+        )
+        .stdin(data.clone())
+        .text();
         assert_eq!(hex(&sha256(&data)), expected.trim(), "length {len}");
     }
 }
@@ -329,19 +306,9 @@ fn ok_sha256_matches_hashlib() {
 #[test]
 fn ok_wheels_written_by_zipfile_are_accepted_and_match() {
     let dir = TempDir::new("pywriter");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/zipfile_writer.py");
-    let output = Command::new(python())
-        .arg(script)
+    let paths: Vec<PathBuf> = Oracle::script("zipfile_writer.py")
         .arg(&dir.0)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {} (set $PYTHON): {e}", python()));
-    assert!(
-        output.status.success(),
-        "writer failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let paths: Vec<PathBuf> = String::from_utf8(output.stdout)
-        .unwrap()
+        .text()
         .lines()
         .map(PathBuf::from)
         .collect();

@@ -13,11 +13,12 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::process::Command;
 use std::str::FromStr;
 
 use _native::resolve::{contains, names_prerelease, Environment, EnvironmentFacts, MARKER_NAMES};
 use _native::wheel::parse_requirement;
+
+use crate::support::oracle::{self, Oracle};
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, Requirement, VersionOrUrl};
 
@@ -499,33 +500,29 @@ fn table(rng: &mut Rng) -> Vec<String> {
     rows
 }
 
+/// Removes a file when dropped, so a failing test leaves no table behind.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 #[test]
 fn ok_agrees_with_packaging() {
-    if std::env::var_os("WHEELHOOK_NO_ORACLE").is_some() {
-        eprintln!("WHEELHOOK_NO_ORACLE is set: the differential test against packaging is skipped");
+    if oracle::skipped("the differential test against packaging") {
         return;
     }
     let rows = table(&mut Rng(0x5eed_1234_abcd_0001));
     let path: PathBuf =
         std::env::temp_dir().join(format!("wheelhook-oracle-{}.tsv", std::process::id()));
     std::fs::write(&path, rows.join("\n") + "\n").unwrap();
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    let oracle = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/tools/requirements_oracle.py"
-    );
-    let output = Command::new(&python).arg(oracle).arg(&path).output();
-    let _ = std::fs::remove_file(&path);
-    let output = output.unwrap_or_else(|e| {
-        panic!("cannot run {python} (set $PYTHON, or WHEELHOOK_NO_ORACLE=1 to skip): {e}")
-    });
-    assert!(
-        output.status.success(),
-        "the oracle failed (is packaging>=26 installed for {python}?):\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let answers: Vec<String> = String::from_utf8(output.stdout)
-        .unwrap()
+    // Removed when the test ends, whether the oracle ran or not.
+    let _remove = RemoveOnDrop(path.clone());
+    let answers: Vec<String> = Oracle::script("requirements_oracle.py")
+        .arg(&path)
+        .text()
         .lines()
         .map(str::to_string)
         .collect();

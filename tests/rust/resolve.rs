@@ -212,12 +212,17 @@ fn pins(result: Result<Vec<Candidate>, ResolveError>) -> Vec<String> {
 }
 
 fn message(result: Result<Vec<Candidate>, ResolveError>) -> (String, String) {
-    match result {
+    let err = match result {
         Ok(chosen) => panic!("expected a failure, got {chosen:?}"),
-        Err(ResolveError::NotFound(m)) => ("NotFound".into(), m),
-        Err(ResolveError::Conflict(m)) => ("Conflict".into(), m),
-        Err(ResolveError::Invalid(m)) => ("Invalid".into(), m),
-    }
+        Err(err) => err,
+    };
+    let kind = match &err {
+        ResolveError::NotFound { .. } => "NotFound",
+        ResolveError::Conflict { .. } => "Conflict",
+        ResolveError::Url { .. } => "Url",
+        ResolveError::Facts(_) => "Facts",
+    };
+    (kind.into(), err.to_string())
 }
 
 #[test]
@@ -401,6 +406,37 @@ fn err_not_found_lists_everything() {
 }
 
 #[test]
+fn err_not_found_carries_what_exists() {
+    let mut fake = Fake::default();
+    fake.wheel("six", "1.15.0", &[]).reject(
+        "six",
+        "six-1.17.0-cp27-cp27m-win32.whl",
+        "incompatible tags",
+    );
+    let Err(ResolveError::NotFound {
+        requirement,
+        required_by,
+        candidates,
+    }) = run(&fake, &["six>=2; python_version >= '3'"])
+    else {
+        panic!("expected NotFound");
+    };
+    assert_eq!(requirement, "six>=2");
+    assert_eq!(required_by, "the program");
+    assert_eq!(candidates.name.as_str(), "six");
+    assert_eq!(candidates.groups.len(), 1);
+    assert_eq!(
+        candidates.groups[0].candidates[0].version.to_string(),
+        "1.15.0"
+    );
+    assert_eq!(
+        candidates.groups[0].reason,
+        "the version does not match >=2"
+    );
+    assert_eq!(candidates.skipped.len(), 1);
+}
+
+#[test]
 fn err_not_found_transitive_names_the_requirer() {
     let mut fake = Fake::default();
     fake.wheel("app", "1.2", &["Missing_Dep>=1"]);
@@ -538,7 +574,7 @@ fn err_direct_url_invalid() {
         &fake,
         &["six @ https://example.com/six-1.0-py3-none-any.whl"],
     ));
-    assert_eq!(kind, "Invalid");
+    assert_eq!(kind, "Url");
     assert!(
         text.starts_with("The requirement \"six @ https://example.com/"),
         "{text}"

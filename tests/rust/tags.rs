@@ -159,7 +159,7 @@ fn strings(tags: &SupportedTags) -> Vec<String> {
 fn ok_platform_tags_match_packaging() {
     let cases = platform_cases();
     let input: String = cases.iter().map(|c| c.spec.clone() + "\n").collect();
-    let answers = oracle::run("platforms", &input);
+    let answers = oracle::packaging("platforms", &input);
     assert_eq!(answers.len(), cases.len());
     let failures: Vec<String> = cases
         .iter()
@@ -202,7 +202,7 @@ fn ok_supported_tags_match_packaging() {
         .iter()
         .map(|(facts, spec)| interpreter_spec(facts, spec) + "\n")
         .collect();
-    let answers = oracle::run("tags", &input);
+    let answers = oracle::packaging("tags", &input);
     assert_eq!(answers.len(), cases.len());
     let failures: Vec<String> = cases
         .iter()
@@ -240,7 +240,7 @@ fn running_interpreter(answer: &Json) -> InterpreterFacts {
 
 #[test]
 fn ok_sys_tags_match_packaging() {
-    let answer = &oracle::run("sys-tags", "")[0];
+    let answer = &oracle::packaging("sys-tags", "")[0];
     let facts = running_interpreter(answer);
     if let Platform::Linux { glibc, musl, .. } = &facts.platform {
         let pair = |v: Option<(u16, u16)>| v.map(|(a, b)| (u64::from(a), u64::from(b)));
@@ -269,7 +269,7 @@ fn ok_sys_tags_match_packaging() {
 #[test]
 fn ok_rank_agrees_with_packaging_selector() {
     // The best wheel per the rank is the first one packaging's tag order accepts.
-    let answer = &oracle::run("sys-tags", "")[0];
+    let answer = &oracle::packaging("sys-tags", "")[0];
     let supported = SupportedTags::new(&running_interpreter(answer));
     let order = answer.get("tags").strings();
     let names =

@@ -62,7 +62,7 @@ fn theirs(answer: &Json) -> Option<Parsed> {
 /// Compares every name of `file` with packaging; returns the count and the disagreements.
 fn disagreements(file: &str) -> (usize, Vec<String>) {
     let names = names(file);
-    let answers = oracle::run("filenames", &(names.join("\n") + "\n"));
+    let answers = oracle::packaging("filenames", &(names.join("\n") + "\n"));
     assert_eq!(answers.len(), names.len(), "one oracle answer per name");
     let mut failures = Vec::new();
     for (name, answer) in names.iter().zip(&answers) {

@@ -37,6 +37,7 @@ impl Json {
         }
     }
 
+    /// The string; panics on any other value.
     pub fn as_str(&self) -> &str {
         match self {
             Json::String(s) => s,
@@ -44,6 +45,7 @@ impl Json {
         }
     }
 
+    /// The boolean; panics on any other value.
     pub fn as_bool(&self) -> bool {
         match self {
             Json::Bool(b) => *b,
@@ -51,6 +53,7 @@ impl Json {
         }
     }
 
+    /// The number as a `u64`; panics on any other value.
     pub fn as_u64(&self) -> u64 {
         match self {
             Json::Number(n) => n.parse().unwrap_or_else(|_| panic!("not a u64: {n}")),
@@ -58,6 +61,7 @@ impl Json {
         }
     }
 
+    /// The items of an array; panics on any other value.
     pub fn as_array(&self) -> &[Json] {
         match self {
             Json::Array(items) => items,
