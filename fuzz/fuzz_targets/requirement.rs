@@ -2,7 +2,7 @@
 //! out, never hangs.
 #![no_main]
 
-use _native::resolve::parse_requirement;
+use _native::wheel::parse_requirement;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(
