@@ -49,6 +49,8 @@ cargo clippy --locked --all-targets -- -D warnings
 cargo clippy --locked --all-targets --features python -- -D warnings
 step "cargo test"
 cargo test --locked --quiet 2>&1 | tail -n 40
+step "fuzz targets compile (run by fuzz/run.sh)"
+cargo check --locked --quiet --manifest-path fuzz/Cargo.toml
 
 step "build the wheel (abi3: one wheel for every interpreter)"
 rm -rf target/wheels
