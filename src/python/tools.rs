@@ -27,7 +27,13 @@ pub fn parse_wheel_filename<'py>(py: Python<'py>, filename: &str) -> PyResult<Bo
     let out = PyDict::new(py);
     out.set_item("name", parsed.name.as_str())?;
     out.set_item("version", parsed.version.to_string())?;
-    out.set_item("build", parsed.build_tag.clone())?;
+    out.set_item(
+        "build",
+        parsed
+            .build_tag
+            .as_ref()
+            .map(|b| (b.number, b.suffix.clone())),
+    )?;
     out.set_item(
         "tags",
         parsed.tags().map(|t| t.to_string()).collect::<Vec<_>>(),

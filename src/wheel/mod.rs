@@ -12,7 +12,7 @@ mod requirement;
 mod tags;
 
 pub use dist_info::{DistInfoError, Metadata, WheelInfo};
-pub use filename::{FilenameError, WheelFilename};
+pub use filename::{BuildTag, FilenameError, WheelFilename};
 pub use locate::find_dist_info;
 pub use name::{is_identifier, PackageName};
 pub use native::is_native;
