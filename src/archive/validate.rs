@@ -19,7 +19,7 @@ use super::format::{
 use super::index::{Archive, MemberInfo};
 use super::names::{check_name, collision_key};
 use super::read::MAX_MEMBER_SIZE;
-use super::sha256::sha256;
+use crate::hash::sha256;
 use crate::wheel::{Record, RecordEntry};
 
 /// Size limits for [`validate`]: absolute budgets on what a wheel inflates to, so a bomb is

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use super::dir::{collect_stale, write_atomic};
-use crate::archive::{check_name, sha256, Archive, MemberInfo};
+use crate::archive::{check_name, Archive, MemberInfo};
+use crate::hash::sha256;
 use crate::import::ActiveDist;
 use crate::wheel::{is_native, Record};
 

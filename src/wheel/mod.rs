@@ -16,6 +16,6 @@ pub use filename::{BuildTag, FilenameError, WheelFilename};
 pub use locate::find_dist_info;
 pub use name::{is_identifier, PackageName};
 pub use native::is_native;
-pub use record::{Record, RecordEntry, RecordError};
+pub use record::{encode_digest, Record, RecordEntry, RecordError};
 pub use requirement::{parse_requirement, RequirementError};
 pub use tags::{InterpreterFacts, Platform, SupportedTags, Tag};

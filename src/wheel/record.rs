@@ -4,15 +4,68 @@
 
 use std::fmt;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::{DecodeError, Engine as _};
 use thiserror::Error;
-
-use crate::archive::{urlsafe_b64decode, urlsafe_b64encode_nopad};
 
 /// Why a `RECORD` file could not be parsed; `line` is where the row starts (from 1).
 #[derive(Debug, Error)]
 pub enum RecordError {
     #[error("RECORD line {line}: {reason}")]
     Invalid { line: usize, reason: String },
+}
+
+/// Why a `RECORD` digest is not URL-safe base64 (RFC 4648 §5).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+enum DigestError {
+    /// Ex) `invalid base64 character '+'`
+    #[error("invalid base64 character {0:?}")]
+    Character(char),
+    /// The length of the text as written, padding included. Ex) `invalid base64 length 5`
+    #[error("invalid base64 length {0}")]
+    Length(usize),
+    #[error("base64 has non-zero trailing bits")]
+    TrailingBits,
+}
+
+/// Encodes a digest as `RECORD` writes it: URL-safe base64 without `=` padding.
+/// Ex) `[0xfb, 0xff]` -> `"-_8"`
+pub fn encode_digest(digest: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(digest)
+}
+
+/// Decodes a `RECORD` digest: URL-safe base64, with or without trailing `=` padding. The
+/// standard alphabet's `+` and `/` are refused, and so are non-zero trailing bits, or two
+/// texts would decode to one digest. Ex) `"-_8"` -> `[0xfb, 0xff]`
+fn decode_digest(text: &str) -> Result<Vec<u8>, DigestError> {
+    // Padding is accepted only where it completes a 4-character group.
+    let unpadded = if text.len() % 4 == 0 {
+        let kept = text.len()
+            - text
+                .bytes()
+                .rev()
+                .take(2)
+                .take_while(|&b| b == b'=')
+                .count();
+        &text[..kept]
+    } else {
+        text
+    };
+    if unpadded.len() % 4 == 1 {
+        return Err(DigestError::Length(text.len()));
+    }
+    URL_SAFE_NO_PAD.decode(unpadded).map_err(|err| match err {
+        DecodeError::InvalidByte(at, byte) => DigestError::Character(
+            unpadded
+                .get(at..)
+                .and_then(|rest| rest.chars().next())
+                .unwrap_or(char::from(byte)),
+        ),
+        DecodeError::InvalidLastSymbol(..) => DigestError::TrailingBits,
+        // Only `=` is padding; a length of 1 mod 4 was refused above.
+        DecodeError::InvalidPadding => DigestError::Character('='),
+        DecodeError::InvalidLength(_) => DigestError::Length(text.len()),
+    })
 }
 
 /// One `RECORD` row. Ex) `six.py,sha256=AAAA...,34549`
@@ -58,8 +111,8 @@ impl Record {
                 if algorithm.is_empty() {
                     return Err(invalid(format!("hash {hash:?} has no algorithm")));
                 }
-                let digest = urlsafe_b64decode(digest)
-                    .map_err(|e| invalid(format!("hash {hash:?}: {e}")))?;
+                let digest =
+                    decode_digest(digest).map_err(|e| invalid(format!("hash {hash:?}: {e}")))?;
                 Some((algorithm.to_string(), digest))
             };
             let size = if size.is_empty() {
@@ -190,7 +243,7 @@ impl fmt::Display for Record {
             write_field(f, &entry.path)?;
             f.write_str(",")?;
             if let Some((algorithm, digest)) = &entry.hash {
-                write!(f, "{algorithm}={}", urlsafe_b64encode_nopad(digest))?;
+                write!(f, "{algorithm}={}", encode_digest(digest))?;
             }
             f.write_str(",")?;
             if let Some(size) = entry.size {
@@ -243,6 +296,56 @@ mod tests {
         assert_eq!(record.entries.len(), 2);
         assert_eq!(record.entries[1].path, "b.py");
         assert_eq!(record.entries[1].size, Some(2));
+    }
+
+    #[test]
+    fn ok_digest_rfc4648_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg"),
+            ("fo", "Zm8"),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg"),
+            ("fooba", "Zm9vYmE"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(encode_digest(plain.as_bytes()), encoded);
+            assert_eq!(decode_digest(encoded).unwrap(), plain.as_bytes());
+        }
+        assert_eq!(decode_digest("Zg==").unwrap(), b"f");
+        assert_eq!(decode_digest("Zm8=").unwrap(), b"fo");
+    }
+
+    #[test]
+    fn ok_digest_urlsafe_alphabet_round_trip() {
+        let data: Vec<u8> = (0..=255u8).collect();
+        let encoded = encode_digest(&data);
+        assert!(!encoded.contains(['+', '/', '=']));
+        assert_eq!(decode_digest(&encoded).unwrap(), data);
+        assert_eq!(encode_digest(&[0xfb, 0xff]), "-_8");
+    }
+
+    #[test]
+    fn err_digest_invalid() {
+        for (text, message) in [
+            ("ab+d", "invalid base64 character '+'"),
+            ("ab/d", "invalid base64 character '/'"),
+            ("abcde", "invalid base64 length 5"),
+            ("Zh", "base64 has non-zero trailing bits"),
+            // Padding only completes a group of four.
+            ("Zg=", "invalid base64 character '='"),
+            ("Z===", "invalid base64 character '='"),
+            ("Zm9v====", "invalid base64 character '='"),
+            ("Zm=v", "invalid base64 character '='"),
+            // The character as written, not one byte of it.
+            ("Zé", "invalid base64 character 'é'"),
+        ] {
+            assert_eq!(
+                decode_digest(text).unwrap_err().to_string(),
+                message,
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

@@ -7,7 +7,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use _native::archive::{sha256, validate, Archive};
+use _native::archive::{validate, Archive};
+use _native::hash::sha256;
 
 use crate::zipbuild::{Member, TempDir, Zip};
 
