@@ -2,13 +2,13 @@
 
 mod error;
 mod format;
-mod index;
+mod mapped;
 mod names;
 mod read;
 mod validate;
 
 pub use error::ArchiveError;
-pub use index::{Archive, MemberInfo};
+pub use mapped::{Archive, MemberInfo};
 pub use names::check_name;
 pub use read::MAX_MEMBER_SIZE;
 pub use validate::{validate, validate_with, Limits, Validated};

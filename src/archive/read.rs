@@ -13,7 +13,7 @@ use super::format::{
     self, FLAG_DESCRIPTOR, FLAG_ENCRYPTED, FLAG_STRONG_ENCRYPTION, LOCAL_LEN, LOCAL_SIG,
     METHOD_DEFLATED, METHOD_STORED,
 };
-use super::index::{Archive, MemberInfo};
+use super::mapped::{Archive, MemberInfo};
 
 /// The largest member [`Archive::read`] returns: bigger ones are refused
 /// before anything is allocated. Ex) the largest `.so` in a CUDA wheel is under this.

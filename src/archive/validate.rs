@@ -16,7 +16,7 @@ use super::error::ArchiveError;
 use super::format::{
     self, FLAG_DESCRIPTOR, FLAG_ENCRYPTED, FLAG_STRONG_ENCRYPTION, METHOD_DEFLATED, METHOD_STORED,
 };
-use super::index::{Archive, MemberInfo};
+use super::mapped::{Archive, MemberInfo};
 use super::names::{check_name, collision_key};
 use super::read::MAX_MEMBER_SIZE;
 use crate::hash::sha256;
