@@ -1,8 +1,8 @@
-//! Fuzzes PEP 508 requirement parsing (`resolve::parse_requirement`): it returns, never panics
+//! Fuzzes PEP 508 requirement parsing (`wheel::parse_requirement`): it returns, never panics
 //! out, never hangs.
 #![no_main]
 
-use _native::resolve::parse_requirement;
+use _native::wheel::parse_requirement;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(
