@@ -1,10 +1,11 @@
-//! Fuzzes the archive index, member reads and drop-time validation with arbitrary bytes.
+//! Fuzzes the archive index, member reads and drop-time verification with arbitrary bytes.
 //! Any input may be refused; none may panic, hang, or read out of bounds.
 #![no_main]
 
 use std::path::Path;
 
-use _native::archive::{validate, Archive};
+use _native::archive::Archive;
+use _native::wheel::verify;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -19,8 +20,8 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(bytes.len() as u64, member.size);
         }
     }
-    if let Ok(valid) = validate(&archive) {
-        // Everything validation accepts, the reader serves.
+    if let Ok(valid) = verify(&archive) {
+        // Everything verification accepts, the reader serves.
         for name in &valid.members {
             archive.read(name).expect("a validated member reads");
         }

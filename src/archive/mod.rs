@@ -1,4 +1,4 @@
-//! Memory-mapped wheel archives: the central-directory index, member reads, drop-time validation.
+//! Memory-mapped ZIP archives: the central-directory index, member reads, drop-time validation.
 
 mod error;
 mod format;
@@ -11,4 +11,4 @@ pub use error::ArchiveError;
 pub use mapped::{Archive, MemberInfo};
 pub use names::check_name;
 pub use read::MAX_MEMBER_SIZE;
-pub use validate::{validate, validate_with, Limits, Validated};
+pub use validate::Limits;

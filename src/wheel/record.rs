@@ -71,15 +71,27 @@ fn decode_digest(text: &str) -> Result<Vec<u8>, DigestError> {
 /// One `RECORD` row. Ex) `six.py,sha256=AAAA...,34549`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordEntry {
+    /// The member's path inside the wheel. Ex) `six.py`
     pub path: String,
-    /// `(algorithm, digest)`, the digest decoded from urlsafe base64. Ex) `("sha256", [..32 bytes])`
-    pub hash: Option<(String, Vec<u8>)>,
+    /// The hash field, absent for `RECORD` itself and its signatures.
+    pub hash: Option<RecordHash>,
+    /// The size in bytes, absent where the hash is.
     pub size: Option<u64>,
+}
+
+/// The hash field of a `RECORD` row: `algorithm=digest`. Ex) `sha256=I7ofDxNG...`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordHash {
+    /// A `hashlib` algorithm name. Ex) `sha256`
+    pub algorithm: String,
+    /// The digest, decoded from URL-safe base64. Ex) 32 bytes for sha256
+    pub digest: Vec<u8>,
 }
 
 /// A parsed `RECORD`, rows in file order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Record {
+    /// Every row but blank lines, in file order.
     pub entries: Vec<RecordEntry>,
 }
 
@@ -113,7 +125,10 @@ impl Record {
                 }
                 let digest =
                     decode_digest(digest).map_err(|e| invalid(format!("hash {hash:?}: {e}")))?;
-                Some((algorithm.to_string(), digest))
+                Some(RecordHash {
+                    algorithm: algorithm.to_owned(),
+                    digest,
+                })
             };
             let size = if size.is_empty() {
                 None
@@ -151,11 +166,9 @@ impl<'a> CsvRows<'a> {
     }
 }
 
-impl Iterator for CsvRows<'_> {
-    type Item = Result<(usize, Vec<String>), RecordError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        self.chars.peek()?;
+impl CsvRows<'_> {
+    /// One row, from the current position to the end of its line (or of the text).
+    fn row(&mut self) -> Result<(usize, Vec<String>), RecordError> {
         let start = self.line;
         let mut fields = Vec::new();
         let mut field = String::new();
@@ -165,27 +178,16 @@ impl Iterator for CsvRows<'_> {
         loop {
             let Some(c) = self.chars.next() else {
                 if quoted {
-                    return Some(Err(RecordError::Invalid {
+                    return Err(RecordError::Invalid {
                         line: start,
                         reason: "unterminated quoted field".into(),
-                    }));
+                    });
                 }
                 fields.push(field);
-                return Some(Ok((start, fields)));
+                return Ok((start, fields));
             };
             if quoted {
-                match c {
-                    '"' if self.chars.peek() == Some(&'"') => {
-                        self.chars.next();
-                        field.push('"');
-                    }
-                    '"' => quoted = false,
-                    '\n' => {
-                        self.line += 1;
-                        field.push(c);
-                    }
-                    _ => field.push(c),
-                }
+                quoted = self.quoted_char(c, &mut field);
                 continue;
             }
             match c {
@@ -201,29 +203,57 @@ impl Iterator for CsvRows<'_> {
                 '\n' => {
                     self.line += 1;
                     fields.push(field);
-                    return Some(Ok((start, fields)));
+                    return Ok((start, fields));
                 }
-                _ if was_quoted => {
-                    return Some(Err(RecordError::Invalid {
-                        line: self.line,
-                        reason: format!("unexpected {c:?} after a quoted field"),
-                    }));
+                _ => {
+                    self.check_unquoted(c, was_quoted)?;
+                    field.push(c);
                 }
-                '"' => {
-                    return Some(Err(RecordError::Invalid {
-                        line: self.line,
-                        reason: "quote inside an unquoted field".into(),
-                    }));
-                }
-                '\r' => {
-                    return Some(Err(RecordError::Invalid {
-                        line: self.line,
-                        reason: "carriage return inside an unquoted field".into(),
-                    }));
-                }
-                _ => field.push(c),
             }
         }
+    }
+
+    /// Takes `c`, read inside a quoted field; whether the field is still quoted after it.
+    fn quoted_char(&mut self, c: char, field: &mut String) -> bool {
+        match c {
+            '"' if self.chars.peek() == Some(&'"') => {
+                self.chars.next();
+                field.push('"');
+            }
+            '"' => return false,
+            '\n' => {
+                self.line += 1;
+                field.push(c);
+            }
+            _ => field.push(c),
+        }
+        true
+    }
+
+    /// Whether `c` may stand in an unquoted field, or after the quoted part of one.
+    fn check_unquoted(&self, c: char, was_quoted: bool) -> Result<(), RecordError> {
+        let reason = if was_quoted {
+            format!("unexpected {c:?} after a quoted field")
+        } else if c == '"' {
+            "quote inside an unquoted field".into()
+        } else if c == '\r' {
+            "carriage return inside an unquoted field".into()
+        } else {
+            return Ok(());
+        };
+        Err(RecordError::Invalid {
+            line: self.line,
+            reason,
+        })
+    }
+}
+
+impl Iterator for CsvRows<'_> {
+    type Item = Result<(usize, Vec<String>), RecordError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.chars.peek()?;
+        Some(self.row())
     }
 }
 
@@ -242,8 +272,8 @@ impl fmt::Display for Record {
         for entry in &self.entries {
             write_field(f, &entry.path)?;
             f.write_str(",")?;
-            if let Some((algorithm, digest)) = &entry.hash {
-                write!(f, "{algorithm}={}", encode_digest(digest))?;
+            if let Some(hash) = &entry.hash {
+                write!(f, "{}={}", hash.algorithm, encode_digest(&hash.digest))?;
             }
             f.write_str(",")?;
             if let Some(size) = entry.size {
@@ -269,9 +299,9 @@ mod tests {
         assert_eq!(record.entries.len(), 3);
         let six = &record.entries[0];
         assert_eq!(six.path, "six.py");
-        let (algorithm, digest) = six.hash.as_ref().unwrap();
-        assert_eq!(algorithm, "sha256");
-        assert_eq!(digest.len(), 32);
+        let hash = six.hash.as_ref().unwrap();
+        assert_eq!(hash.algorithm, "sha256");
+        assert_eq!(hash.digest.len(), 32);
         assert_eq!(six.size, Some(34549));
         assert_eq!(record.entries[2].hash, None);
         assert_eq!(record.entries[2].size, None);

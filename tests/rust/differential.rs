@@ -7,8 +7,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use _native::archive::{validate, Archive};
+use _native::archive::Archive;
 use _native::hash::sha256;
+use _native::wheel::verify;
 
 use crate::zipbuild::{Member, TempDir, Zip};
 
@@ -83,7 +84,7 @@ fn zipfile_sees(paths: &[PathBuf]) -> HashMap<PathBuf, Result<Vec<Seen>, String>
 /// What Rust sees in an archive it accepts (open + validate), or why it refuses.
 fn rust_sees(path: &Path) -> Result<Vec<Seen>, String> {
     let archive = Archive::open(path).map_err(|e| e.to_string())?;
-    validate(&archive).map_err(|e| e.to_string())?;
+    verify(&archive).map_err(|e| e.to_string())?;
     archive
         .members()
         .iter()
