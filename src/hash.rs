@@ -1,11 +1,14 @@
-//! The one non-cryptographic hash of the crate: FNV-1a, 64 bits.
+//! The crate's hashes: FNV-1a (64 bits) for lookup tables and cache names, SHA-256 for content.
 //!
-//! It names cache files and files member and distribution names in lookup tables: a few
+//! FNV-1a names cache files and files member and distribution names in lookup tables: a few
 //! nanoseconds for a short name, no allocation, a good enough spread for tables that compare
 //! equal hashes by name. It is no defence against an attacker: the cache directory's
-//! permissions are. Content checks use CRC-32 (`crc32fast`) and SHA-256 (`sha2`).
+//! permissions are. Content checks use CRC-32 (`crc32fast`, for ZIP members) and
+//! [`sha256`] (`sha2`, for `RECORD` digests).
 //!
 //! <http://www.isthe.com/chongo/tech/comp/fnv/>
+
+use sha2::{Digest as _, Sha256};
 
 const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
 const PRIME: u64 = 0x0000_0100_0000_01b3;
@@ -21,6 +24,7 @@ impl Default for Fnv64 {
 }
 
 impl Fnv64 {
+    /// A hash of nothing yet: the FNV offset basis.
     pub const fn new() -> Self {
         Self(OFFSET_BASIS)
     }
@@ -34,6 +38,7 @@ impl Fnv64 {
         self
     }
 
+    /// The hash of everything fed so far.
     pub const fn finish(self) -> u64 {
         self.0
     }
@@ -44,9 +49,32 @@ pub fn fnv64(data: &[u8]) -> u64 {
     Fnv64::new().write(data).finish()
 }
 
+/// The SHA-256 digest of `data`, the hash `RECORD` rows carry for each wheel member.
+///
+/// <https://packaging.python.org/en/latest/specifications/recording-installed-packages/#the-record-file>
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    Sha256::digest(data).into()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{fnv64, Fnv64};
+    use super::{fnv64, sha256, Fnv64};
+
+    fn hex(digest: &[u8]) -> String {
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn ok_sha256_fips_vectors() {
+        assert_eq!(
+            hex(&sha256(b"")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(
+            hex(&sha256(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 
     #[test]
     fn ok_published_vectors() {

@@ -1,4 +1,4 @@
-//! Fuzzes PEP 508 requirement parsing (`resolve::parse_requirement`): it returns, never panics
+//! Fuzzes PEP 508 requirement parsing (`wheel::parse_requirement`): it returns, never panics
 //! out, never hangs.
 #![no_main]
 

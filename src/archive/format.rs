@@ -6,8 +6,6 @@
 //! the archive and member names.
 //! <https://pkware.cachefly.net/webdocs/casestudies/APPNOTE.TXT> §4.3.
 
-use std::ops::Range;
-
 pub(crate) const LOCAL_SIG: u32 = 0x0403_4b50;
 pub(crate) const CENTRAL_SIG: u32 = 0x0201_4b50;
 pub(crate) const EOCD_SIG: u32 = 0x0605_4b50;
@@ -89,50 +87,14 @@ pub(crate) struct EndRecord {
     /// Where the end records begin (the Zip64 record when there is one): the
     /// central directory must end exactly here.
     pub end_start: u64,
-    pub comment: Range<usize>,
     pub zip64: bool,
 }
 
-/// Finds the end of central directory record: the last `PK\x05\x06` whose
-/// comment length reaches exactly to the end of the file, then the Zip64
-/// record when its locator sits right before it.
+/// Finds the end of central directory record, then the Zip64 record when its
+/// locator sits right before it.
 pub(crate) fn find_end(data: &[u8]) -> Result<EndRecord, String> {
-    if data.len() < EOCD_LEN {
-        return Err(format!(
-            "file is too small to be a zip archive ({} bytes)",
-            data.len()
-        ));
-    }
-    let last = data.len() - EOCD_LEN;
-    let first = last.saturating_sub(usize::from(u16::MAX));
-    let mut found = None;
-    for pos in (first..=last).rev() {
-        if u32_le(data, pos) == EOCD_SIG
-            && pos + EOCD_LEN + usize::from(u16_le(data, pos + 20)) == data.len()
-        {
-            found = Some(pos);
-            break;
-        }
-    }
-    let pos = found.ok_or_else(|| "no end of central directory record".to_string())?;
-    // A second record whose comment reaches the end of the file would hide this
-    // one in its comment: a zip inside the comment of another. Readers that scan
-    // differently would see different archives, so refuse.
-    let ends_at_eof = |at: usize| at + EOCD_LEN + usize::from(u16_le(data, at + 20)) == data.len();
-    if find_p_positions(&data[first..pos]).any(|at| {
-        let at = first + at;
-        u32_le(data, at) == EOCD_SIG && ends_at_eof(at)
-    }) {
-        return Err("the archive comment contains an end of central directory signature".into());
-    }
+    let pos = find_eocd(data)?;
     let eocd = &data[pos..pos + EOCD_LEN];
-    let comment = pos + EOCD_LEN..data.len();
-    if data[comment.clone()]
-        .windows(4)
-        .any(|w| w == EOCD_SIG_BYTES)
-    {
-        return Err("the archive comment contains an end of central directory signature".into());
-    }
     let disk = u16_le(eocd, 4);
     let cd_disk = u16_le(eocd, 6);
     let disk_entries = u16_le(eocd, 8);
@@ -142,29 +104,64 @@ pub(crate) fn find_end(data: &[u8]) -> Result<EndRecord, String> {
 
     let has_locator =
         pos >= ZIP64_LOCATOR_LEN && u32_le(data, pos - ZIP64_LOCATOR_LEN) == ZIP64_LOCATOR_SIG;
-    if !has_locator {
-        if disk_entries == u16::MAX
-            || entries == u16::MAX
-            || cd_size == u32::MAX
-            || cd_offset == u32::MAX
-        {
-            return Err("zip64 end of central directory locator is missing".into());
-        }
-        if disk != 0 || cd_disk != 0 || disk_entries != entries {
-            return Err("multi-disk archives are not supported".into());
-        }
-        return Ok(EndRecord {
-            entries: entries.into(),
-            cd_offset: cd_offset.into(),
-            cd_size: cd_size.into(),
-            end_start: pos as u64,
-            comment,
-            zip64: false,
-        });
+    if has_locator {
+        return read_zip64(data, pos - ZIP64_LOCATOR_LEN);
     }
+    if disk_entries == u16::MAX
+        || entries == u16::MAX
+        || cd_size == u32::MAX
+        || cd_offset == u32::MAX
+    {
+        return Err("zip64 end of central directory locator is missing".into());
+    }
+    if disk != 0 || cd_disk != 0 || disk_entries != entries {
+        return Err("multi-disk archives are not supported".into());
+    }
+    Ok(EndRecord {
+        entries: entries.into(),
+        cd_offset: cd_offset.into(),
+        cd_size: cd_size.into(),
+        end_start: pos as u64,
+        zip64: false,
+    })
+}
 
-    let locator_pos = pos - ZIP64_LOCATOR_LEN;
-    let locator = &data[locator_pos..pos];
+/// Where the end of central directory record begins: the last `PK\x05\x06` whose comment
+/// length reaches exactly to the end of the file, refusing a comment that holds another.
+fn find_eocd(data: &[u8]) -> Result<usize, String> {
+    if data.len() < EOCD_LEN {
+        return Err(format!(
+            "file is too small to be a zip archive ({} bytes)",
+            data.len()
+        ));
+    }
+    let ends_at_eof = |at: usize| at + EOCD_LEN + usize::from(u16_le(data, at + 20)) == data.len();
+    let last = data.len() - EOCD_LEN;
+    let first = last.saturating_sub(usize::from(u16::MAX));
+    let pos = (first..=last)
+        .rev()
+        .find(|&pos| u32_le(data, pos) == EOCD_SIG && ends_at_eof(pos))
+        .ok_or("no end of central directory record")?;
+    // A second record whose comment reaches the end of the file would hide this
+    // one in its comment: a zip inside the comment of another. Readers that scan
+    // differently would see different archives, so refuse.
+    let hidden = find_p_positions(&data[first..pos]).any(|at| {
+        let at = first + at;
+        u32_le(data, at) == EOCD_SIG && ends_at_eof(at)
+    });
+    let in_comment = data[pos + EOCD_LEN..]
+        .windows(4)
+        .any(|w| w == EOCD_SIG_BYTES);
+    if hidden || in_comment {
+        return Err("the archive comment contains an end of central directory signature".into());
+    }
+    Ok(pos)
+}
+
+/// The Zip64 end of central directory record, through its locator at `locator_pos`: on
+/// one disk, and ending exactly where the locator begins.
+fn read_zip64(data: &[u8], locator_pos: usize) -> Result<EndRecord, String> {
+    let locator = &data[locator_pos..locator_pos + ZIP64_LOCATOR_LEN];
     let record_disk = u32_le(locator, 4);
     let record_offset = u64_le(locator, 8);
     let disks = u32_le(locator, 16);
@@ -173,7 +170,7 @@ pub(crate) fn find_end(data: &[u8]) -> Result<EndRecord, String> {
     }
     let record = slice(data, record_offset, ZIP64_EOCD_LEN as u64)
         .filter(|_| record_offset + (ZIP64_EOCD_LEN as u64) <= locator_pos as u64)
-        .ok_or_else(|| "zip64 end of central directory record is out of bounds".to_string())?;
+        .ok_or("zip64 end of central directory record is out of bounds")?;
     if u32_le(record, 0) != ZIP64_EOCD_SIG {
         return Err("zip64 end of central directory record signature is missing".into());
     }
@@ -186,19 +183,18 @@ pub(crate) fn find_end(data: &[u8]) -> Result<EndRecord, String> {
     {
         return Err("zip64 end of central directory record does not end at its locator".into());
     }
-    let disk64 = u32_le(record, 16);
-    let cd_disk64 = u32_le(record, 20);
-    let disk_entries64 = u64_le(record, 24);
-    let entries64 = u64_le(record, 32);
-    if disk64 != 0 || cd_disk64 != 0 || disk_entries64 != entries64 {
+    let disk = u32_le(record, 16);
+    let cd_disk = u32_le(record, 20);
+    let disk_entries = u64_le(record, 24);
+    let entries = u64_le(record, 32);
+    if disk != 0 || cd_disk != 0 || disk_entries != entries {
         return Err("multi-disk archives are not supported".into());
     }
     Ok(EndRecord {
-        entries: entries64,
+        entries,
         cd_size: u64_le(record, 40),
         cd_offset: u64_le(record, 48),
         end_start: record_offset,
-        comment,
         zip64: true,
     })
 }
@@ -238,61 +234,76 @@ pub(crate) fn parse_central(cd: &[u8], pos: usize) -> Result<CentralEntry<'_>, S
     }
     let name = &cd[name_start..extra_start];
     let extra = &cd[extra_start..extra_start + extra_len];
-    let disk_start = u16_le(fixed, 34);
-    let mut compressed_size = u64::from(u32_le(fixed, 20));
-    let mut size = u64::from(u32_le(fixed, 24));
-    let mut local_header_offset = u64::from(u32_le(fixed, 42));
-    let need_size = size == u64::from(u32::MAX);
-    let need_csize = compressed_size == u64::from(u32::MAX);
-    let need_offset = local_header_offset == u64::from(u32::MAX);
-    let need_disk = disk_start == u16::MAX;
     check_extra(extra)?;
-    if need_size || need_csize || need_offset || need_disk {
-        let field = find_extra(extra, ZIP64_EXTRA_ID)
-            .ok_or_else(|| "zip64 extra field is missing".to_string())?;
-        let mut values = field.chunks_exact(8).map(|c| u64_le(c, 0));
-        let mut next_value = |wanted: bool, what: &str| -> Result<Option<u64>, String> {
-            if !wanted {
-                return Ok(None);
-            }
-            values
-                .next()
-                .map(Some)
-                .ok_or_else(|| format!("zip64 extra field has no {what}"))
-        };
-        if let Some(v) = next_value(need_size, "size")? {
-            size = v;
-        }
-        if let Some(v) = next_value(need_csize, "compressed size")? {
-            compressed_size = v;
-        }
-        if let Some(v) = next_value(need_offset, "local header offset")? {
-            local_header_offset = v;
-        }
-        if need_disk {
-            // The disk number is 4 bytes, after the 8-byte values present.
-            let used = 8 * usize::from(need_size)
-                + 8 * usize::from(need_csize)
-                + 8 * usize::from(need_offset);
-            if field.len() < used + 4 || u32_le(field, used) != 0 {
-                return Err("multi-disk archives are not supported".into());
-            }
-        }
-    } else if disk_start != 0 {
-        return Err("multi-disk archives are not supported".into());
-    }
+    let sizes = central_sizes(fixed, extra)?;
     Ok(CentralEntry {
         made_by: u16_le(fixed, 4),
         flags: u16_le(fixed, 8),
         method: u16_le(fixed, 10),
         crc32: u32_le(fixed, 16),
-        compressed_size,
-        size,
+        compressed_size: sizes.compressed_size,
+        size: sizes.size,
         external_attributes: u32_le(fixed, 38),
-        local_header_offset,
+        local_header_offset: sizes.local_header_offset,
         name,
         next,
     })
+}
+
+/// The 64-bit values of a central directory entry, whichever field holds them.
+struct CentralSizes {
+    size: u64,
+    compressed_size: u64,
+    local_header_offset: u64,
+}
+
+/// The sizes and local header offset of the central entry whose fixed part is `fixed`:
+/// its 32-bit fields, or, where a field is saturated, the next value of the Zip64 extra
+/// field (size, compressed size, offset, then a 4-byte disk number, in that order).
+fn central_sizes(fixed: &[u8], extra: &[u8]) -> Result<CentralSizes, String> {
+    let disk_start = u16_le(fixed, 34);
+    let mut sizes = CentralSizes {
+        compressed_size: u64::from(u32_le(fixed, 20)),
+        size: u64::from(u32_le(fixed, 24)),
+        local_header_offset: u64::from(u32_le(fixed, 42)),
+    };
+    let saturated = u64::from(u32::MAX);
+    let need_size = sizes.size == saturated;
+    let need_csize = sizes.compressed_size == saturated;
+    let need_offset = sizes.local_header_offset == saturated;
+    let need_disk = disk_start == u16::MAX;
+    if !(need_size || need_csize || need_offset || need_disk) {
+        if disk_start != 0 {
+            return Err("multi-disk archives are not supported".into());
+        }
+        return Ok(sizes);
+    }
+    let field = find_extra(extra, ZIP64_EXTRA_ID).ok_or("zip64 extra field is missing")?;
+    let mut values = field.chunks_exact(8).map(|c| u64_le(c, 0));
+    for (wanted, what, slot) in [
+        (need_size, "size", &mut sizes.size),
+        (need_csize, "compressed size", &mut sizes.compressed_size),
+        (
+            need_offset,
+            "local header offset",
+            &mut sizes.local_header_offset,
+        ),
+    ] {
+        if wanted {
+            *slot = values
+                .next()
+                .ok_or_else(|| format!("zip64 extra field has no {what}"))?;
+        }
+    }
+    if need_disk {
+        // The disk number is 4 bytes, after the 8-byte values present.
+        let used =
+            8 * (usize::from(need_size) + usize::from(need_csize) + usize::from(need_offset));
+        if field.len() < used + 4 || u32_le(field, used) != 0 {
+            return Err("multi-disk archives are not supported".into());
+        }
+    }
+    Ok(sizes)
 }
 
 /// Checks that an extra-field block is a well-formed sequence of `(id, len, data)`.
@@ -457,7 +468,7 @@ mod tests {
         data.extend(eocd(0, 0, 10, b"hello"));
         let end = find_end(&data).unwrap();
         assert_eq!(end.end_start, 10);
-        assert_eq!(&data[end.comment], b"hello");
+        assert_eq!(end.cd_offset, 10);
     }
 
     #[test]

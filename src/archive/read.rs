@@ -8,13 +8,12 @@ use std::sync::atomic::Ordering;
 
 use zip::read::{read_zipfile_from_stream_with_options, ZipReadOptions};
 
-use super::crc32::crc32;
 use super::error::ArchiveError;
 use super::format::{
     self, FLAG_DESCRIPTOR, FLAG_ENCRYPTED, FLAG_STRONG_ENCRYPTION, LOCAL_LEN, LOCAL_SIG,
     METHOD_DEFLATED, METHOD_STORED,
 };
-use super::index::{Archive, MemberInfo};
+use super::mapped::{Archive, MemberInfo};
 
 /// The largest member [`Archive::read`] returns: bigger ones are refused
 /// before anything is allocated. Ex) the largest `.so` in a CUDA wheel is under this.
@@ -58,7 +57,7 @@ impl Archive {
         // The verified flag only skips recomputing a CRC that already matched:
         // the map is immutable, so the answer cannot change.
         if !self.verified[index].load(Ordering::Relaxed) {
-            let actual = crc32(&bytes);
+            let actual = crc32fast::hash(&bytes);
             if actual != info.crc32 {
                 return Err(fail(format!(
                     "crc-32 mismatch (central directory says {:#010x}, data has {actual:#010x})",

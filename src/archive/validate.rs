@@ -1,14 +1,13 @@
-//! Drop-time validation: everything a wheel must satisfy before it enters a
-//! store (DESIGN §7). Slower than [`Archive::open`]: it reads every local
-//! header and inflates and hashes every member.
+//! Drop-time validation of the ZIP container: everything an archive must satisfy
+//! before a wheel enters a store (DESIGN §7). Slower than [`Archive::open`]: it
+//! reads every local header. The wheel-level checks (`.dist-info`, `RECORD`)
+//! build on this in `wheel/verify.rs`.
 //!
 //! Refused: unsafe or colliding names, local headers that disagree with the
 //! central directory, data before, between, overlapping or after the entries
 //! (stacked or prefixed archives), methods other than stored and deflate,
-//! encryption, symlinks and other non-regular files, members past the size
-//! limits, a missing or ambiguous `.dist-info` directory, and any member that
-//! `RECORD` does not describe exactly.
-//! <https://packaging.python.org/en/latest/specifications/binary-distribution-format/>
+//! encryption, symlinks and other non-regular files, and members past the size
+//! limits. <https://pkware.cachefly.net/webdocs/casestudies/APPNOTE.TXT>
 
 use std::collections::HashMap;
 
@@ -16,29 +15,25 @@ use super::error::ArchiveError;
 use super::format::{
     self, FLAG_DESCRIPTOR, FLAG_ENCRYPTED, FLAG_STRONG_ENCRYPTION, METHOD_DEFLATED, METHOD_STORED,
 };
-use super::index::{Archive, MemberInfo};
+use super::mapped::{Archive, MemberInfo};
 use super::names::{check_name, collision_key};
 use super::read::MAX_MEMBER_SIZE;
-use super::sha256::sha256;
-use crate::wheel::{Record, RecordEntry};
 
-/// Size limits for [`validate`]: absolute budgets on what a wheel inflates to, so a bomb is
-/// refused while a wheel that merely compresses well is not.
+/// Size limits for [`Archive::validate`]: absolute budgets on what a wheel inflates to, so a
+/// bomb is refused while a wheel that merely compresses well is not.
 ///
-/// A compression ratio alone does not tell a bomb from a real wheel: a 2 MB shared library
-/// that is mostly zero padding (`pillow.libs/libXau-*.so` in pillow 13.0.0) deflates at 223:1,
-/// and pip and uv install it. What a bomb costs is the bytes it inflates to, so those have a
-/// budget per member and in total. The defaults sit far above real wheels: the largest on PyPI
-/// (torch, tensorflow, the CUDA libraries) inflate to a few GB in all, their largest member
-/// (`libtorch_cuda.so`, `libcublasLt.so`) to 1-2 GB; `--max-member-size` and
+/// A compression ratio alone does not tell a bomb from a real wheel: shared libraries that
+/// are mostly zero padding deflate at hundreds to one, and pip and uv install them. What a
+/// bomb costs is the bytes it inflates to, so those have a budget per member and in total.
+/// The defaults sit far above the largest real wheels; `--max-member-size` and
 /// `--max-total-size` on `drop`, `add` and `verify` change them.
 ///
 /// A ratio is checked only where the inflated size is itself large (past [`Self::ratio_floor`],
 /// 256 MiB): deflate cannot exceed 1032:1, so a member past 1000:1 is more than 99.9% one
-/// repeated byte. No real member that large is (compiled code and data of that size deflate at
-/// 2-10:1); a wheel that is, costs seconds of CPU and hundreds of MB of memory per member to
-/// check for nothing. The same rule applies to the archive as a whole, against many members
-/// each just under the floor.
+/// repeated byte. No real member that large is, and checking one costs CPU and memory for
+/// nothing. The same rule applies to the archive as a whole, against many members each just
+/// under the floor. The figures from real wheels behind these defaults: see BENCHMARKS.md
+/// ("Measurements behind design choices").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// The largest member, inflated; at most [`MAX_MEMBER_SIZE`], the most a read holds in
@@ -73,42 +68,19 @@ impl Limits {
     }
 }
 
-/// What a valid wheel holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Validated {
-    /// The one `.dist-info` directory, without the trailing slash. Ex) `six-1.15.0.dist-info`
-    pub dist_info: String,
-    /// Every regular file member, in central-directory order.
-    pub members: Vec<String>,
-    /// Directory entries (names ending with `/`).
-    pub directories: Vec<String>,
-    /// Compiled bytecode (`.pyc` files, anything under `__pycache__/`): valid
-    /// members, but the importer ignores them and compiles the sources itself.
-    pub bytecode: Vec<String>,
-    /// The parsed `RECORD`.
-    pub record: Record,
-}
-
-/// The `RECORD` signature files, which `RECORD` cannot hash.
-const SIGNATURES: [&str; 2] = ["RECORD.jws", "RECORD.p7s"];
-
-/// Validates `archive` with the default [`Limits`].
-pub fn validate(archive: &Archive) -> Result<Validated, ArchiveError> {
-    validate_with(archive, &Limits::default())
-}
-
-/// Validates `archive` for a drop; the first problem found is the error.
-pub fn validate_with(archive: &Archive, limits: &Limits) -> Result<Validated, ArchiveError> {
-    let path = archive.path();
-    let members = archive.members();
-    for info in members {
-        check_member(info, limits).map_err(|r| ArchiveError::member(path, &info.name, r))?;
+impl Archive {
+    /// Checks the whole container for a drop; the first problem found is the error. Every
+    /// local header is read, no member is inflated: reading the members (which checks their
+    /// deflate data and CRC-32) is the caller's part.
+    pub fn validate(&self, limits: &Limits) -> Result<(), ArchiveError> {
+        for info in self.members() {
+            check_member(info, limits)
+                .map_err(|r| ArchiveError::member(&self.path, &info.name, r))?;
+        }
+        check_collisions(self)?;
+        check_layout(self)?;
+        check_totals(self, limits)
     }
-    check_collisions(archive)?;
-    check_layout(archive)?;
-    check_totals(archive, limits)?;
-    let dist_info = find_dist_info(archive)?;
-    check_record(archive, dist_info)
 }
 
 /// The central-directory facts about one member: name, method, flags, type, size.
@@ -214,15 +186,12 @@ fn check_collisions(archive: &Archive) -> Result<(), ArchiveError> {
     Ok(())
 }
 
-/// Local headers agree with the central directory, and the entries tile the
-/// file exactly: the first at offset 0, each starting where the previous one
-/// (with its data descriptor) ends, the central directory right after the last.
+/// The entries tile the file exactly: the first at offset 0, each starting where the
+/// previous one (with its data descriptor) ends, the central directory right after the last.
 fn check_layout(archive: &Archive) -> Result<(), ArchiveError> {
     let path = archive.path();
-    let data = archive.bytes();
     let cd_offset = archive.end.cd_offset;
-    let members = archive.members();
-    let mut order: Vec<&MemberInfo> = members.iter().collect();
+    let mut order: Vec<&MemberInfo> = archive.members().iter().collect();
     order.sort_by_key(|m| m.local_header_offset);
     let mut expected = 0u64;
     let mut previous: Option<&MemberInfo> = None;
@@ -243,79 +212,7 @@ fn check_layout(archive: &Archive) -> Result<(), ArchiveError> {
                 Some(_) => fail(format!("{gap} bytes of unexpected data before the member")),
             });
         }
-        let local =
-            format::parse_local(data, info.local_header_offset, cd_offset).map_err(&fail)?;
-        if local.name != info.name.as_bytes() {
-            return Err(fail(format!(
-                "local file header names \"{}\"",
-                String::from_utf8_lossy(local.name)
-            )));
-        }
-        let mismatch = |field: &str, local: String, central: String| {
-            fail(format!(
-                "local file header {field} {local} differs from the central directory's {central}"
-            ))
-        };
-        if local.flags != info.flags {
-            return Err(mismatch(
-                "flags",
-                format!("{:#06x}", local.flags),
-                format!("{:#06x}", info.flags),
-            ));
-        }
-        if local.method != info.compression_method {
-            return Err(mismatch(
-                "compression method",
-                local.method.to_string(),
-                info.compression_method.to_string(),
-            ));
-        }
-        let descriptor = info.flags & FLAG_DESCRIPTOR != 0;
-        // With a data descriptor the local fields may be zero; otherwise they must agree.
-        let agrees = |local: u64, central: u64| local == central || (descriptor && local == 0);
-        if !agrees(local.crc32.into(), info.crc32.into()) {
-            return Err(mismatch(
-                "crc-32",
-                format!("{:#010x}", local.crc32),
-                format!("{:#010x}", info.crc32),
-            ));
-        }
-        if !agrees(local.compressed_size, info.compressed_size) {
-            return Err(mismatch(
-                "compressed size",
-                local.compressed_size.to_string(),
-                info.compressed_size.to_string(),
-            ));
-        }
-        if !agrees(local.size, info.size) {
-            return Err(mismatch(
-                "size",
-                local.size.to_string(),
-                info.size.to_string(),
-            ));
-        }
-        let data_end = local
-            .data_start
-            .checked_add(info.compressed_size)
-            .filter(|&end| end <= cd_offset)
-            .ok_or_else(|| {
-                fail("member data extends past the start of the central directory".into())
-            })?;
-        let mut end = data_end;
-        if descriptor {
-            let found =
-                format::parse_descriptor(data, data_end, cd_offset, local.zip64).map_err(&fail)?;
-            if found.crc32 != info.crc32
-                || found.compressed_size != info.compressed_size
-                || found.size != info.size
-            {
-                return Err(fail(
-                    "data descriptor differs from the central directory".into(),
-                ));
-            }
-            end += found.len;
-        }
-        expected = end;
+        expected = entry_end(archive.bytes(), info, cd_offset).map_err(fail)?;
         previous = Some(info);
     }
     if expected != cd_offset {
@@ -330,157 +227,77 @@ fn check_layout(archive: &Archive) -> Result<(), ArchiveError> {
     Ok(())
 }
 
-/// The one top-level `*.dist-info` directory, which must hold `WHEEL`, `METADATA` and `RECORD`.
-fn find_dist_info(archive: &Archive) -> Result<&str, ArchiveError> {
-    let mut found: Vec<&str> = Vec::new();
-    for info in archive.members() {
-        if let Some((top, _)) = info.name.split_once('/') {
-            if top.ends_with(".dist-info") && !found.contains(&top) {
-                found.push(top);
-            }
-        }
+/// Where the entry of `info` ends (local header, data and data descriptor), once its local
+/// header and data descriptor are found to agree with the central directory.
+fn entry_end(data: &[u8], info: &MemberInfo, cd_offset: u64) -> Result<u64, String> {
+    let local = format::parse_local(data, info.local_header_offset, cd_offset)?;
+    check_local_header(&local, info)?;
+    let data_end = local
+        .data_start
+        .checked_add(info.compressed_size)
+        .filter(|&end| end <= cd_offset)
+        .ok_or("member data extends past the start of the central directory")?;
+    if info.flags & FLAG_DESCRIPTOR == 0 {
+        return Ok(data_end);
     }
-    let [dist_info] = found[..] else {
-        return Err(ArchiveError::invalid(
-            archive.path(),
-            format!(
-                "expected exactly one .dist-info directory, found {}{}",
-                found.len(),
-                if found.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", found.join(", "))
-                }
-            ),
-        ));
-    };
-    for required in ["WHEEL", "METADATA", "RECORD"] {
-        let name = format!("{dist_info}/{required}");
-        if archive.member(&name).is_none_or(|m| m.is_dir) {
-            return Err(ArchiveError::member(
-                archive.path(),
-                &name,
-                "required file is missing",
-            ));
-        }
-    }
-    Ok(dist_info)
-}
-
-fn is_bytecode(name: &str) -> bool {
-    name.ends_with(".pyc") || name.starts_with("__pycache__/") || name.contains("/__pycache__/")
-}
-
-/// `RECORD` lists every file but itself and its signatures, each with the
-/// sha256 and size of the bytes in the archive, and nothing else.
-fn check_record(archive: &Archive, dist_info: &str) -> Result<Validated, ArchiveError> {
-    let path = archive.path();
-    let record_name = format!("{dist_info}/RECORD");
-    let record_bytes = archive.read(&record_name)?;
-    let record_text = std::str::from_utf8(&record_bytes)
-        .map_err(|_| ArchiveError::member(path, &record_name, "RECORD is not valid utf-8"))?;
-    let record = Record::parse(record_text)
-        .map_err(|e| ArchiveError::member(path, &record_name, e.to_string()))?;
-    let mut rows: HashMap<&str, &RecordEntry> = HashMap::with_capacity(record.entries.len());
-    for entry in &record.entries {
-        if rows.insert(entry.path.as_str(), entry).is_some() {
-            return Err(ArchiveError::member(
-                path,
-                &entry.path,
-                "listed more than once in RECORD",
-            ));
-        }
-    }
-    if rows
-        .get(record_name.as_str())
-        .is_some_and(|r| r.hash.is_some())
+    let found = format::parse_descriptor(data, data_end, cd_offset, local.zip64)?;
+    if found.crc32 != info.crc32
+        || found.compressed_size != info.compressed_size
+        || found.size != info.size
     {
-        return Err(ArchiveError::member(
-            path,
-            &record_name,
-            "RECORD lists a hash for itself",
+        return Err("data descriptor differs from the central directory".into());
+    }
+    Ok(data_end + found.len)
+}
+
+/// The local header says what the central directory says: name, flags, method, and, unless
+/// a data descriptor follows (then they may be zero), CRC-32 and sizes.
+fn check_local_header(local: &format::LocalHeader<'_>, info: &MemberInfo) -> Result<(), String> {
+    if local.name != info.name.as_bytes() {
+        return Err(format!(
+            "local file header names \"{}\"",
+            String::from_utf8_lossy(local.name)
         ));
     }
-    let unhashed: Vec<String> = SIGNATURES
-        .iter()
-        .map(|s| format!("{dist_info}/{s}"))
-        .chain([record_name.clone()])
-        .collect();
-
-    let mut validated = Validated {
-        dist_info: dist_info.to_string(),
-        members: Vec::new(),
-        directories: Vec::new(),
-        bytecode: Vec::new(),
-        record: Record::default(),
+    let mismatch = |field: &str, local: String, central: String| {
+        Err(format!(
+            "local file header {field} {local} differs from the central directory's {central}"
+        ))
     };
-    for (index, info) in archive.members().iter().enumerate() {
-        if info.is_dir {
-            if rows.contains_key(info.name.as_str())
-                || rows.contains_key(info.name.trim_end_matches('/'))
-            {
-                return Err(ArchiveError::member(
-                    path,
-                    &info.name,
-                    "RECORD lists a directory",
-                ));
-            }
-            validated.directories.push(info.name.clone());
-            continue;
-        }
-        validated.members.push(info.name.clone());
-        if is_bytecode(&info.name) {
-            validated.bytecode.push(info.name.clone());
-        }
-        let fail = |reason: String| ArchiveError::member(path, &info.name, reason);
-        // Every byte is read, so bad deflate data or a CRC mismatch surfaces here too.
-        let bytes = archive.read_index(index)?;
-        if unhashed.contains(&info.name) {
-            if info.name != record_name
-                && rows
-                    .get(info.name.as_str())
-                    .is_some_and(|r| r.hash.is_some())
-            {
-                return Err(fail("RECORD lists a hash for a signature file".into()));
-            }
-            continue;
-        }
-        let row = rows
-            .get(info.name.as_str())
-            .ok_or_else(|| fail("not listed in RECORD".into()))?;
-        let (algorithm, digest) = row
-            .hash
-            .as_ref()
-            .ok_or_else(|| fail("RECORD has no hash for it".into()))?;
-        if algorithm != "sha256" {
-            return Err(fail(format!(
-                "RECORD hash algorithm \"{algorithm}\" is not supported (sha256 expected)"
-            )));
-        }
-        let size = row
-            .size
-            .ok_or_else(|| fail("RECORD has no size for it".into()))?;
-        if size != bytes.len() as u64 {
-            return Err(fail(format!(
-                "member is {} bytes, RECORD says {size}",
-                bytes.len()
-            )));
-        }
-        if digest.as_slice() != sha256(&bytes) {
-            return Err(fail("sha256 does not match RECORD".into()));
-        }
+    if local.flags != info.flags {
+        return mismatch(
+            "flags",
+            format!("{:#06x}", local.flags),
+            format!("{:#06x}", info.flags),
+        );
     }
-    for entry in &record.entries {
-        if archive.member(&entry.path).is_none() {
-            return Err(ArchiveError::member(
-                path,
-                &entry.path,
-                "listed in RECORD but not in the archive",
-            ));
-        }
+    if local.method != info.compression_method {
+        return mismatch(
+            "compression method",
+            local.method.to_string(),
+            info.compression_method.to_string(),
+        );
     }
-    validated.record = record;
-    Ok(validated)
+    let descriptor = info.flags & FLAG_DESCRIPTOR != 0;
+    let agrees = |local: u64, central: u64| local == central || (descriptor && local == 0);
+    if !agrees(local.crc32.into(), info.crc32.into()) {
+        return mismatch(
+            "crc-32",
+            format!("{:#010x}", local.crc32),
+            format!("{:#010x}", info.crc32),
+        );
+    }
+    if !agrees(local.compressed_size, info.compressed_size) {
+        return mismatch(
+            "compressed size",
+            local.compressed_size.to_string(),
+            info.compressed_size.to_string(),
+        );
+    }
+    if !agrees(local.size, info.size) {
+        return mismatch("size", local.size.to_string(), info.size.to_string());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -504,15 +321,6 @@ mod tests {
                 0o100644
             } << 16,
         }
-    }
-
-    #[test]
-    fn ok_bytecode_names() {
-        assert!(is_bytecode("pkg/__pycache__/mod.cpython-311.pyc"));
-        assert!(is_bytecode("__pycache__/x.txt"));
-        assert!(is_bytecode("legacy.pyc"));
-        assert!(!is_bytecode("pkg/mod.py"));
-        assert!(!is_bytecode("pkg/not__pycache__/x.py"));
     }
 
     #[test]

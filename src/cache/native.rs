@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use super::dir::{collect_stale, write_atomic};
-use crate::archive::{check_name, sha256, Archive, MemberInfo};
+use crate::archive::{check_name, Archive, MemberInfo};
+use crate::hash::sha256;
 use crate::import::ActiveDist;
 use crate::wheel::{is_native, Record};
 
@@ -220,11 +221,15 @@ fn expected_digest(record: &Record, member: &str) -> Result<[u8; 32], String> {
         .get(member)
         .ok_or("not listed in RECORD, so it cannot be verified")?;
     match &entry.hash {
-        Some((algorithm, digest)) if algorithm == "sha256" => digest
+        Some(hash) if hash.algorithm == "sha256" => hash
+            .digest
             .as_slice()
             .try_into()
             .map_err(|_| "the RECORD sha256 digest is not 32 bytes".to_owned()),
-        Some((algorithm, _)) => Err(format!("RECORD hashes it with {algorithm}, not sha256")),
+        Some(hash) => Err(format!(
+            "RECORD hashes it with {}, not sha256",
+            hash.algorithm
+        )),
         None => Err("RECORD has no hash for it, so it cannot be verified".to_owned()),
     }
 }

@@ -187,7 +187,7 @@ fn read_layout(archive: &Archive) -> Result<Layout, ImportError> {
         path: archive.path().to_path_buf(),
         reason,
     };
-    let dist_info = find_dist_info(archive).map_err(wheel_err)?;
+    let dist_info = find_dist_info(archive).map_err(|e| wheel_err(e.to_string()))?;
     let wheel_file = format!("{dist_info}/WHEEL");
     let text = archive.read(&wheel_file)?;
     let text =

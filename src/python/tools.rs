@@ -12,12 +12,12 @@ use std::sync::Arc;
 
 use super::loader::Loader;
 use super::runtime::Runtime;
-use crate::archive::{validate_with, Archive, Limits, MAX_MEMBER_SIZE};
+use crate::archive::{Archive, Limits, MAX_MEMBER_SIZE};
 use crate::candidate::{Candidate, Origin};
 use crate::import::{ActiveDist, ModuleKind};
 use crate::resolve::Provider;
 use crate::store::{Store, StoreConfig};
-use crate::wheel::{Metadata, PackageName, SupportedTags, WheelFilename};
+use crate::wheel::{verify_with, Metadata, PackageName, SupportedTags, WheelFilename};
 
 /// Parses a wheel filename: `{"name", "version", "build", "tags"}`; `ValueError` when invalid.
 #[pyfunction]
@@ -27,7 +27,13 @@ pub fn parse_wheel_filename<'py>(py: Python<'py>, filename: &str) -> PyResult<Bo
     let out = PyDict::new(py);
     out.set_item("name", parsed.name.as_str())?;
     out.set_item("version", parsed.version.to_string())?;
-    out.set_item("build", parsed.build_tag.clone())?;
+    out.set_item(
+        "build",
+        parsed
+            .build_tag
+            .as_ref()
+            .map(|b| (b.number, b.suffix.clone())),
+    )?;
     out.set_item(
         "tags",
         parsed.tags().map(|t| t.to_string()).collect::<Vec<_>>(),
@@ -116,7 +122,7 @@ pub fn inspect_wheel<'py>(
     let filename = WheelFilename::from_str(&file_name)
         .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
     let archive = Archive::open(&path).map_err(|e| invalid(e.to_string()))?;
-    let dist_info = validate_with(&archive, &limits)
+    let dist_info = verify_with(&archive, &limits)
         .map_err(|e| invalid(e.to_string()))?
         .dist_info;
     let metadata_member = format!("{dist_info}/METADATA");

@@ -28,6 +28,19 @@ fn invalid(file: &str, reason: String) -> DistInfoError {
     }
 }
 
+/// The reason pep440_rs gives for refusing a `Requires-Python` value, without the value and
+/// the caret diagram its message repeats it in: the field's value is quoted once, by the caller.
+/// Ex) `expected version to start with a number, but no leading ASCII digits were found`
+fn specifiers_reason(err: &pep440_rs::VersionSpecifiersParseError) -> String {
+    let text = err.to_string();
+    let first = text.lines().next().unwrap_or_default();
+    first
+        .strip_prefix("Failed to parse version: ")
+        .unwrap_or(first)
+        .trim_end_matches(':')
+        .to_owned()
+}
+
 /// Fills a single-use field, refusing a second occurrence.
 fn set_once<T>(
     slot: &mut Option<T>,
@@ -177,11 +190,16 @@ impl Metadata {
                 set_once(&mut version, parsed, FILE, "Version")?;
             } else if header.name.eq_ignore_ascii_case("Requires-Python") {
                 let parsed = VersionSpecifiers::from_str(value)
-                    .map_err(|err| field_error("Requires-Python", &err))?;
+                    .map_err(|err| field_error("Requires-Python", &specifiers_reason(&err)))?;
                 set_once(&mut requires_python, parsed, FILE, "Requires-Python")?;
             } else if header.name.eq_ignore_ascii_case("Provides-Extra") {
-                let extra = ExtraName::new(value.to_owned())
-                    .map_err(|err| field_error("Provides-Extra", &err))?;
+                // Not pep508_rs's message, which quotes the value a second time.
+                let extra = ExtraName::new(value.to_owned()).map_err(|_| {
+                    field_error(
+                        "Provides-Extra",
+                        &"an extra is letters, digits, \"-\", \"_\" and \".\", starting and ending with a letter or digit",
+                    )
+                })?;
                 provides_extra.push(extra);
             }
         }
@@ -194,11 +212,6 @@ impl Metadata {
             requires_python,
             provides_extra,
         })
-    }
-
-    /// The normalised distribution name. Ex) `PyYAML` -> `pyyaml`
-    pub fn package_name(&self) -> PackageName {
-        PackageName::new(&self.name)
     }
 }
 
@@ -311,8 +324,8 @@ Requires-Dist: not-a-header
     fn ok_metadata_minimal() {
         let m = Metadata::parse("name: PyYAML\nversion: 6.0.1").unwrap();
         assert_eq!(
-            (m.name.as_str(), m.package_name().as_str()),
-            ("PyYAML", "pyyaml")
+            (m.name.as_str(), m.version.to_string().as_str()),
+            ("PyYAML", "6.0.1")
         );
         assert!(
             m.requires_dist.is_empty()
@@ -346,15 +359,16 @@ Requires-Dist: not-a-header
             "{e}"
         );
         assert!(!e.contains('\n'), "{e}");
-        let e = metadata_err("Name: six\nVersion: 1\nRequires-Python: >=3.x\n");
-        assert!(
-            e.starts_with("METADATA: the field \"Requires-Python\" is invalid: \">=3.x\": "),
-            "{e}"
+        // The value is quoted once: no second copy, no caret diagram.
+        assert_eq!(
+            metadata_err("Name: six\nVersion: 1\nRequires-Python: >=abc\n"),
+            "METADATA: the field \"Requires-Python\" is invalid: \">=abc\": expected version to \
+             start with a number, but no leading ASCII digits were found"
         );
-        let e = metadata_err("Name: six\nVersion: 1\nProvides-Extra: a b\n");
-        assert!(
-            e.starts_with("METADATA: the field \"Provides-Extra\" is invalid: \"a b\": "),
-            "{e}"
+        assert_eq!(
+            metadata_err("Name: six\nVersion: 1\nProvides-Extra: a b\n"),
+            "METADATA: the field \"Provides-Extra\" is invalid: \"a b\": an extra is letters, \
+             digits, \"-\", \"_\" and \".\", starting and ending with a letter or digit"
         );
         assert_eq!(
             metadata_err("Name: -six\nVersion: 1\n"),

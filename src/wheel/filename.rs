@@ -29,12 +29,10 @@ pub struct WheelFilename {
     pub name: PackageName,
     /// The name as the filename spells it. Ex) `typing_extensions`, `PyYAML`
     pub name_as_written: String,
+    /// Ex) `1.16.0`
     pub version: Version,
-    /// The build tag: a number and an optional string suffix. Ex) `1` in `six-1.0-1-py3-none-any.whl`
-    ///
-    /// Ordered as packaging orders its `BuildTag`: no build tag first, then by number,
-    /// then by suffix (the derived order of `Option<(u64, String)>` is exactly that).
-    pub build_tag: Option<(u64, String)>,
+    /// The build tag, if any. Ex) `1` in `six-1.0-1-py3-none-any.whl`
+    pub build_tag: Option<BuildTag>,
     /// Compressed tag sets, split on `.`. Ex) `["py2", "py3"]`
     pub python_tags: Vec<String>,
     /// Ex) `["cp312"]`, `["abi3"]`, `["none"]`
@@ -43,12 +41,30 @@ pub struct WheelFilename {
     pub platform_tags: Vec<String>,
 }
 
+/// The build tag of a wheel filename: leading digits, then any suffix. Ex) `2b`
+///
+/// Ordered as packaging orders its `BuildTag`: by number, then by suffix (the derived
+/// order, fields in this order); `Option<BuildTag>` puts no build tag first.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BuildTag {
+    /// Ex) `2`
+    pub number: u64,
+    /// Ex) `b`, or empty
+    pub suffix: String,
+}
+
+impl fmt::Display for BuildTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.number, self.suffix)
+    }
+}
+
 /// Why a wheel filename is invalid.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum FilenameError {
-    /// The filename and the reason. Ex) `The wheel filename "six.whl" is invalid: expected 5 or 6 parts separated by "-", found 1`
-    #[error("The wheel filename \"{0}\" is invalid: {1}")]
-    Invalid(String, String),
+    /// Ex) `The wheel filename "six.whl" is invalid: expected 5 or 6 parts separated by "-", found 1`
+    #[error("The wheel filename \"{filename}\" is invalid: {reason}")]
+    Invalid { filename: String, reason: String },
 }
 
 impl WheelFilename {
@@ -65,13 +81,6 @@ impl WheelFilename {
                 })
             })
         })
-    }
-
-    /// The build tag as written after the version. Ex) `1`, `20230101git`
-    pub fn build_tag_string(&self) -> Option<String> {
-        self.build_tag
-            .as_ref()
-            .map(|(number, suffix)| format!("{number}{suffix}"))
     }
 }
 
@@ -101,7 +110,7 @@ fn split_tag_set(set: &str, what: &str) -> Result<Vec<String>, String> {
 }
 
 /// Parses the build tag: leading ASCII digits, then any suffix. Ex) `1`, `2b`
-fn parse_build_tag(build: &str) -> Result<(u64, String), String> {
+fn parse_build_tag(build: &str) -> Result<BuildTag, String> {
     let digits = build.bytes().take_while(u8::is_ascii_digit).count();
     if digits == 0 {
         return Err(format!("the build tag \"{build}\" must start with a digit"));
@@ -111,72 +120,80 @@ fn parse_build_tag(build: &str) -> Result<(u64, String), String> {
     let number = build[..digits]
         .parse::<u64>()
         .map_err(|_| format!("the build number in \"{build}\" is too large"))?;
-    Ok((number, build[digits..].to_owned()))
+    Ok(BuildTag {
+        number,
+        suffix: build[digits..].to_owned(),
+    })
+}
+
+/// Checks the distribution name as a filename spells it (PEP 427 escaping: word
+/// characters and `.`, runs of separators written as one `_`).
+fn check_name_part(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("the name is empty".to_owned());
+    }
+    if !name.chars().all(|c| c == '.' || is_word_char(c)) {
+        return Err(format!(
+            "the name \"{name}\" may only contain letters, digits, \"_\" and \".\""
+        ));
+    }
+    if name.contains("__") {
+        return Err(format!("the name \"{name}\" contains \"__\""));
+    }
+    Ok(())
+}
+
+/// Parses a filename; the reason fragment on refusal.
+fn parse(filename: &str) -> Result<WheelFilename, String> {
+    let stem = filename
+        .strip_suffix(".whl")
+        .ok_or("the extension must be \".whl\"")?;
+    let parts: Vec<&str> = stem.split('-').collect();
+    if parts.len() != 5 && parts.len() != 6 {
+        return Err(format!(
+            "expected 5 or 6 parts separated by \"-\", found {}",
+            parts.len()
+        ));
+    }
+    let name_part = parts[0];
+    check_name_part(name_part)?;
+    let version = Version::from_str(parts[1])
+        .map_err(|err| format!("the version \"{}\" is invalid: {err}", parts[1]))?;
+    let build_tag = if parts.len() == 6 {
+        Some(parse_build_tag(parts[2])?)
+    } else {
+        None
+    };
+    // The last three parts always exist: there are 5 or 6 of them.
+    let [python, abi, platform] = [
+        parts[parts.len() - 3],
+        parts[parts.len() - 2],
+        parts[parts.len() - 1],
+    ];
+    let python_tags = split_tag_set(python, "python")?;
+    let abi_tags = split_tag_set(abi, "abi")?;
+    let platform_tags = split_tag_set(platform, "platform")?;
+    if let Some(bad) = python_tags.iter().find(|tag| !is_identifier(tag)) {
+        return Err(format!("the python tag \"{bad}\" is not an identifier"));
+    }
+    Ok(WheelFilename {
+        name: PackageName::new(name_part),
+        name_as_written: name_part.to_owned(),
+        version,
+        build_tag,
+        python_tags,
+        abi_tags,
+        platform_tags,
+    })
 }
 
 impl FromStr for WheelFilename {
     type Err = FilenameError;
 
     fn from_str(filename: &str) -> Result<Self, Self::Err> {
-        let invalid = |reason: String| FilenameError::Invalid(filename.to_owned(), reason);
-
-        let stem = filename
-            .strip_suffix(".whl")
-            .ok_or_else(|| invalid("the extension must be \".whl\"".to_owned()))?;
-        let parts: Vec<&str> = stem.split('-').collect();
-        if parts.len() != 5 && parts.len() != 6 {
-            return Err(invalid(format!(
-                "expected 5 or 6 parts separated by \"-\", found {}",
-                parts.len()
-            )));
-        }
-
-        let name_part = parts[0];
-        if name_part.is_empty() {
-            return Err(invalid("the name is empty".to_owned()));
-        }
-        if !name_part.chars().all(|c| c == '.' || is_word_char(c)) {
-            return Err(invalid(format!(
-                "the name \"{name_part}\" may only contain letters, digits, \"_\" and \".\""
-            )));
-        }
-        // PEP 427 escapes runs of separators to one `_`.
-        if name_part.contains("__") {
-            return Err(invalid(format!("the name \"{name_part}\" contains \"__\"")));
-        }
-
-        let version = Version::from_str(parts[1])
-            .map_err(|err| invalid(format!("the version \"{}\" is invalid: {err}", parts[1])))?;
-
-        let build_tag = if parts.len() == 6 {
-            Some(parse_build_tag(parts[2]).map_err(invalid)?)
-        } else {
-            None
-        };
-
-        // The last three parts always exist: there are 5 or 6 of them.
-        let [python, abi, platform] = [
-            parts[parts.len() - 3],
-            parts[parts.len() - 2],
-            parts[parts.len() - 1],
-        ];
-        let python_tags = split_tag_set(python, "python").map_err(invalid)?;
-        let abi_tags = split_tag_set(abi, "abi").map_err(invalid)?;
-        let platform_tags = split_tag_set(platform, "platform").map_err(invalid)?;
-        if let Some(bad) = python_tags.iter().find(|tag| !is_identifier(tag)) {
-            return Err(invalid(format!(
-                "the python tag \"{bad}\" is not an identifier"
-            )));
-        }
-
-        Ok(Self {
-            name: PackageName::new(name_part),
-            name_as_written: name_part.to_owned(),
-            version,
-            build_tag,
-            python_tags,
-            abi_tags,
-            platform_tags,
+        parse(filename).map_err(|reason| FilenameError::Invalid {
+            filename: filename.to_owned(),
+            reason,
         })
     }
 }
@@ -184,8 +201,8 @@ impl FromStr for WheelFilename {
 impl fmt::Display for WheelFilename {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}-{}", self.name_as_written, self.version)?;
-        if let Some((number, suffix)) = &self.build_tag {
-            write!(f, "-{number}{suffix}")?;
+        if let Some(build_tag) = &self.build_tag {
+            write!(f, "-{build_tag}")?;
         }
         write!(
             f,
@@ -236,10 +253,11 @@ mod tests {
     #[test]
     fn ok_build_tag() {
         let w = parse("foo-1.0-2b-py3-none-any.whl");
-        assert_eq!(w.build_tag, Some((2, "b".to_owned())));
-        assert_eq!(w.build_tag_string().as_deref(), Some("2b"));
+        let build_tag = w.build_tag.unwrap();
+        assert_eq!((build_tag.number, build_tag.suffix.as_str()), (2, "b"));
+        assert_eq!(build_tag.to_string(), "2b");
         let w = parse("foo-1.0-007-py3-none-any.whl");
-        assert_eq!(w.build_tag, Some((7, String::new())));
+        assert_eq!(w.build_tag.unwrap().to_string(), "7");
     }
 
     #[test]

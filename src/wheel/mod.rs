@@ -1,4 +1,5 @@
-//! Wheels as files: names (PEP 503), filenames (PEP 427), tags (PEP 425), `WHEEL`, `METADATA`, `RECORD`.
+//! Wheels as files: names (PEP 503), filenames (PEP 427), tags (PEP 425), `WHEEL`, `METADATA`,
+//! `RECORD`, and the drop-time verification of a wheel archive.
 
 mod dist_info;
 mod filename;
@@ -10,12 +11,14 @@ mod platform;
 mod record;
 mod requirement;
 mod tags;
+mod verify;
 
 pub use dist_info::{DistInfoError, Metadata, WheelInfo};
-pub use filename::{FilenameError, WheelFilename};
-pub use locate::find_dist_info;
+pub use filename::{BuildTag, FilenameError, WheelFilename};
+pub use locate::{find_dist_info, LocateError};
 pub use name::{is_identifier, PackageName};
 pub use native::is_native;
-pub use record::{Record, RecordEntry, RecordError};
+pub use record::{encode_digest, Record, RecordEntry, RecordError, RecordHash};
 pub use requirement::{parse_requirement, RequirementError};
 pub use tags::{InterpreterFacts, Platform, SupportedTags, Tag};
+pub use verify::{verify, verify_with, MemberProblem, VerifiedWheel, VerifyError};

@@ -58,11 +58,6 @@ impl PackageName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    /// The form used in wheel and `.dist-info` names, `-` replaced by `_`. Ex) `typing_extensions`
-    pub fn as_dist_info_name(&self) -> String {
-        self.0.replace('-', "_")
-    }
 }
 
 impl fmt::Display for PackageName {

@@ -4,9 +4,9 @@
 
 use std::fmt;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::{DecodeError, Engine as _};
 use thiserror::Error;
-
-use crate::archive::{urlsafe_b64decode, urlsafe_b64encode_nopad};
 
 /// Why a `RECORD` file could not be parsed; `line` is where the row starts (from 1).
 #[derive(Debug, Error)]
@@ -15,18 +15,83 @@ pub enum RecordError {
     Invalid { line: usize, reason: String },
 }
 
+/// Why a `RECORD` digest is not URL-safe base64 (RFC 4648 §5).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+enum DigestError {
+    /// Ex) `invalid base64 character '+'`
+    #[error("invalid base64 character {0:?}")]
+    Character(char),
+    /// The length of the text as written, padding included. Ex) `invalid base64 length 5`
+    #[error("invalid base64 length {0}")]
+    Length(usize),
+    #[error("base64 has non-zero trailing bits")]
+    TrailingBits,
+}
+
+/// Encodes a digest as `RECORD` writes it: URL-safe base64 without `=` padding.
+/// Ex) `[0xfb, 0xff]` -> `"-_8"`
+pub fn encode_digest(digest: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(digest)
+}
+
+/// Decodes a `RECORD` digest: URL-safe base64, with or without trailing `=` padding. The
+/// standard alphabet's `+` and `/` are refused, and so are non-zero trailing bits, or two
+/// texts would decode to one digest. Ex) `"-_8"` -> `[0xfb, 0xff]`
+fn decode_digest(text: &str) -> Result<Vec<u8>, DigestError> {
+    // Padding is accepted only where it completes a 4-character group.
+    let unpadded = if text.len() % 4 == 0 {
+        let kept = text.len()
+            - text
+                .bytes()
+                .rev()
+                .take(2)
+                .take_while(|&b| b == b'=')
+                .count();
+        &text[..kept]
+    } else {
+        text
+    };
+    if unpadded.len() % 4 == 1 {
+        return Err(DigestError::Length(text.len()));
+    }
+    URL_SAFE_NO_PAD.decode(unpadded).map_err(|err| match err {
+        DecodeError::InvalidByte(at, byte) => DigestError::Character(
+            unpadded
+                .get(at..)
+                .and_then(|rest| rest.chars().next())
+                .unwrap_or(char::from(byte)),
+        ),
+        DecodeError::InvalidLastSymbol(..) => DigestError::TrailingBits,
+        // Only `=` is padding; a length of 1 mod 4 was refused above.
+        DecodeError::InvalidPadding => DigestError::Character('='),
+        DecodeError::InvalidLength(_) => DigestError::Length(text.len()),
+    })
+}
+
 /// One `RECORD` row. Ex) `six.py,sha256=AAAA...,34549`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordEntry {
+    /// The member's path inside the wheel. Ex) `six.py`
     pub path: String,
-    /// `(algorithm, digest)`, the digest decoded from urlsafe base64. Ex) `("sha256", [..32 bytes])`
-    pub hash: Option<(String, Vec<u8>)>,
+    /// The hash field, absent for `RECORD` itself and its signatures.
+    pub hash: Option<RecordHash>,
+    /// The size in bytes, absent where the hash is.
     pub size: Option<u64>,
+}
+
+/// The hash field of a `RECORD` row: `algorithm=digest`. Ex) `sha256=I7ofDxNG...`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordHash {
+    /// A `hashlib` algorithm name. Ex) `sha256`
+    pub algorithm: String,
+    /// The digest, decoded from URL-safe base64. Ex) 32 bytes for sha256
+    pub digest: Vec<u8>,
 }
 
 /// A parsed `RECORD`, rows in file order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Record {
+    /// Every row but blank lines, in file order.
     pub entries: Vec<RecordEntry>,
 }
 
@@ -58,9 +123,12 @@ impl Record {
                 if algorithm.is_empty() {
                     return Err(invalid(format!("hash {hash:?} has no algorithm")));
                 }
-                let digest = urlsafe_b64decode(digest)
-                    .map_err(|e| invalid(format!("hash {hash:?}: {e}")))?;
-                Some((algorithm.to_string(), digest))
+                let digest =
+                    decode_digest(digest).map_err(|e| invalid(format!("hash {hash:?}: {e}")))?;
+                Some(RecordHash {
+                    algorithm: algorithm.to_owned(),
+                    digest,
+                })
             };
             let size = if size.is_empty() {
                 None
@@ -98,11 +166,9 @@ impl<'a> CsvRows<'a> {
     }
 }
 
-impl Iterator for CsvRows<'_> {
-    type Item = Result<(usize, Vec<String>), RecordError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        self.chars.peek()?;
+impl CsvRows<'_> {
+    /// One row, from the current position to the end of its line (or of the text).
+    fn row(&mut self) -> Result<(usize, Vec<String>), RecordError> {
         let start = self.line;
         let mut fields = Vec::new();
         let mut field = String::new();
@@ -112,27 +178,16 @@ impl Iterator for CsvRows<'_> {
         loop {
             let Some(c) = self.chars.next() else {
                 if quoted {
-                    return Some(Err(RecordError::Invalid {
+                    return Err(RecordError::Invalid {
                         line: start,
                         reason: "unterminated quoted field".into(),
-                    }));
+                    });
                 }
                 fields.push(field);
-                return Some(Ok((start, fields)));
+                return Ok((start, fields));
             };
             if quoted {
-                match c {
-                    '"' if self.chars.peek() == Some(&'"') => {
-                        self.chars.next();
-                        field.push('"');
-                    }
-                    '"' => quoted = false,
-                    '\n' => {
-                        self.line += 1;
-                        field.push(c);
-                    }
-                    _ => field.push(c),
-                }
+                quoted = self.quoted_char(c, &mut field);
                 continue;
             }
             match c {
@@ -148,29 +203,57 @@ impl Iterator for CsvRows<'_> {
                 '\n' => {
                     self.line += 1;
                     fields.push(field);
-                    return Some(Ok((start, fields)));
+                    return Ok((start, fields));
                 }
-                _ if was_quoted => {
-                    return Some(Err(RecordError::Invalid {
-                        line: self.line,
-                        reason: format!("unexpected {c:?} after a quoted field"),
-                    }));
+                _ => {
+                    self.check_unquoted(c, was_quoted)?;
+                    field.push(c);
                 }
-                '"' => {
-                    return Some(Err(RecordError::Invalid {
-                        line: self.line,
-                        reason: "quote inside an unquoted field".into(),
-                    }));
-                }
-                '\r' => {
-                    return Some(Err(RecordError::Invalid {
-                        line: self.line,
-                        reason: "carriage return inside an unquoted field".into(),
-                    }));
-                }
-                _ => field.push(c),
             }
         }
+    }
+
+    /// Takes `c`, read inside a quoted field; whether the field is still quoted after it.
+    fn quoted_char(&mut self, c: char, field: &mut String) -> bool {
+        match c {
+            '"' if self.chars.peek() == Some(&'"') => {
+                self.chars.next();
+                field.push('"');
+            }
+            '"' => return false,
+            '\n' => {
+                self.line += 1;
+                field.push(c);
+            }
+            _ => field.push(c),
+        }
+        true
+    }
+
+    /// Whether `c` may stand in an unquoted field, or after the quoted part of one.
+    fn check_unquoted(&self, c: char, was_quoted: bool) -> Result<(), RecordError> {
+        let reason = if was_quoted {
+            format!("unexpected {c:?} after a quoted field")
+        } else if c == '"' {
+            "quote inside an unquoted field".into()
+        } else if c == '\r' {
+            "carriage return inside an unquoted field".into()
+        } else {
+            return Ok(());
+        };
+        Err(RecordError::Invalid {
+            line: self.line,
+            reason,
+        })
+    }
+}
+
+impl Iterator for CsvRows<'_> {
+    type Item = Result<(usize, Vec<String>), RecordError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.chars.peek()?;
+        Some(self.row())
     }
 }
 
@@ -189,8 +272,8 @@ impl fmt::Display for Record {
         for entry in &self.entries {
             write_field(f, &entry.path)?;
             f.write_str(",")?;
-            if let Some((algorithm, digest)) = &entry.hash {
-                write!(f, "{algorithm}={}", urlsafe_b64encode_nopad(digest))?;
+            if let Some(hash) = &entry.hash {
+                write!(f, "{}={}", hash.algorithm, encode_digest(&hash.digest))?;
             }
             f.write_str(",")?;
             if let Some(size) = entry.size {
@@ -216,9 +299,9 @@ mod tests {
         assert_eq!(record.entries.len(), 3);
         let six = &record.entries[0];
         assert_eq!(six.path, "six.py");
-        let (algorithm, digest) = six.hash.as_ref().unwrap();
-        assert_eq!(algorithm, "sha256");
-        assert_eq!(digest.len(), 32);
+        let hash = six.hash.as_ref().unwrap();
+        assert_eq!(hash.algorithm, "sha256");
+        assert_eq!(hash.digest.len(), 32);
         assert_eq!(six.size, Some(34549));
         assert_eq!(record.entries[2].hash, None);
         assert_eq!(record.entries[2].size, None);
@@ -243,6 +326,56 @@ mod tests {
         assert_eq!(record.entries.len(), 2);
         assert_eq!(record.entries[1].path, "b.py");
         assert_eq!(record.entries[1].size, Some(2));
+    }
+
+    #[test]
+    fn ok_digest_rfc4648_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg"),
+            ("fo", "Zm8"),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg"),
+            ("fooba", "Zm9vYmE"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(encode_digest(plain.as_bytes()), encoded);
+            assert_eq!(decode_digest(encoded).unwrap(), plain.as_bytes());
+        }
+        assert_eq!(decode_digest("Zg==").unwrap(), b"f");
+        assert_eq!(decode_digest("Zm8=").unwrap(), b"fo");
+    }
+
+    #[test]
+    fn ok_digest_urlsafe_alphabet_round_trip() {
+        let data: Vec<u8> = (0..=255u8).collect();
+        let encoded = encode_digest(&data);
+        assert!(!encoded.contains(['+', '/', '=']));
+        assert_eq!(decode_digest(&encoded).unwrap(), data);
+        assert_eq!(encode_digest(&[0xfb, 0xff]), "-_8");
+    }
+
+    #[test]
+    fn err_digest_invalid() {
+        for (text, message) in [
+            ("ab+d", "invalid base64 character '+'"),
+            ("ab/d", "invalid base64 character '/'"),
+            ("abcde", "invalid base64 length 5"),
+            ("Zh", "base64 has non-zero trailing bits"),
+            // Padding only completes a group of four.
+            ("Zg=", "invalid base64 character '='"),
+            ("Z===", "invalid base64 character '='"),
+            ("Zm9v====", "invalid base64 character '='"),
+            ("Zm=v", "invalid base64 character '='"),
+            // The character as written, not one byte of it.
+            ("Zé", "invalid base64 character 'é'"),
+        ] {
+            assert_eq!(
+                decode_digest(text).unwrap_err().to_string(),
+                message,
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

@@ -26,8 +26,11 @@ use super::WheelFilename;
 /// One `interpreter-abi-platform` triple. Ex) `cp311-abi3-manylinux_2_17_x86_64`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Tag {
+    /// Ex) `cp311`, `py3`
     pub interpreter: String,
+    /// Ex) `cp311`, `abi3`, `none`
     pub abi: String,
+    /// Ex) `manylinux_2_17_x86_64`, `any`
     pub platform: String,
 }
 
@@ -64,6 +67,7 @@ pub struct InterpreterFacts {
     /// turned into `_`. Ex) `pypy310_pp73`, `graalpy311_311_native`. CPython ignores it:
     /// its ABI follows from the version and the flags above.
     pub abi: Option<String>,
+    /// The operating system and architecture, which give the platform tags.
     pub platform: Platform,
 }
 
@@ -82,7 +86,7 @@ impl InterpreterFacts {
 
     /// The interpreter's short name, as `packaging.tags.INTERPRETER_SHORT_NAMES` has it.
     /// Ex) `cpython` -> `cp`, `pypy` -> `pp`, `graalpy` -> `graalpy`
-    pub fn short_name(&self) -> &str {
+    fn short_name(&self) -> &str {
         match self.implementation.as_str() {
             "python" => "py",
             "cpython" => "cp",
@@ -177,9 +181,83 @@ impl TagIndex {
     }
 }
 
+/// Adds `interpreter-abi-platform` for every platform, best platform first.
+fn push_all(tags: &mut Vec<Tag>, platforms: &[String], interpreter: &str, abi: &str) {
+    tags.extend(platforms.iter().map(|p| Tag::new(interpreter, abi, p)));
+}
+
+/// Adds CPython's own tags: its ABI (with the debug, free-threading and, before 3.8,
+/// pymalloc and wide-unicode flags), the stable ABI, `none`, then the stable ABI of every
+/// older minor version. Returns the interpreter tag. Ex) `cp311`
+fn push_cpython(tags: &mut Vec<Tag>, platforms: &[String], facts: &InterpreterFacts) -> String {
+    let (major, minor) = facts.version;
+    let interpreter = format!("cp{major}{minor}");
+    // `t` exists from 3.13, where `Py_GIL_DISABLED` appeared.
+    let threading = facts.free_threaded && (major, minor) >= (3, 13);
+    let t = if threading { "t" } else { "" };
+    let d = if facts.debug { "d" } else { "" };
+    if (major, minor) < (3, 8) {
+        // pymalloc builds (the default) add `m`, and wide-unicode builds before
+        // PEP 393 (3.3) `u`, assumed; debug builds load only `d` modules.
+        let u = if (major, minor) < (3, 3) { "u" } else { "" };
+        push_all(
+            tags,
+            platforms,
+            &interpreter,
+            &format!("cp{major}{minor}{t}{d}m{u}"),
+        );
+    } else {
+        push_all(
+            tags,
+            platforms,
+            &interpreter,
+            &format!("cp{major}{minor}{t}{d}"),
+        );
+        if facts.debug {
+            // A debug build also loads release-build extension modules.
+            push_all(
+                tags,
+                platforms,
+                &interpreter,
+                &format!("cp{major}{minor}{t}"),
+            );
+        }
+    }
+    // The stable ABI exists from 3.2; free-threaded builds have their own, `abi3t`.
+    let stable = (major, minor) >= (3, 2);
+    let stable_abi = if threading { "abi3t" } else { "abi3" };
+    if stable {
+        push_all(tags, platforms, &interpreter, stable_abi);
+    }
+    push_all(tags, platforms, &interpreter, "none");
+    if stable {
+        for older in (2..minor).rev() {
+            push_all(tags, platforms, &format!("cp{major}{older}"), stable_abi);
+        }
+    }
+    interpreter
+}
+
+/// Adds another implementation's tags: its ABI, then `none`. Returns the interpreter tag
+/// that also pairs with `none-any`, which only PyPy has. Ex) `pp3`
+fn push_other(
+    tags: &mut Vec<Tag>,
+    platforms: &[String],
+    facts: &InterpreterFacts,
+) -> Option<String> {
+    let (major, minor) = facts.version;
+    let interpreter = format!("{}{major}{minor}", facts.short_name());
+    if let Some(abi) = facts.abi.as_deref().filter(|abi| *abi != "none") {
+        push_all(tags, platforms, &interpreter, abi);
+    }
+    push_all(tags, platforms, &interpreter, "none");
+    (facts.short_name() == "pp").then(|| "pp3".to_owned())
+}
+
 /// The tags an interpreter supports, best first.
 #[derive(Debug, Clone)]
 pub struct SupportedTags {
+    /// Every supported tag, best first.
     pub tags: Vec<Tag>,
     index: TagIndex,
 }
@@ -192,61 +270,18 @@ impl SupportedTags {
         let platforms = facts.platform.tags();
         let (major, minor) = facts.version;
         let mut tags = Vec::new();
-        let push_all = |tags: &mut Vec<Tag>, interpreter: &str, abi: &str| {
-            tags.extend(platforms.iter().map(|p| Tag::new(interpreter, abi, p)));
-        };
-
         let compatible_interpreter = if facts.implementation == "cpython" {
-            let interpreter = format!("cp{major}{minor}");
-            // `t` exists from 3.13, where `Py_GIL_DISABLED` appeared.
-            let threading = facts.free_threaded && (major, minor) >= (3, 13);
-            let t = if threading { "t" } else { "" };
-            let d = if facts.debug { "d" } else { "" };
-            if (major, minor) < (3, 8) {
-                // pymalloc builds (the default) add `m`, and wide-unicode builds before
-                // PEP 393 (3.3) `u`, assumed; debug builds load only `d` modules.
-                let u = if (major, minor) < (3, 3) { "u" } else { "" };
-                push_all(
-                    &mut tags,
-                    &interpreter,
-                    &format!("cp{major}{minor}{t}{d}m{u}"),
-                );
-            } else {
-                push_all(&mut tags, &interpreter, &format!("cp{major}{minor}{t}{d}"));
-                if facts.debug {
-                    // A debug build also loads release-build extension modules.
-                    push_all(&mut tags, &interpreter, &format!("cp{major}{minor}{t}"));
-                }
-            }
-            // The stable ABI exists from 3.2; free-threaded builds have their own, `abi3t`.
-            let stable = (major, minor) >= (3, 2);
-            let stable_abi = if threading { "abi3t" } else { "abi3" };
-            if stable {
-                push_all(&mut tags, &interpreter, stable_abi);
-            }
-            push_all(&mut tags, &interpreter, "none");
-            if stable {
-                for older in (2..minor).rev() {
-                    push_all(&mut tags, &format!("cp{major}{older}"), stable_abi);
-                }
-            }
-            Some(interpreter)
+            Some(push_cpython(&mut tags, &platforms, facts))
         } else {
-            let interpreter = format!("{}{major}{minor}", facts.short_name());
-            if let Some(abi) = facts.abi.as_deref().filter(|abi| *abi != "none") {
-                push_all(&mut tags, &interpreter, abi);
-            }
-            push_all(&mut tags, &interpreter, "none");
-            (facts.short_name() == "pp").then(|| "pp3".to_owned())
+            push_other(&mut tags, &platforms, facts)
         };
-
         // `pyXY`, `pyX`, then every older `pyXW` down to `pyX0`.
         let python_range: Vec<String> = std::iter::once(format!("py{major}{minor}"))
             .chain(std::iter::once(format!("py{major}")))
             .chain((0..minor).rev().map(|older| format!("py{major}{older}")))
             .collect();
         for python in &python_range {
-            push_all(&mut tags, python, "none");
+            push_all(&mut tags, &platforms, python, "none");
         }
         if let Some(interpreter) = compatible_interpreter {
             tags.push(Tag::new(&interpreter, "none", "any"));
@@ -256,13 +291,12 @@ impl SupportedTags {
                 .iter()
                 .map(|python| Tag::new(python, "none", "any")),
         );
-
         Self::from_tags(tags)
     }
 
     /// Supported tags from an explicit list, best first (a repeated tag keeps its first
     /// place). Ex) for a target other than the running interpreter
-    pub fn from_tags(tags: Vec<Tag>) -> Self {
+    fn from_tags(tags: Vec<Tag>) -> Self {
         let index = TagIndex::new(&tags);
         Self { tags, index }
     }
@@ -277,17 +311,6 @@ impl SupportedTags {
     /// Whether any tag of `wheel` is supported; stops at the first one found.
     pub fn is_compatible(&self, wheel: &WheelFilename) -> bool {
         self.index.priorities(wheel).next().is_some()
-    }
-
-    /// The priority of one tag. Ex) `0` for the interpreter's best tag
-    pub fn priority(&self, tag: &Tag) -> Option<usize> {
-        let index = &self.index;
-        let key = (
-            *index.interpreters.get(tag.interpreter.as_str())?,
-            *index.abis.get(tag.abi.as_str())?,
-            *index.platforms.get(tag.platform.as_str())?,
-        );
-        index.priority.get(&key).copied()
     }
 }
 
@@ -407,10 +430,7 @@ mod tests {
         let pure = rank("a-1-py2.py3-none-any.whl").unwrap();
         assert!(native < abi3 && abi3 < pure, "{native} {abi3} {pure}");
         assert_eq!(rank("a-1-cp311-cp311-LINUX_X86_64.whl"), Some(0));
-        assert_eq!(
-            tags.priority(&Tag::new("cp311", "cp311", "linux_x86_64")),
-            Some(0)
-        );
+        assert_eq!(rank("a-1-cp311-cp311-linux_x86_64.whl"), Some(0));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 
 use std::borrow::Cow;
 
-use _native::archive::{validate, validate_with, Archive, ArchiveError, Limits};
+use _native::archive::{Archive, ArchiveError, Limits};
+use _native::wheel::{verify, verify_with, VerifiedWheel, VerifyError};
 
 use crate::zipbuild::{deflate, Member, TempDir, Zip};
 
@@ -25,10 +26,12 @@ fn good() -> Zip {
 }
 
 /// Opens and validates `zip`, written to a temp file; the error text with the path replaced by `W`.
-fn check(zip: &Zip) -> Result<_native::archive::Validated, String> {
+fn check(zip: &Zip) -> Result<VerifiedWheel, String> {
     let dir = TempDir::new("check");
     let path = dir.write("demo-1.0-py3-none-any.whl", &zip.build());
-    let result = Archive::open(&path).and_then(|a| validate(&a));
+    let result = Archive::open(&path)
+        .map_err(VerifyError::from)
+        .and_then(|a| verify(&a));
     result.map_err(|e| e.to_string().replace(&path.display().to_string(), "W"))
 }
 
@@ -54,7 +57,7 @@ fn ok_good_wheel() {
     assert!(archive.member("demo/").unwrap().is_dir);
     assert!(archive.member("demo").is_none());
 
-    let validated = validate(&archive).unwrap();
+    let validated = verify(&archive).unwrap();
     assert_eq!(validated.dist_info, "demo-1.0.dist-info");
     assert_eq!(validated.directories, ["demo/"]);
     assert_eq!(
@@ -309,10 +312,12 @@ fn err_hostile_variants() {
 }
 
 /// Opens and validates `zip` under `limits`; the error text with the path replaced by `W`.
-fn check_with(zip: &Zip, limits: &Limits) -> Result<_native::archive::Validated, String> {
+fn check_with(zip: &Zip, limits: &Limits) -> Result<VerifiedWheel, String> {
     let dir = TempDir::new("check-limits");
     let path = dir.write("demo-1.0-py3-none-any.whl", &zip.build());
-    let result = Archive::open(&path).and_then(|a| validate_with(&a, limits));
+    let result = Archive::open(&path)
+        .map_err(VerifyError::from)
+        .and_then(|a| verify_with(&a, limits));
     result.map_err(|e| e.to_string().replace(&path.display().to_string(), "W"))
 }
 
@@ -404,7 +409,7 @@ fn err_truncated_files_never_panic() {
     for len in (0..bytes.len()).step_by(7) {
         let path = dir.write("t.whl", &bytes[..len]);
         if let Ok(archive) = Archive::open(&path) {
-            let _ = validate(&archive);
+            let _ = verify(&archive);
         }
     }
     let path = dir.write("t.whl", &bytes[..10]);
@@ -431,7 +436,7 @@ fn err_every_flipped_byte_is_an_error_or_harmless() {
             for i in 0..archive.members().len() {
                 let _ = archive.read_index(i);
             }
-            let _ = validate(&archive);
+            let _ = verify(&archive);
         }
     }
 }

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use _native::archive::{sha256, validate, Archive};
+use _native::archive::Archive;
+use _native::hash::sha256;
+use _native::wheel::verify;
 
 use crate::support::oracle::Oracle;
 use crate::zipbuild::{Member, TempDir, Zip};
@@ -66,7 +68,7 @@ fn zipfile_sees(paths: &[PathBuf]) -> HashMap<PathBuf, Result<Vec<Seen>, String>
 /// What Rust sees in an archive it accepts (open + validate), or why it refuses.
 fn rust_sees(path: &Path) -> Result<Vec<Seen>, String> {
     let archive = Archive::open(path).map_err(|e| e.to_string())?;
-    validate(&archive).map_err(|e| e.to_string())?;
+    verify(&archive).map_err(|e| e.to_string())?;
     archive
         .members()
         .iter()

@@ -35,7 +35,7 @@ fn ours(name: &str) -> Result<Parsed, String> {
         name: wheel.name.to_string(),
         version: wheel.version.to_string(),
         tags: wheel.tags().map(|t| t.to_string()).collect(),
-        build: wheel.build_tag,
+        build: wheel.build_tag.map(|b| (b.number, b.suffix)),
     })
 }
 

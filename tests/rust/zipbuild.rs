@@ -6,7 +6,8 @@
 
 use std::io::{Cursor, Write};
 
-use _native::archive::{crc32, sha256, urlsafe_b64encode_nopad};
+use _native::hash::sha256;
+use _native::wheel::encode_digest;
 
 /// How one member is written. `None` overrides write the true value.
 #[derive(Debug, Clone, Default)]
@@ -152,7 +153,7 @@ impl Zip {
             };
             text.push_str(&format!(
                 "{quoted},sha256={},{}\n",
-                urlsafe_b64encode_nopad(&sha256(&m.data)),
+                encode_digest(&sha256(&m.data)),
                 m.data.len()
             ));
         }
@@ -193,7 +194,7 @@ impl Zip {
                 (None, false) => m.data.clone(),
             };
             let method: u16 = if m.deflate { 8 } else { 0 };
-            let crc = crc32(&m.data);
+            let crc = crc32fast::hash(&m.data);
             let mut flags = m.flags;
             if !m.name.is_ascii() && !m.no_utf8_flag {
                 flags |= 0x0800;

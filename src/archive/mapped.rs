@@ -3,7 +3,7 @@
 //! Opening runs at import time for every activated wheel, so it parses the end
 //! record and central directory itself (one pass, no reads of member data) and
 //! checks only what is cheap and would otherwise crash or mislead: bounds,
-//! Zip64, truncation, duplicate names. Drop-time checks are in `validate`.
+//! Zip64, truncation, duplicate names. The drop-time ZIP checks are in `validate.rs`.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -23,9 +23,9 @@ pub struct Archive {
     pub(crate) path: PathBuf,
     pub(crate) map: Mmap,
     pub(crate) members: Vec<MemberInfo>,
-    /// `(hash of name, index into members)`, sorted: a binary search finds a name
-    /// without a second copy of every name.
-    pub(crate) index: Vec<(u64, u32)>,
+    /// Every member filed under the hash of its name, sorted: a binary search finds a
+    /// name without a second copy of every name.
+    slots: Vec<NameSlot>,
     /// Members whose CRC-32 a previous read already verified.
     pub(crate) verified: Box<[AtomicBool]>,
     pub(crate) end: format::EndRecord,
@@ -34,9 +34,13 @@ pub struct Archive {
 /// What the central directory says of one member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberInfo {
+    /// The name as the central directory spells it; directories end with `/`. Ex) `six.py`
     pub name: String,
+    /// The CRC-32 of the member's bytes, checked when they are read.
     pub crc32: u32,
+    /// The length of the member's data in the archive.
     pub compressed_size: u64,
+    /// The length of the member's bytes once inflated.
     pub size: u64,
     /// The name ends with `/`.
     pub is_dir: bool,
@@ -65,8 +69,16 @@ impl MemberInfo {
     }
 }
 
+/// One entry of the lookup table: a member, filed under the hash of its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct NameSlot {
+    hash: u64,
+    /// The member's position in [`Archive::members`].
+    member: u32,
+}
+
 /// The key a member name is filed under in the sorted lookup table.
-pub(crate) fn name_hash(name: &[u8]) -> u64 {
+fn name_hash(name: &[u8]) -> u64 {
     crate::hash::fnv64(name)
 }
 
@@ -121,117 +133,21 @@ impl Archive {
         Self::index(path.to_path_buf(), map.make_read_only().map_err(io)?)
     }
 
+    /// Parses the end record and central directory of `map` and files every member by name.
     fn index(path: PathBuf, map: Mmap) -> Result<Self, ArchiveError> {
         let data: &[u8] = &map;
         let end = format::find_end(data).map_err(|r| ArchiveError::invalid(&path, r))?;
-        let cd_end = end.cd_offset.checked_add(end.cd_size);
-        if cd_end != Some(end.end_start) {
-            return Err(ArchiveError::invalid(
-                &path,
-                format!(
-                    "the central directory (offset {}, size {}) does not end where the end of central directory record begins (offset {})",
-                    end.cd_offset, end.cd_size, end.end_start
-                ),
-            ));
-        }
-        // cd_end == end_start, which lies inside the file.
-        let cd = format::slice(data, end.cd_offset, end.cd_size)
-            .ok_or_else(|| ArchiveError::invalid(&path, "central directory is out of bounds"))?;
-        if end.entries > (cd.len() / format::CENTRAL_LEN) as u64
-            || end.entries > u64::from(u32::MAX)
-        {
-            return Err(ArchiveError::invalid(
-                &path,
-                format!(
-                    "the central directory ({} bytes) is too small for {} entries",
-                    cd.len(),
-                    end.entries
-                ),
-            ));
-        }
-        // Bounded by the check above: at most one entry per 46 bytes of the file.
-        let count = end.entries as usize;
-        let mut members = Vec::with_capacity(count);
-        let mut pos = 0;
-        for i in 0..count {
-            let entry = format::parse_central(cd, pos).map_err(|r| {
-                ArchiveError::invalid(&path, format!("central directory entry {i}: {r}"))
-            })?;
-            pos = entry.next;
-            let name = match std::str::from_utf8(entry.name) {
-                Ok(name) => name.to_string(),
-                Err(_) => {
-                    return Err(ArchiveError::member(
-                        &path,
-                        &String::from_utf8_lossy(entry.name),
-                        "member name is not valid utf-8",
-                    ))
-                }
-            };
-            let data_min_end = entry
-                .local_header_offset
-                .checked_add(LOCAL_LEN as u64)
-                .and_then(|n| n.checked_add(entry.compressed_size));
-            if data_min_end.is_none_or(|n| n > end.cd_offset) {
-                return Err(ArchiveError::member(
-                    &path,
-                    &name,
-                    "member data extends past the start of the central directory",
-                ));
-            }
-            members.push(MemberInfo {
-                is_dir: name.ends_with('/'),
-                name,
-                crc32: entry.crc32,
-                compressed_size: entry.compressed_size,
-                size: entry.size,
-                compression_method: entry.method,
-                flags: entry.flags,
-                local_header_offset: entry.local_header_offset,
-                made_by: entry.made_by,
-                external_attributes: entry.external_attributes,
-            });
-        }
-        if pos != cd.len() {
-            return Err(ArchiveError::invalid(
-                &path,
-                format!(
-                    "{} bytes of unexpected data at the end of the central directory",
-                    cd.len() - pos
-                ),
-            ));
-        }
-        let mut index: Vec<(u64, u32)> = members
-            .iter()
-            .enumerate()
-            // count <= u32::MAX was checked above.
-            .map(|(i, m)| (name_hash(m.name.as_bytes()), i as u32))
-            .collect();
-        index.sort_unstable();
-        // Equal hashes sit together; names are compared only within such a run.
-        let mut run = 0;
-        while run < index.len() {
-            let hash = index[run].0;
-            let len = index[run..].iter().take_while(|&&(h, _)| h == hash).count();
-            for (k, &(_, a)) in index[run..run + len].iter().enumerate() {
-                for &(_, b) in &index[run + k + 1..run + len] {
-                    if members[a as usize].name == members[b as usize].name {
-                        return Err(ArchiveError::member(
-                            &path,
-                            &members[a as usize].name,
-                            "duplicate member name",
-                        ));
-                    }
-                }
-            }
-            run += len;
-        }
+        let cd = central_directory(data, &end).map_err(|r| ArchiveError::invalid(&path, r))?;
+        let members = read_members(&path, cd, &end)?;
+        let slots = name_slots(&members);
+        check_unique(&members, &slots)
+            .map_err(|name| ArchiveError::member(&path, name, "duplicate member name"))?;
         let verified = (0..members.len()).map(|_| AtomicBool::new(false)).collect();
         Ok(Self {
             path,
             map,
             members,
-            index,
+            slots,
             verified,
             end,
         })
@@ -255,23 +171,141 @@ impl Archive {
     /// The position of `name` in [`Archive::members`].
     pub fn index_of(&self, name: &str) -> Option<usize> {
         let hash = name_hash(name.as_bytes());
-        let start = self.index.partition_point(|&(h, _)| h < hash);
-        self.index[start..]
+        let start = self.slots.partition_point(|slot| slot.hash < hash);
+        self.slots[start..]
             .iter()
-            .take_while(|&&(h, _)| h == hash)
-            .map(|&(_, i)| i as usize)
+            .take_while(|slot| slot.hash == hash)
+            .map(|slot| slot.member as usize)
             .find(|&i| self.members[i].name == name)
-    }
-
-    /// The archive comment (after the end of central directory record).
-    pub fn comment(&self) -> &[u8] {
-        &self.map[self.end.comment.clone()]
     }
 
     /// The whole mapped file.
     pub(crate) fn bytes(&self) -> &[u8] {
         &self.map
     }
+}
+
+/// The central directory's bytes: it must end where the end records begin, and hold at
+/// least the fixed part of every entry the end record counts.
+fn central_directory<'a>(data: &'a [u8], end: &format::EndRecord) -> Result<&'a [u8], String> {
+    if end.cd_offset.checked_add(end.cd_size) != Some(end.end_start) {
+        return Err(format!(
+            "the central directory (offset {}, size {}) does not end where the end of central \
+             directory record begins (offset {})",
+            end.cd_offset, end.cd_size, end.end_start
+        ));
+    }
+    // cd_end == end_start, which lies inside the file.
+    let cd = format::slice(data, end.cd_offset, end.cd_size)
+        .ok_or("central directory is out of bounds")?;
+    if end.entries > (cd.len() / format::CENTRAL_LEN) as u64 || end.entries > u64::from(u32::MAX) {
+        return Err(format!(
+            "the central directory ({} bytes) is too small for {} entries",
+            cd.len(),
+            end.entries
+        ));
+    }
+    Ok(cd)
+}
+
+/// Every central directory entry, in order; the entries must fill `cd` exactly.
+fn read_members(
+    path: &Path,
+    cd: &[u8],
+    end: &format::EndRecord,
+) -> Result<Vec<MemberInfo>, ArchiveError> {
+    // Bounded by `central_directory`: at most one entry per 46 bytes of the file.
+    let count = end.entries as usize;
+    let mut members = Vec::with_capacity(count);
+    let mut pos = 0;
+    for i in 0..count {
+        let entry = format::parse_central(cd, pos).map_err(|r| {
+            ArchiveError::invalid(path, format!("central directory entry {i}: {r}"))
+        })?;
+        pos = entry.next;
+        members.push(member_info(path, entry, end.cd_offset)?);
+    }
+    if pos != cd.len() {
+        return Err(ArchiveError::invalid(
+            path,
+            format!(
+                "{} bytes of unexpected data at the end of the central directory",
+                cd.len() - pos
+            ),
+        ));
+    }
+    Ok(members)
+}
+
+/// One entry as a [`MemberInfo`]: its name must be UTF-8 and its data (at least a local
+/// header and the compressed bytes) must end before the central directory.
+fn member_info(
+    path: &Path,
+    entry: format::CentralEntry<'_>,
+    cd_offset: u64,
+) -> Result<MemberInfo, ArchiveError> {
+    let name = std::str::from_utf8(entry.name).map_err(|_| {
+        ArchiveError::member(
+            path,
+            &String::from_utf8_lossy(entry.name),
+            "member name is not valid utf-8",
+        )
+    })?;
+    let data_min_end = entry
+        .local_header_offset
+        .checked_add(LOCAL_LEN as u64)
+        .and_then(|n| n.checked_add(entry.compressed_size));
+    if data_min_end.is_none_or(|n| n > cd_offset) {
+        return Err(ArchiveError::member(
+            path,
+            name,
+            "member data extends past the start of the central directory",
+        ));
+    }
+    Ok(MemberInfo {
+        is_dir: name.ends_with('/'),
+        name: name.to_owned(),
+        crc32: entry.crc32,
+        compressed_size: entry.compressed_size,
+        size: entry.size,
+        compression_method: entry.method,
+        flags: entry.flags,
+        local_header_offset: entry.local_header_offset,
+        made_by: entry.made_by,
+        external_attributes: entry.external_attributes,
+    })
+}
+
+/// The lookup table of `members`, sorted by name hash.
+fn name_slots(members: &[MemberInfo]) -> Vec<NameSlot> {
+    let mut slots: Vec<NameSlot> = members
+        .iter()
+        .enumerate()
+        // At most u32::MAX entries: checked by `central_directory`.
+        .map(|(i, m)| NameSlot {
+            hash: name_hash(m.name.as_bytes()),
+            member: i as u32,
+        })
+        .collect();
+    slots.sort_unstable();
+    slots
+}
+
+/// The first name that two members share, if any. Equal hashes sit together in `slots`,
+/// so names are compared only within such a run.
+fn check_unique<'a>(members: &'a [MemberInfo], slots: &[NameSlot]) -> Result<(), &'a str> {
+    for run in slots.chunk_by(|a, b| a.hash == b.hash) {
+        for (k, a) in run.iter().enumerate() {
+            let name = &members[a.member as usize].name;
+            if run[k + 1..]
+                .iter()
+                .any(|b| members[b.member as usize].name == *name)
+            {
+                return Err(name);
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
