@@ -169,13 +169,13 @@ impl Store {
     /// `.egg-info` of a development install, for one). The metadata read is kept: the resolver
     /// asks for it again when it considers the candidate.
     fn read_default_version(&self, dist_info: &Path) -> Option<Version> {
-        let metadata = read_default_metadata(dist_info)
-            .and_then(|text| parse_metadata(&text, dist_info))
-            .ok()?;
-        let version = metadata.version.clone();
-        self.metadata
-            .lock()
-            .insert(dist_info.to_path_buf(), Ok(Arc::new(metadata)));
+        let text = read_default_metadata(dist_info).ok()?;
+        let (version, parsed) = match parse_metadata(&text, dist_info) {
+            Ok(metadata) => (metadata.version.clone(), Ok(Arc::new(metadata))),
+            // Still a candidate: the resolver says why its metadata cannot be read.
+            Err(err) => (Metadata::parse_version(&text).ok()?, Err(err)),
+        };
+        self.metadata.lock().insert(dist_info.to_path_buf(), parsed);
         Some(version)
     }
 
@@ -488,6 +488,10 @@ mod tests {
             "Name: foo\nVersion: 2.0\n\nVersion: 3.0\n",
         );
         write("bad.egg-info/PKG-INFO", "Name: bad\n");
+        write(
+            "broken.egg-info/PKG-INFO",
+            "Name: broken\nVersion: 1.0\nRequires-Dist: x.>=1\n",
+        );
         let config = StoreConfig {
             wheel_dirs: vec![],
             default_dirs: vec![dir.clone()],
@@ -507,6 +511,14 @@ mod tests {
         );
         assert_eq!(version("foo"), ["2.0"], "the headers, not the body");
         assert!(version("bad").is_empty(), "no version anywhere");
+        assert_eq!(
+            version("broken"),
+            ["1.0"],
+            "listed: the resolver reports its metadata"
+        );
+        let broken = &store.candidates(&PackageName::new("broken"))[0];
+        let err = store.metadata(broken).unwrap_err();
+        assert!(err.contains("Requires-Dist"), "{err}");
         // The metadata read for the version is the one the resolver gets.
         std::fs::remove_dir_all(&dir).unwrap();
         let foo = &store.candidates(&PackageName::new("foo"))[0];

@@ -185,9 +185,7 @@ impl Metadata {
                 }
                 set_once(&mut name, value.to_owned(), FILE, "Name")?;
             } else if header.name.eq_ignore_ascii_case("Version") {
-                let parsed =
-                    Version::from_str(value).map_err(|err| field_error("Version", &err))?;
-                set_once(&mut version, parsed, FILE, "Version")?;
+                set_once(&mut version, parse_version_field(value)?, FILE, "Version")?;
             } else if header.name.eq_ignore_ascii_case("Requires-Python") {
                 let parsed = VersionSpecifiers::from_str(value)
                     .map_err(|err| field_error("Requires-Python", &specifiers_reason(&err)))?;
@@ -215,9 +213,53 @@ impl Metadata {
     }
 }
 
+impl Metadata {
+    /// The `Version` alone, under the rules of [`Metadata::parse`], whatever the other fields
+    /// hold: an installed distribution whose directory name carries no version is still listed
+    /// (and its unreadable metadata reported when the resolver considers it).
+    pub fn parse_version(text: &str) -> Result<Version, DistInfoError> {
+        let mut version = None;
+        for header in headers(text) {
+            if header.name.eq_ignore_ascii_case("Version") {
+                let parsed = parse_version_field(header.value.as_ref())?;
+                set_once(&mut version, parsed, "METADATA", "Version")?;
+            }
+        }
+        version.ok_or_else(|| {
+            invalid(
+                "METADATA",
+                "the required field \"Version\" is missing".into(),
+            )
+        })
+    }
+}
+
+/// The `Version` field's value as a PEP 440 version.
+fn parse_version_field(value: &str) -> Result<Version, DistInfoError> {
+    Version::from_str(value).map_err(|err| {
+        invalid(
+            "METADATA",
+            format!("the field \"Version\" is invalid: \"{value}\": {err}"),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ok_parse_version_ignores_other_fields() {
+        let text = "Name: x\nVersion: 1.2\nRequires-Dist: bad.>=1\n";
+        assert!(Metadata::parse(text).is_err());
+        assert_eq!(Metadata::parse_version(text).unwrap().to_string(), "1.2");
+        assert_eq!(
+            Metadata::parse_version("Name: x\n")
+                .unwrap_err()
+                .to_string(),
+            metadata_err("Name: x\n")
+        );
+    }
 
     fn wheel_err(text: &str) -> String {
         WheelInfo::parse(text).unwrap_err().to_string()
