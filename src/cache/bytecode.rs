@@ -103,10 +103,10 @@ impl BytecodeCache {
         let dir = self.wheel_dir(wheel);
         let entry = Self::entry_path(&dir, stamp.member);
         if !dirs.0.contains(&dir) {
-            super::dir::collect_stale(&dir, STALE_AFTER);
+            super::atomic::collect_stale(&dir, STALE_AFTER);
             dirs.0.insert(dir);
         }
-        super::dir::write_atomic(&entry, &encode(&self.magic, stamp, code), false)
+        super::atomic::write_atomic(&entry, &encode(&self.magic, stamp, code), false)
     }
 }
 

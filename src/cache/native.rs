@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::dir::{collect_stale, write_atomic};
+use super::atomic::{collect_stale, write_atomic};
 use crate::archive::{check_name, sha256, Archive, MemberInfo};
 use crate::import::ActiveDist;
 use crate::wheel::{is_native, Record};
