@@ -29,6 +29,15 @@ pub enum NativeError {
     Wheel { wheel: PathBuf, reason: String },
 }
 
+impl NativeError {
+    /// The wheel the error is about.
+    pub fn wheel(&self) -> &Path {
+        match self {
+            Self::Member { wheel, .. } | Self::Wheel { wheel, .. } => wheel,
+        }
+    }
+}
+
 /// The native part of the cache.
 #[derive(Debug, Clone)]
 pub struct NativeCache {
