@@ -8,8 +8,8 @@ mod dir;
 mod native;
 mod writer;
 
-pub use atomic::{collect_stale, write_atomic};
-pub use bytecode::{BytecodeCache, SourceStamp, WheelDirs};
-pub use dir::{check_private, default_dir, open_dir, CacheError};
+pub use atomic::write_atomic;
+pub use bytecode::{BytecodeCache, SourceStamp};
+pub use dir::{default_dir, open_dir, CacheError};
 pub use native::{NativeCache, NativeError};
-pub use writer::{Job, Pending, Writer, QUEUE_CAP};
+pub use writer::{Job, Writer, QUEUE_CAP};
