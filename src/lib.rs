@@ -10,6 +10,7 @@ pub mod hash;
 pub mod import;
 pub mod resolve;
 pub mod script;
+pub mod session;
 pub mod store;
 pub mod wheel;
 

@@ -165,8 +165,13 @@ fn push_line(out: &mut String, fields: &[&str]) -> Option<()> {
     Some(())
 }
 
-/// A chosen candidate, with the layout of its wheel (`None` for a default).
-pub type Chosen = (Candidate, Option<Layout>);
+/// A chosen candidate, with the layout of its wheel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chosen {
+    pub candidate: Candidate,
+    /// What activating the wheel read from it; `None` for a default, or a wheel not opened yet.
+    pub layout: Option<Layout>,
+}
 
 /// The text of an entry: identity, stamps, then one line per chosen candidate. `None` when a
 /// candidate cannot be written (a path with a line break), or a chosen wheel cannot be stamped
@@ -175,7 +180,7 @@ pub fn encode(identity: &Identity, stamps: &Stamps, chosen: &[Chosen]) -> Option
     let mut text = identity.text.clone();
     text.push_str(&stamps.text);
     push_line(&mut text, &["end-of-stamps"])?;
-    for (candidate, layout) in chosen {
+    for Chosen { candidate, layout } in chosen {
         match &candidate.origin {
             Origin::Wheel { path, .. } => {
                 let (stamp, _) = stamp(path)?;
@@ -248,7 +253,10 @@ pub fn decode(text: &str, identity: &Identity, stamps: &Stamps) -> Option<Vec<Ch
                     rank: rank.parse().ok()?,
                     origin: Origin::Wheel { path, filename },
                 };
-                chosen.push((candidate, Some(layout)));
+                chosen.push(Chosen {
+                    candidate,
+                    layout: Some(layout),
+                });
             }
             ["default", name, version, dist_info] => {
                 let candidate = Candidate {
@@ -259,7 +267,10 @@ pub fn decode(text: &str, identity: &Identity, stamps: &Stamps) -> Option<Vec<Ch
                         dist_info: PathBuf::from(dist_info),
                     },
                 };
-                chosen.push((candidate, None));
+                chosen.push(Chosen {
+                    candidate,
+                    layout: None,
+                });
             }
             _ => return None,
         }

@@ -103,10 +103,10 @@ impl BytecodeCache {
         let dir = self.wheel_dir(wheel);
         let entry = Self::entry_path(&dir, stamp.member);
         if !dirs.0.contains(&dir) {
-            super::dir::collect_stale(&dir, STALE_AFTER);
+            super::atomic::collect_stale(&dir, STALE_AFTER);
             dirs.0.insert(dir);
         }
-        super::dir::write_atomic(&entry, &encode(&self.magic, stamp, code), false)
+        super::atomic::write_atomic(&entry, &encode(&self.magic, stamp, code), false)
     }
 }
 
@@ -156,8 +156,8 @@ pub fn decode<'d>(data: &'d [u8], magic: &[u8; 4], stamp: SourceStamp<'_>) -> Op
 }
 
 /// The payload checksum: CRC-32 (SIMD-accelerated by `crc32fast`), since every warm import
-/// checks every byte it unmarshals (byte-at-a-time FNV-1a over sympy's 17 MB cost ~5% of its warm
-/// import).
+/// checks every byte it unmarshals, and a byte-at-a-time hash shows in a warm import's cost
+/// (see BENCHMARKS.md, "Measurements behind design choices").
 fn checksum(payload: &[u8]) -> u64 {
     u64::from(crc32fast::hash(payload))
 }

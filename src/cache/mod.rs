@@ -2,12 +2,14 @@
 //! thread that writes it, materialised native extensions, and remembered activations.
 
 pub mod activation;
+mod atomic;
 mod bytecode;
 mod dir;
 mod native;
 mod writer;
 
-pub use bytecode::{BytecodeCache, SourceStamp, WheelDirs};
-pub use dir::{check_private, collect_stale, default_dir, open_dir, write_atomic, CacheError};
+pub use atomic::write_atomic;
+pub use bytecode::{BytecodeCache, SourceStamp};
+pub use dir::{default_dir, open_dir, CacheError};
 pub use native::{NativeCache, NativeError};
-pub use writer::{Job, Pending, Writer, QUEUE_CAP};
+pub use writer::{Job, Writer, QUEUE_CAP};

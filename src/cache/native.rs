@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::dir::{collect_stale, write_atomic};
+use super::atomic::{collect_stale, write_atomic};
 use crate::archive::{check_name, Archive, MemberInfo};
 use crate::hash::sha256;
 use crate::import::ActiveDist;
@@ -28,6 +28,15 @@ pub enum NativeError {
     },
     #[error("{wheel}: {reason}")]
     Wheel { wheel: PathBuf, reason: String },
+}
+
+impl NativeError {
+    /// The wheel the error is about.
+    pub fn wheel(&self) -> &Path {
+        match self {
+            Self::Member { wheel, .. } | Self::Wheel { wheel, .. } => wheel,
+        }
+    }
 }
 
 /// The native part of the cache.

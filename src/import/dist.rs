@@ -7,18 +7,63 @@ use std::sync::Arc;
 use thiserror::Error;
 
 use super::by_path::{by_path, ByPath};
-use super::index::{ModuleEntry, ModuleIndex};
+use super::index::{FoundInDir, ModuleIndex};
 use crate::archive::{Archive, ArchiveError};
 use crate::candidate::Candidate;
 use crate::wheel::{find_dist_info, DistInfoError, WheelInfo};
 
-/// Why a wheel cannot serve imports. Always names the wheel.
+/// Why a wheel cannot serve imports, or one of its modules. Always names the wheel.
 #[derive(Debug, Error)]
 pub enum ImportError {
     #[error(transparent)]
     Archive(#[from] ArchiveError),
+    /// The wheel's `.dist-info` or `WHEEL` cannot be used.
     #[error("{path}: {reason}")]
     Wheel { path: PathBuf, reason: String },
+    /// The wheel has no such module. Ex) `/site/six.whl does not provide the module six.moves`
+    #[error("{location} does not provide the module {module}")]
+    NoModule {
+        /// Where the wheel's modules are served from (the archive, or its unpacked copy).
+        location: String,
+        wheel: PathBuf,
+        module: String,
+    },
+    /// The module is an extension or a namespace portion.
+    #[error("{module} has no Python source")]
+    NoSource { wheel: PathBuf, module: String },
+    /// A namespace portion has no file.
+    #[error("{module} is a namespace package")]
+    Namespace { wheel: PathBuf, module: String },
+    /// The module's source cannot be read from the archive.
+    #[error("cannot import {module}: {source}")]
+    Read {
+        module: String,
+        source: ArchiveError,
+    },
+}
+
+impl ImportError {
+    /// The wheel the error is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Archive(err) | Self::Read { source: err, .. } => err.path(),
+            Self::Wheel { path: wheel, .. }
+            | Self::NoModule { wheel, .. }
+            | Self::NoSource { wheel, .. }
+            | Self::Namespace { wheel, .. } => wheel,
+        }
+    }
+
+    /// The module the error is about, when it is about one.
+    pub fn module(&self) -> Option<&str> {
+        match self {
+            Self::NoModule { module, .. }
+            | Self::NoSource { module, .. }
+            | Self::Namespace { module, .. }
+            | Self::Read { module, .. } => Some(module),
+            Self::Archive(_) | Self::Wheel { .. } => None,
+        }
+    }
 }
 
 /// What activating a wheel reads from it besides the member names: the `.dist-info` directory's
@@ -115,7 +160,7 @@ impl ActiveDist {
 
     /// What `leaf` names in the archive directory `dir`, with the name the index knows it by
     /// (see [`ModuleIndex::find_in_dir`]).
-    pub fn find_in_dir(&self, dir: &str, leaf: &str) -> Option<(String, &ModuleEntry)> {
+    pub fn find_in_dir(&self, dir: &str, leaf: &str) -> Option<FoundInDir<'_>> {
         self.index.find_in_dir(&self.roots(), dir, leaf)
     }
 

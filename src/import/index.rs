@@ -65,6 +65,14 @@ pub struct ModuleEntry {
     pub search_locations: Vec<String>,
 }
 
+/// What a name found in an archive directory is (see [`ModuleIndex::find_in_dir`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundInDir<'a> {
+    /// The name the index knows the module by. Ex) `ydb._grpc.v6.draft`
+    pub name: String,
+    pub entry: &'a ModuleEntry,
+}
+
 /// Every importable name of one wheel.
 #[derive(Debug, Clone, Default)]
 pub struct ModuleIndex {
@@ -84,91 +92,12 @@ impl ModuleIndex {
     ) -> Self {
         let mut index = Self::default();
         for root in roots {
-            // name -> (place in SEARCH_ORDER, place among the suffixes, entry): the best wins.
-            let mut best: HashMap<String, (usize, usize, ModuleEntry)> = HashMap::new();
-            let mut seen_dirs: HashSet<&str> = HashSet::new();
-            // Whether each directory seen can hold modules (every part an identifier, none
-            // `__pycache__`), decided once per directory rather than once per member.
-            let mut importable: HashMap<&str, bool> = HashMap::new();
-            let mut offer = |name: String, order: (usize, usize), entry: ModuleEntry| {
-                use std::collections::hash_map::Entry;
-                match best.entry(name) {
-                    Entry::Occupied(o) if (o.get().0, o.get().1) <= order => {}
-                    Entry::Occupied(mut o) => {
-                        o.insert((order.0, order.1, entry));
-                    }
-                    Entry::Vacant(v) => {
-                        v.insert((order.0, order.1, entry));
-                    }
-                }
-            };
+            let mut at_root = RootIndex::new(root, extension_suffixes);
             for member in members.clone() {
-                let Some(file) = member.strip_prefix(root.as_str()) else {
-                    continue;
-                };
-                if file.is_empty() || file.ends_with('/') {
-                    continue;
-                }
-                let (dir, leaf) = file.rsplit_once('/').unwrap_or(("", file));
-                // `__pycache__` holds bytecode the importer never serves from an archive.
-                if !dir.is_empty()
-                    && !*importable.entry(dir).or_insert_with(|| {
-                        dir.split('/')
-                            .all(|p| p != "__pycache__" && is_identifier(p))
-                    })
-                {
-                    continue;
-                }
-                // Every enclosing directory is a candidate namespace portion (the last step).
-                if !dir.is_empty() && seen_dirs.insert(dir) {
-                    let mut end = dir.len();
-                    loop {
-                        let sub = &dir[..end];
-                        let name = sub.replace('/', ".");
-                        let entry = ModuleEntry {
-                            kind: ModuleKind::Namespace,
-                            is_package: true,
-                            member: format!("{root}{sub}/"),
-                            search_locations: vec![format!("{root}{sub}")],
-                        };
-                        offer(name, (NAMESPACE_STEP, 0), entry);
-                        match sub.rfind('/') {
-                            Some(cut) if seen_dirs.insert(&dir[..cut]) => end = cut,
-                            _ => break,
-                        }
-                    }
-                }
-                let Some((kind, suffix, stem)) = classify(leaf, extension_suffixes) else {
-                    continue;
-                };
-                let package = stem == "__init__";
-                if package && dir.is_empty() {
-                    continue; // an `__init__.py` at the root belongs to no package
-                }
-                let step = SEARCH_ORDER
-                    .iter()
-                    .position(|s| s.kind == kind && s.package == package)
-                    .unwrap_or(NAMESPACE_STEP);
-                let name = match (package, dir.is_empty()) {
-                    (true, _) => dir.replace('/', "."),
-                    (false, true) => stem.to_owned(),
-                    (false, false) => format!("{}.{stem}", dir.replace('/', ".")),
-                };
-                let search_locations = if package {
-                    vec![format!("{root}{dir}")]
-                } else {
-                    Vec::new()
-                };
-                let entry = ModuleEntry {
-                    kind,
-                    is_package: package,
-                    member: member.to_owned(),
-                    search_locations,
-                };
-                offer(name, (step, suffix), entry);
+                at_root.add(member);
             }
-            for (name, (_, _, entry)) in best {
-                index.insert(name, entry);
+            for (name, best) in at_root.best {
+                index.insert(name, best.entry);
             }
         }
         index
@@ -208,12 +137,7 @@ impl ModuleIndex {
     /// hand), extended by `pkgutil.extend_path` or with a plugin directory. Returns the name
     /// the index knows it by and its entry. `roots` are those given to [`Self::build`].
     /// Ex) (`ydb/_grpc/v6`, `draft`) -> `ydb._grpc.v6.draft`, the package `ydb/_grpc/v6/draft/`
-    pub fn find_in_dir(
-        &self,
-        roots: &[String],
-        dir: &str,
-        leaf: &str,
-    ) -> Option<(String, &ModuleEntry)> {
+    pub fn find_in_dir(&self, roots: &[String], dir: &str, leaf: &str) -> Option<FoundInDir<'_>> {
         if leaf.is_empty() || leaf.contains(['/', '.', '\\']) {
             return None;
         }
@@ -240,7 +164,7 @@ impl ModuleIndex {
                     .strip_prefix(at.as_str())
                     .is_some_and(|rest| rest.starts_with('.')),
             };
-            here.then_some((name, entry))
+            here.then_some(FoundInDir { name, entry })
         })
     }
 
@@ -274,6 +198,128 @@ fn under_root<'d>(dir: &'d str, root: &str) -> Option<&'d str> {
         Some(rest)
     } else {
         rest.strip_prefix('/')
+    }
+}
+
+/// An entry offered for a name, with its place in the search order: the lowest wins.
+struct Offer {
+    /// (place in [`SEARCH_ORDER`], place among the extension suffixes)
+    order: (usize, usize),
+    entry: ModuleEntry,
+}
+
+/// The index of one importable root (`""`, `"six-1.0.data/purelib/"`...), as `FileFinder`
+/// would see that directory tree: the best entry for each name.
+struct RootIndex<'a, 's> {
+    root: &'s str,
+    extension_suffixes: &'s [String],
+    best: HashMap<String, Offer>,
+    /// Directories whose namespace portions were offered.
+    seen_dirs: HashSet<&'a str>,
+    /// Whether each directory seen can hold modules (every part an identifier, none
+    /// `__pycache__`), decided once per directory rather than once per member.
+    importable: HashMap<&'a str, bool>,
+}
+
+impl<'a, 's> RootIndex<'a, 's> {
+    fn new(root: &'s str, extension_suffixes: &'s [String]) -> Self {
+        Self {
+            root,
+            extension_suffixes,
+            best: HashMap::new(),
+            seen_dirs: HashSet::new(),
+            importable: HashMap::new(),
+        }
+    }
+
+    /// Keeps `entry` for `name` unless a better one was offered.
+    fn offer(&mut self, name: String, order: (usize, usize), entry: ModuleEntry) {
+        use std::collections::hash_map::Entry;
+        match self.best.entry(name) {
+            Entry::Occupied(o) if o.get().order <= order => {}
+            Entry::Occupied(mut o) => {
+                o.insert(Offer { order, entry });
+            }
+            Entry::Vacant(v) => {
+                v.insert(Offer { order, entry });
+            }
+        }
+    }
+
+    /// Offers what one archive member provides under this root, if anything.
+    fn add(&mut self, member: &'a str) {
+        let Some(file) = member.strip_prefix(self.root) else {
+            return;
+        };
+        if file.is_empty() || file.ends_with('/') {
+            return;
+        }
+        let (dir, leaf) = file.rsplit_once('/').unwrap_or(("", file));
+        // `__pycache__` holds bytecode the importer never serves from an archive.
+        if !dir.is_empty()
+            && !*self.importable.entry(dir).or_insert_with(|| {
+                dir.split('/')
+                    .all(|p| p != "__pycache__" && is_identifier(p))
+            })
+        {
+            return;
+        }
+        if !dir.is_empty() && self.seen_dirs.insert(dir) {
+            self.add_namespaces(dir);
+        }
+        self.add_file(member, dir, leaf);
+    }
+
+    /// Offers `dir` and every directory enclosing it as namespace portions (the last step).
+    fn add_namespaces(&mut self, dir: &'a str) {
+        let root = self.root;
+        let mut end = dir.len();
+        loop {
+            let sub = &dir[..end];
+            let entry = ModuleEntry {
+                kind: ModuleKind::Namespace,
+                is_package: true,
+                member: format!("{root}{sub}/"),
+                search_locations: vec![format!("{root}{sub}")],
+            };
+            self.offer(sub.replace('/', "."), (NAMESPACE_STEP, 0), entry);
+            match sub.rfind('/') {
+                Some(cut) if self.seen_dirs.insert(&dir[..cut]) => end = cut,
+                _ => break,
+            }
+        }
+    }
+
+    /// Offers the module or package `leaf` (a file in `dir`) provides, if it is a module file.
+    fn add_file(&mut self, member: &str, dir: &str, leaf: &str) {
+        let Some((kind, suffix, stem)) = classify(leaf, self.extension_suffixes) else {
+            return;
+        };
+        let package = stem == "__init__";
+        if package && dir.is_empty() {
+            return; // an `__init__.py` at the root belongs to no package
+        }
+        let step = SEARCH_ORDER
+            .iter()
+            .position(|s| s.kind == kind && s.package == package)
+            .unwrap_or(NAMESPACE_STEP);
+        let name = match (package, dir.is_empty()) {
+            (true, _) => dir.replace('/', "."),
+            (false, true) => stem.to_owned(),
+            (false, false) => format!("{}.{stem}", dir.replace('/', ".")),
+        };
+        let search_locations = if package {
+            vec![format!("{}{dir}", self.root)]
+        } else {
+            Vec::new()
+        };
+        let entry = ModuleEntry {
+            kind,
+            is_package: package,
+            member: member.to_owned(),
+            search_locations,
+        };
+        self.offer(name, (step, suffix), entry);
     }
 }
 
@@ -347,7 +393,7 @@ mod tests {
         let find = |dir: &str, leaf: &str| {
             index
                 .find_in_dir(&roots, dir, leaf)
-                .map(|(name, e)| (name, e.member.clone(), e.kind))
+                .map(|f| (f.name, f.entry.member.clone(), f.entry.kind))
         };
         assert_eq!(
             find("ydb/_grpc/v6", "draft"),

@@ -8,5 +8,5 @@ mod registry;
 
 pub use by_path::{by_path, ByPath, Overrides};
 pub use dist::{ActiveDist, ImportError, Layout};
-pub use index::{ModuleEntry, ModuleIndex, ModuleKind, SearchStep, SEARCH_ORDER};
-pub use registry::{Registry, Served};
+pub use index::{FoundInDir, ModuleEntry, ModuleIndex, ModuleKind};
+pub use registry::{Located, Registry, Served};

@@ -21,6 +21,15 @@ pub enum Served {
     },
 }
 
+/// A path inside an active wheel (see [`Registry::locate`]).
+#[derive(Debug, Clone)]
+pub struct Located<'a> {
+    pub dist: &'a Arc<ActiveDist>,
+    /// The member directory the path names, no trailing `/`; `""`: the archive's root.
+    /// Ex) `ydb/_grpc/v6`
+    pub dir: String,
+}
+
 /// Active wheels, in activation order, and the names they serve.
 #[derive(Debug, Default, Clone)]
 pub struct Registry {
@@ -92,15 +101,19 @@ impl Registry {
         &self.dists
     }
 
-    /// The active wheel whose archive holds `path`, with the member it names (`""`: the
-    /// archive itself, its root directory).
-    pub fn locate(&self, path: &str) -> Option<(&Arc<ActiveDist>, String)> {
-        self.dists.iter().find_map(|d| {
-            if path == d.location {
-                return Some((d, String::new()));
+    /// The active wheel whose archive holds `path`, with the directory it names.
+    pub fn locate(&self, path: &str) -> Option<Located<'_>> {
+        self.dists.iter().find_map(|dist| {
+            if path == dist.location {
+                return Some(Located {
+                    dist,
+                    dir: String::new(),
+                });
             }
-            d.member_of(path)
-                .map(|m| (d, m.trim_end_matches('/').to_owned()))
+            dist.member_of(path).map(|m| Located {
+                dist,
+                dir: m.trim_end_matches('/').to_owned(),
+            })
         })
     }
 

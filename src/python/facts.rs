@@ -70,38 +70,53 @@ fn generic_abi(suffix: &str) -> Option<String> {
     Some(abi.join("_").replace('.', "_"))
 }
 
+/// Reads the facts of the running interpreter.
 pub fn read(py: Python<'_>) -> PyResult<Facts> {
-    let sys = py.import("sys")?;
-    let os = py.import("os")?;
     let interpreter = interpreter(py)?;
     let extension_suffixes: Vec<String> = py
         .import("_imp")?
         .call_method0("extension_suffixes")?
         .extract()?;
-    let stdlib: Py<PyAny> = match sys.getattr("stdlib_module_names") {
-        Ok(names) => names.unbind(),
-        // 3.9 has no such list: the built-in names and every module in the standard library's
-        // own directories.
-        Err(_) => {
-            let mut names: HashSet<String> = sys
-                .getattr("builtin_module_names")?
-                .extract::<Vec<String>>()?
-                .into_iter()
-                .collect();
-            let os_file: String = os.getattr("__file__")?.extract()?;
-            if let Some(lib) = std::path::Path::new(&os_file).parent() {
-                names.extend(stdlib_dir_names(lib, &extension_suffixes));
-                names.extend(stdlib_dir_names(
-                    &lib.join("lib-dynload"),
-                    &extension_suffixes,
-                ));
-            }
-            pyo3::types::PyFrozenSet::new(py, &names)?
-                .into_any()
-                .unbind()
-        }
-    };
+    Ok(Facts {
+        stdlib: stdlib_names(py, &extension_suffixes)?,
+        environment: environment(py, &interpreter)?,
+        interpreter,
+        tags: OnceCell::new(),
+        extension_suffixes,
+        identity: OnceCell::new(),
+    })
+}
 
+/// The standard library's top-level names: `sys.stdlib_module_names`, or on 3.9, which has no
+/// such list, the built-in names and every module in the standard library's own directories.
+fn stdlib_names(py: Python<'_>, extension_suffixes: &[String]) -> PyResult<Py<PyAny>> {
+    let sys = py.import("sys")?;
+    if let Ok(names) = sys.getattr("stdlib_module_names") {
+        return Ok(names.unbind());
+    }
+    let mut names: HashSet<String> = sys
+        .getattr("builtin_module_names")?
+        .extract::<Vec<String>>()?
+        .into_iter()
+        .collect();
+    let os_file: String = py.import("os")?.getattr("__file__")?.extract()?;
+    if let Some(lib) = std::path::Path::new(&os_file).parent() {
+        names.extend(stdlib_dir_names(lib, extension_suffixes));
+        names.extend(stdlib_dir_names(
+            &lib.join("lib-dynload"),
+            extension_suffixes,
+        ));
+    }
+    Ok(pyo3::types::PyFrozenSet::new(py, &names)?
+        .into_any()
+        .unbind())
+}
+
+/// The PEP 508 marker values of the running interpreter.
+/// <https://packaging.python.org/en/latest/specifications/dependency-specifiers/#environment-markers>
+fn environment(py: Python<'_>, interpreter: &InterpreterFacts) -> PyResult<EnvironmentFacts> {
+    let sys = py.import("sys")?;
+    let os = py.import("os")?;
     let implementation = sys.getattr("implementation")?;
     let impl_version = implementation.getattr("version")?;
     let impl_version = format_full_version(&impl_version.cast_into::<PyTuple>()?)?;
@@ -132,14 +147,7 @@ pub fn read(py: Python<'_>) -> PyResult<Facts> {
     set("python_full_version", full_version);
     set("python_version", format!("{major}.{minor}"));
     set("sys_platform", sys.getattr("platform")?.extract()?);
-    Ok(Facts {
-        interpreter,
-        tags: OnceCell::new(),
-        environment,
-        extension_suffixes,
-        stdlib,
-        identity: OnceCell::new(),
-    })
+    Ok(environment)
 }
 
 /// Top-level module names in a standard-library directory: `name.py`, extension modules and
@@ -178,6 +186,11 @@ impl Facts {
             environment.sort();
             format!("{:?} {:?}", self.interpreter, environment).replace(['\t', '\n', '\r'], " ")
         })
+    }
+
+    /// Whether a top-level name is a standard-library module. Ex) `json`
+    pub fn is_stdlib(&self, py: Python<'_>, top: &str) -> bool {
+        self.stdlib.bind(py).contains(top).unwrap_or(false)
     }
 
     /// The interpreter's supported tags, best first.

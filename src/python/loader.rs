@@ -6,14 +6,14 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
 use parking_lot::RwLock;
-use pyo3::exceptions::{PyFileNotFoundError, PyImportError};
+use pyo3::exceptions::PyFileNotFoundError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict};
 
 use super::runtime::Runtime;
 use crate::cache::SourceStamp;
-use crate::import::{ActiveDist, ModuleEntry, ModuleKind};
+use crate::import::{ActiveDist, ImportError, ModuleEntry, ModuleKind};
 
 static COMPILE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static EXEC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -88,10 +88,12 @@ impl Loader {
             self.dist.index.get(&own)
         });
         found.ok_or_else(|| {
-            PyImportError::new_err(format!(
-                "{} does not provide the module {fullname}",
-                self.dist.location
-            ))
+            ImportError::NoModule {
+                location: self.dist.location.clone(),
+                wheel: self.dist.path().to_path_buf(),
+                module: fullname.to_owned(),
+            }
+            .into()
         })
     }
 
@@ -121,13 +123,19 @@ impl Loader {
     /// The source of `entry` (a stored member is a slice of the map, not a copy).
     fn source_bytes(&self, fullname: &str, entry: &ModuleEntry) -> PyResult<Cow<'_, [u8]>> {
         if entry.kind != ModuleKind::Source {
-            return Err(PyImportError::new_err(format!(
-                "{fullname} has no Python source"
-            )));
+            return Err(ImportError::NoSource {
+                wheel: self.dist.path().to_path_buf(),
+                module: fullname.to_owned(),
+            }
+            .into());
         }
-        self.dist
-            .read(&entry.member)
-            .map_err(|e| PyImportError::new_err(format!("cannot import {fullname}: {e}")))
+        self.dist.read(&entry.member).map_err(|source| {
+            ImportError::Read {
+                module: fullname.to_owned(),
+                source,
+            }
+            .into()
+        })
     }
 }
 
@@ -182,9 +190,11 @@ impl Loader {
     fn get_filename(&self, fullname: &str) -> PyResult<String> {
         let entry = self.entry(fullname)?;
         if entry.kind == ModuleKind::Namespace {
-            return Err(PyImportError::new_err(format!(
-                "{fullname} is a namespace package"
-            )));
+            return Err(ImportError::Namespace {
+                wheel: self.dist.path().to_path_buf(),
+                module: fullname.to_owned(),
+            }
+            .into());
         }
         Ok(self.dist.member_path(&entry.member))
     }

@@ -1,12 +1,17 @@
 //! The pyo3 layer, the only code that touches Python objects: `wheelhook._native`.
 
-mod activate;
+mod active;
+mod boot;
 mod errors;
 mod facts;
 mod finder;
+mod host;
 mod loader;
+mod path_entry;
 mod runtime;
 mod script;
+mod spec;
+mod state;
 mod tools;
 
 use pyo3::prelude::*;
@@ -19,20 +24,21 @@ use pyo3::prelude::*;
 #[pymodule(gil_used = false)]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Set first: each `add` below appends to `__all__`, and without one pyo3 looks it up, fails
-    // and builds the exception that says so (about a fifth of the module's start-up work).
+    // and builds the exception that says so, every time (see BENCHMARKS.md, "Measurements
+    // behind design choices").
     m.setattr("__all__", pyo3::types::PyList::empty(m.py()))?;
     m.add_class::<finder::Finder>()?;
-    m.add_class::<finder::PathEntry>()?;
-    m.add_class::<finder::ActiveDistribution>()?;
+    m.add_class::<path_entry::PathEntry>()?;
+    m.add_class::<active::ActiveDistribution>()?;
     m.add_class::<loader::Loader>()?;
-    m.add_function(wrap_pyfunction!(activate::boot, m)?)?;
-    m.add_function(wrap_pyfunction!(activate::activate, m)?)?;
-    m.add_function(wrap_pyfunction!(activate::install, m)?)?;
-    m.add_function(wrap_pyfunction!(activate::declared_requirements, m)?)?;
-    m.add_function(wrap_pyfunction!(activate::requirement_lines, m)?)?;
-    m.add_function(wrap_pyfunction!(activate::store_dirs, m)?)?;
-    m.add_function(wrap_pyfunction!(activate::default_dirs, m)?)?;
-    m.add_function(wrap_pyfunction!(activate::unpack_names, m)?)?;
+    m.add_function(wrap_pyfunction!(boot::boot, m)?)?;
+    m.add_function(wrap_pyfunction!(boot::activate, m)?)?;
+    m.add_function(wrap_pyfunction!(boot::install, m)?)?;
+    m.add_function(wrap_pyfunction!(boot::declared_requirements, m)?)?;
+    m.add_function(wrap_pyfunction!(boot::requirement_lines, m)?)?;
+    m.add_function(wrap_pyfunction!(boot::store_dirs, m)?)?;
+    m.add_function(wrap_pyfunction!(boot::default_dirs, m)?)?;
+    m.add_function(wrap_pyfunction!(boot::unpack_names, m)?)?;
     m.add_function(wrap_pyfunction!(tools::parse_wheel_filename, m)?)?;
     m.add_function(wrap_pyfunction!(tools::supported_tags, m)?)?;
     m.add_function(wrap_pyfunction!(tools::scan, m)?)?;

@@ -12,21 +12,20 @@ use pyo3::prelude::*;
 use pyo3::sync::{MutexExt, OnceLockExt, PyOnceLock};
 use pyo3::types::{PyBytes, PyCFunction, PyDict};
 
-use pyo3::exceptions::PyImportError;
-
 use crate::archive::Archive;
 use crate::cache::{
-    default_dir, open_dir, BytecodeCache, Job, NativeCache, SourceStamp, Writer, QUEUE_CAP,
+    default_dir, open_dir, BytecodeCache, Job, NativeCache, NativeError, SourceStamp, Writer,
+    QUEUE_CAP,
 };
 use crate::import::ActiveDist;
 
 static MARSHAL_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static MARSHAL_DUMPS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// Where compiled code goes: the on-disk cache (written in the background), or memory when the
-/// cache is refused.
+/// Where compiled code is kept: the on-disk cache (written in the background), or memory when
+/// the cache is refused.
 #[derive(Debug)]
-enum Store {
+enum CodeCache {
     Disk {
         cache: BytecodeCache,
         writer: Arc<Writer>,
@@ -77,7 +76,7 @@ pub struct Runtime {
     magic: [u8; 4],
     /// `OnceLock`s initialised with `get_or_init_py_attached`: their initialisation calls
     /// Python (a warning), and a thread waiting for it must not hold the interpreter meanwhile.
-    store: OnceLock<Store>,
+    code_cache: OnceLock<CodeCache>,
     cache_dir: OnceLock<Option<PathBuf>>,
     /// Where each active wheel's native members were materialised, by wheel path.
     native_dirs: Mutex<HashMap<PathBuf, PathBuf>>,
@@ -101,7 +100,7 @@ impl Runtime {
         let magic: [u8; 4] = magic.try_into().unwrap_or([0; 4]);
         Ok(Self {
             magic,
-            store: OnceLock::new(),
+            code_cache: OnceLock::new(),
             cache_dir: OnceLock::new(),
             native_dirs: Mutex::new(HashMap::new()),
             private_root: OnceCell::new(),
@@ -142,31 +141,29 @@ impl Runtime {
 
     /// The root of native and unpacked copies: the private cache, or, when it is refused, a
     /// private directory of this process's own.
-    fn native_root(&self, py: Python<'_>, wheel: &std::path::Path) -> PyResult<PathBuf> {
+    fn native_root(&self, py: Python<'_>, wheel: &std::path::Path) -> Result<PathBuf, NativeError> {
         match self.cache_dir(py) {
             Some(dir) => Ok(dir),
             None => self
                 .private_root
                 .get_or_try_init(private_temp_dir)
                 .cloned()
-                .map_err(|e| {
-                    PyImportError::new_err(format!(
-                        "{}: no safe directory to write native code or an unpacked copy in: {e}",
-                        wheel.display()
-                    ))
+                .map_err(|e| NativeError::Wheel {
+                    wheel: wheel.to_path_buf(),
+                    reason: format!(
+                        "no safe directory to write native code or an unpacked copy in: {e}"
+                    ),
                 }),
         }
     }
 
     /// The directory holding `dist`'s native members, materialised and verified once per process.
-    pub fn native_dir(&self, py: Python<'_>, dist: &ActiveDist) -> PyResult<PathBuf> {
+    pub fn native_dir(&self, py: Python<'_>, dist: &ActiveDist) -> Result<PathBuf, NativeError> {
         if let Some(dir) = self.native_dirs.lock_py_attached(py).get(dist.path()) {
             return Ok(dir.clone());
         }
         let cache = NativeCache::new(&self.native_root(py, dist.path())?);
-        let dir = py
-            .detach(|| cache.materialise(dist))
-            .map_err(|e| PyImportError::new_err(e.to_string()))?;
+        let dir = py.detach(|| cache.materialise(dist))?;
         self.native_dirs
             .lock_py_attached(py)
             .insert(dist.path().to_path_buf(), dir.clone());
@@ -174,29 +171,28 @@ impl Runtime {
     }
 
     /// Unpacks a wheel (once; reused while it matches the archive) and returns the directory.
-    pub fn unpack_dir(&self, py: Python<'_>, archive: &Archive) -> PyResult<PathBuf> {
+    pub fn unpack_dir(&self, py: Python<'_>, archive: &Archive) -> Result<PathBuf, NativeError> {
         let cache = NativeCache::new(&self.native_root(py, archive.path())?);
         py.detach(|| cache.unpack(archive))
-            .map_err(|e| PyImportError::new_err(e.to_string()))
     }
 
-    fn store(&self, py: Python<'_>) -> &Store {
-        self.store
+    fn code_cache(&self, py: Python<'_>) -> &CodeCache {
+        self.code_cache
             .get_or_init_py_attached(py, || match self.cache_dir(py) {
                 Some(dir) => {
                     let cache = BytecodeCache::new(&dir, self.magic);
                     let writer = Arc::new(Writer::new(cache.clone(), QUEUE_CAP));
-                    Store::Disk { cache, writer }
+                    CodeCache::Disk { cache, writer }
                 }
-                None => Store::Memory(Mutex::new(HashMap::new())),
+                None => CodeCache::Memory(Mutex::new(HashMap::new())),
             })
     }
 
     /// Whether the cache may hold entries of `wheel`: on disk, whether its directory exists.
     pub fn may_have_entries(&self, py: Python<'_>, wheel: &std::path::Path) -> bool {
-        match self.store(py) {
-            Store::Disk { cache, .. } => cache.wheel_dir(wheel).exists(),
-            Store::Memory(_) => true,
+        match self.code_cache(py) {
+            CodeCache::Disk { cache, .. } => cache.wheel_dir(wheel).exists(),
+            CodeCache::Memory(_) => true,
         }
     }
 
@@ -207,9 +203,9 @@ impl Runtime {
         wheel: &std::path::Path,
         stamp: SourceStamp<'_>,
     ) -> Option<Bound<'py, PyAny>> {
-        let data = match self.store(py) {
-            Store::Disk { cache, .. } => read_entry(py, cache, wheel, stamp)?,
-            Store::Memory(map) => {
+        let data = match self.code_cache(py) {
+            CodeCache::Disk { cache, .. } => read_entry(py, cache, wheel, stamp)?,
+            CodeCache::Memory(map) => {
                 let map = map.lock_py_attached(py);
                 let code = map.get(&(wheel.to_path_buf(), stamp.member.to_owned()))?;
                 PyBytes::new(py, code)
@@ -246,8 +242,8 @@ impl Runtime {
         let Ok(data) = dumps.call1((code,)).and_then(|d| d.extract::<Vec<u8>>()) else {
             return;
         };
-        match self.store(py) {
-            Store::Disk { writer, .. } => match writer.submit(Job::new(wheel, stamp, data)) {
+        match self.code_cache(py) {
+            CodeCache::Disk { writer, .. } => match writer.submit(Job::new(wheel, stamp, data)) {
                 Ok(()) => {
                     if !self.hooked.swap(true, Ordering::AcqRel) {
                         register_hooks(py, writer);
@@ -259,7 +255,7 @@ impl Runtime {
                     let _ = py.detach(|| writer.write_now(job));
                 }
             },
-            Store::Memory(map) => {
+            CodeCache::Memory(map) => {
                 map.lock_py_attached(py)
                     .insert((wheel.to_path_buf(), stamp.member.to_owned()), data);
             }
@@ -268,14 +264,14 @@ impl Runtime {
 
     /// Waits, without the interpreter lock, until every entry queued so far is on disk.
     pub fn flush(&self, py: Python<'_>) {
-        if let Some(Store::Disk { writer, .. }) = self.store.get() {
+        if let Some(CodeCache::Disk { writer, .. }) = self.code_cache.get() {
             flush(py, writer);
         }
     }
 
     /// Writes every entry queued and ends the writer thread (the next entry starts another).
     pub fn finish(&self, py: Python<'_>) {
-        if let Some(Store::Disk { writer, .. }) = self.store.get() {
+        if let Some(CodeCache::Disk { writer, .. }) = self.code_cache.get() {
             stop(py, writer);
         }
     }

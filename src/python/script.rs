@@ -6,13 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use super::facts;
-use crate::script::{self, ScriptError, TomlValue};
-
-impl From<ScriptError> for PyErr {
-    fn from(err: ScriptError) -> PyErr {
-        PyValueError::new_err(err.to_string())
-    }
-}
+use crate::script::{self, TomlValue};
 
 /// The TOML document `text` as Python objects (`dict`, `list`, `str`, `int`, `float`,
 /// `bool`; date-times as their text), as `tomllib.loads` reads it. `ValueError` when invalid.

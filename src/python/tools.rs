@@ -1,6 +1,6 @@
 //! Module-level functions of `wheelhook._native` for the command line and the tests.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use pyo3::exceptions::PyValueError;
@@ -14,16 +14,17 @@ use super::loader::Loader;
 use super::runtime::Runtime;
 use crate::archive::{Archive, Limits, MAX_MEMBER_SIZE};
 use crate::candidate::{Candidate, Origin};
+use crate::error::Error;
 use crate::import::{ActiveDist, ModuleKind};
 use crate::resolve::Provider;
 use crate::store::{Store, StoreConfig};
 use crate::wheel::{verify_with, Metadata, PackageName, SupportedTags, WheelFilename};
 
-/// Parses a wheel filename: `{"name", "version", "build", "tags"}`; `ValueError` when invalid.
+/// Parses a wheel filename: `{"name", "version", "build", "tags"}`; `InvalidWheel` (a
+/// `ValueError`) when invalid.
 #[pyfunction]
 pub fn parse_wheel_filename<'py>(py: Python<'py>, filename: &str) -> PyResult<Bound<'py, PyDict>> {
-    let parsed =
-        WheelFilename::from_str(filename).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let parsed = WheelFilename::from_str(filename).map_err(Error::from)?;
     let out = PyDict::new(py);
     out.set_item("name", parsed.name.as_str())?;
     out.set_item("version", parsed.version.to_string())?;
@@ -113,52 +114,61 @@ pub fn inspect_wheel<'py>(
             limits.max_member_size
         )));
     }
-    let invalid = |reason: String| super::errors::wheelhook_error(py, "InvalidWheel", reason);
+    let checked = check_wheel(&path, &limits)?;
+    let out = PyDict::new(py);
+    out.set_item("name", checked.filename.name.as_str())?;
+    out.set_item("version", checked.filename.version.to_string())?;
+    out.set_item("dist_info", checked.dist_info)?;
+    out.set_item("filename", checked.file_name)?;
+    Ok(out)
+}
+
+/// A wheel that passed the checks before a drop.
+struct Checked {
+    /// Ex) `six-1.15.0-py2.py3-none-any.whl`
+    file_name: String,
+    filename: WheelFilename,
+    /// Ex) `six-1.15.0.dist-info`
+    dist_info: String,
+}
+
+/// The checks before a drop: the filename parses, the archive is valid within `limits`, and
+/// `METADATA` names the same distribution and version as the filename.
+fn check_wheel(path: &Path, limits: &Limits) -> Result<Checked, Error> {
+    let invalid = |cause: &dyn std::fmt::Display| Error::invalid_wheel(path, cause);
+    let at = |cause: &dyn std::fmt::Display| invalid(&format!("{}: {cause}", path.display()));
     let file_name = path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default()
         .to_owned();
-    let filename = WheelFilename::from_str(&file_name)
-        .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
-    let archive = Archive::open(&path).map_err(|e| invalid(e.to_string()))?;
-    let dist_info = verify_with(&archive, &limits)
-        .map_err(|e| invalid(e.to_string()))?
+    let filename = WheelFilename::from_str(&file_name).map_err(|e| at(&e))?;
+    let archive = Archive::open(path).map_err(|e| invalid(&e))?;
+    let dist_info = verify_with(&archive, limits)
+        .map_err(|e| invalid(&e))?
         .dist_info;
     let metadata_member = format!("{dist_info}/METADATA");
-    let text = archive
-        .read(&metadata_member)
-        .map_err(|e| invalid(e.to_string()))?;
-    let text = std::str::from_utf8(&text).map_err(|_| {
-        invalid(format!(
-            "{}: {metadata_member} is not UTF-8",
-            path.display()
-        ))
-    })?;
-    let metadata =
-        Metadata::parse(text).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+    let text = archive.read(&metadata_member).map_err(|e| invalid(&e))?;
+    let text = std::str::from_utf8(&text)
+        .map_err(|_| at(&format_args!("{metadata_member} is not UTF-8")))?;
+    let metadata = Metadata::parse(text).map_err(|e| at(&e))?;
     if PackageName::new(&metadata.name) != filename.name {
-        return Err(invalid(format!(
-            "{}: the filename names the distribution \"{}\" but METADATA says \"{}\"",
-            path.display(),
-            filename.name,
-            metadata.name
+        return Err(at(&format_args!(
+            "the filename names the distribution \"{}\" but METADATA says \"{}\"",
+            filename.name, metadata.name
         )));
     }
     if metadata.version != filename.version {
-        return Err(invalid(format!(
-            "{}: the filename says version {} but METADATA says {}",
-            path.display(),
-            filename.version,
-            metadata.version
+        return Err(at(&format_args!(
+            "the filename says version {} but METADATA says {}",
+            filename.version, metadata.version
         )));
     }
-    let out = PyDict::new(py);
-    out.set_item("name", filename.name.as_str())?;
-    out.set_item("version", filename.version.to_string())?;
-    out.set_item("dist_info", dist_info)?;
-    out.set_item("filename", file_name)?;
-    Ok(out)
+    Ok(Checked {
+        file_name,
+        filename,
+        dist_info,
+    })
 }
 
 /// Compiles every Python module of a wheel into the bytecode cache (what `drop` does), so the
@@ -170,8 +180,8 @@ pub fn precompile(py: Python<'_>, path: PathBuf) -> PyResult<usize> {
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
-    let filename = WheelFilename::from_str(file_name)
-        .map_err(|e| super::errors::wheelhook_error(py, "InvalidWheel", e.to_string()))?;
+    let filename =
+        WheelFilename::from_str(file_name).map_err(|e| Error::invalid_wheel(&path, e))?;
     let archive = Arc::new(Archive::open(&path)?);
     let candidate = Candidate {
         name: filename.name.clone(),

@@ -63,7 +63,16 @@ fn setup(label: &str) -> (TempDir, Vec<Chosen>) {
             dist_info: dir.0.join("site/pip-24.0.dist-info"),
         },
     };
-    let chosen = vec![(wheel_candidate(wheel), Some(layout)), (default, None)];
+    let chosen = vec![
+        Chosen {
+            candidate: wheel_candidate(wheel),
+            layout: Some(layout),
+        },
+        Chosen {
+            candidate: default,
+            layout: None,
+        },
+    ];
     age(&dir.0);
     age(&dir.0.join("site"));
     (dir, chosen)
@@ -89,7 +98,7 @@ fn a_wheel_is_remembered_only_with_its_layout() {
         assert_ne!(bent, text);
         assert_eq!(decode(&bent, &id, &now), None);
     }
-    chosen[0].1 = None;
+    chosen[0].layout = None;
     assert_eq!(encode(&id, &now, &chosen), None);
 }
 
@@ -102,7 +111,7 @@ fn the_choice_to_unpack_is_remembered() {
         ByPath::Data("six/zoneinfo/CET".to_owned()),
         ByPath::FileRef("six/__init__.py".to_owned()),
     ] {
-        chosen[0].1.as_mut().unwrap().by_path = Some(reason);
+        chosen[0].layout.as_mut().unwrap().by_path = Some(reason);
         let text = encode(&id, &now, &chosen).unwrap();
         assert_eq!(decode(&text, &id, &now), Some(chosen.clone()));
     }

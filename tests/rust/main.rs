@@ -7,6 +7,7 @@ mod differential;
 mod markers_differential;
 mod native_cache;
 mod resolve;
+mod session;
 mod store_scan;
 mod support;
 mod tags;

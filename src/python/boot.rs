@@ -6,7 +6,8 @@ use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
 use pyo3::types::{PyBytes, PyList, PyString};
 
-use super::finder::{ActiveDistribution, Finder};
+use super::active::ActiveDistribution;
+use super::finder::Finder;
 use crate::import::Overrides;
 
 /// Requirements to activate, one per line; every activation sets it to the pinned set, so that

@@ -1,0 +1,138 @@
+//! The resolution of an activation: recalled from the activation cache when an entry matches
+//! the file system, else made by listing the store and resolving; and remembered once it is
+//! known to activate.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use pep440_rs::Version;
+use pep508_rs::Requirement;
+
+use super::{Host, Request, SessionError};
+use crate::cache::activation::{self, Chosen, Identity, Stamps};
+use crate::cache::write_atomic;
+use crate::candidate::Candidate;
+use crate::import::ActiveDist;
+use crate::resolve::resolve as resolve_requirements;
+use crate::store::Store;
+use crate::wheel::{parse_requirement, PackageName};
+
+/// Where an activation cache entry goes: its file, its identity, and the directories' stamps
+/// read before any listing.
+#[derive(Debug)]
+pub struct Entry {
+    pub path: PathBuf,
+    pub identity: Identity,
+    pub stamps: Stamps,
+}
+
+/// What a resolution chose, and how.
+#[derive(Debug)]
+pub struct Resolved {
+    /// Each candidate, with its wheel's layout when the activation cache supplied it.
+    pub chosen: Vec<Chosen>,
+    /// The store, when it was listed for this resolution (`None`: recalled).
+    pub listed: Option<Arc<Store>>,
+    /// Where to remember the resolution, when it should be.
+    pub remember: Option<Entry>,
+}
+
+/// The resolution of the request: from the activation cache when nothing is pinned yet and an
+/// entry matches the file system, else by listing the store and resolving.
+pub fn resolve(
+    host: &impl Host,
+    request: &Request,
+    pinned: &HashMap<PackageName, Version>,
+) -> Result<Resolved, SessionError> {
+    let entry = if pinned.is_empty() {
+        entry(host, request)
+    } else {
+        None
+    };
+    if let Some(chosen) = entry.as_ref().and_then(recall) {
+        return Ok(Resolved {
+            chosen,
+            listed: None,
+            remember: None,
+        });
+    }
+    // Parsed only to resolve: an entry exists only for requirements (the same text, by the
+    // same version of wheelhook) that parsed and resolved before.
+    let parsed = request
+        .requirements
+        .iter()
+        .map(|r| parse_requirement(r))
+        .collect::<Result<Vec<Requirement>, _>>()?;
+    let listing = host.store(&request.dirs);
+    let store = listing.store;
+    let environment = host.environment();
+    let chosen =
+        host.detached(|| resolve_requirements(store.as_ref(), &parsed, environment, pinned))?;
+    // Only a listing made after the stamps were read is known to be as new as they are.
+    let remember = entry.filter(|e| listing.fresh && e.stamps.settled(SystemTime::now()));
+    Ok(Resolved {
+        chosen: chosen
+            .into_iter()
+            .map(|candidate| Chosen {
+                candidate,
+                layout: None,
+            })
+            .collect(),
+        listed: Some(store),
+        remember,
+    })
+}
+
+/// The entry's resolution, when it matches the file system.
+fn recall(entry: &Entry) -> Option<Vec<Chosen>> {
+    let text = std::fs::read_to_string(&entry.path).ok()?;
+    activation::decode(&text, &entry.identity, &entry.stamps)
+}
+
+/// Where the activation cache keeps the entry for this request, with the directories' stamps
+/// read now (before any listing); `None` when it cannot be used (no private cache, a path that
+/// cannot be written on one line).
+fn entry(host: &impl Host, request: &Request) -> Option<Entry> {
+    let cwd = std::env::current_dir().ok();
+    let identity = Identity::new(
+        &request.requirements,
+        &request.dirs.wheels,
+        &request.dirs.defaults,
+        host.identity(),
+        cwd.as_deref(),
+    )?;
+    let dir = host.cache_dir()?.join("activations");
+    let stamps = Stamps::read(request.dirs.unique())?;
+    Some(Entry {
+        path: dir.join(identity.file_name()),
+        identity,
+        stamps,
+    })
+}
+
+/// Writes an activation cache entry: the resolution, with the layout of each wheel as opening
+/// it just read. A failed write costs one resolution at the next start.
+pub fn remember(host: &impl Host, entry: Entry, chosen: &[Candidate], wheels: &[Arc<ActiveDist>]) {
+    let chosen: Vec<Chosen> = chosen
+        .iter()
+        .map(|c| Chosen {
+            candidate: c.clone(),
+            layout: wheels
+                .iter()
+                .find(|d| d.candidate == *c)
+                .map(|d| d.layout()),
+        })
+        .collect();
+    host.detached(|| {
+        let Some(text) = activation::encode(&entry.identity, &entry.stamps, &chosen) else {
+            return;
+        };
+        if write_atomic(&entry.path, text.as_bytes(), false).is_ok() {
+            if let Some(dir) = entry.path.parent() {
+                activation::prune(dir);
+            }
+        }
+    });
+}
