@@ -44,6 +44,9 @@ export PYTHON="$PWD/$VENV/bin/python"
 
 step "cargo fmt"
 cargo fmt --all -- --check
+step "layers (scripts/layers.py) and function lengths (scripts/long_functions.py)"
+"$PYTHON" scripts/layers.py
+"$PYTHON" scripts/long_functions.py
 step "cargo clippy"
 cargo clippy --locked --all-targets -- -D warnings
 cargo clippy --locked --all-targets --features python -- -D warnings
