@@ -13,3 +13,15 @@ pub use bytecode::{BytecodeCache, SourceStamp};
 pub use dir::{default_dir, open_dir, CacheError};
 pub use native::{NativeCache, NativeError};
 pub use writer::{Job, Writer, QUEUE_CAP};
+
+/// An empty directory for one test of this folder, unique to the process.
+/// Ex) `/tmp/wheelhook-writer-test-queue-1234`
+#[cfg(test)]
+fn scratch_dir(file: &str, test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "wheelhook-{file}-test-{test}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}

@@ -395,12 +395,7 @@ mod tests {
     const MAGIC: [u8; 4] = [0xa7, 0x0d, 0x0d, 0x0a];
 
     fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "wheelhook-writer-test-{name}-{}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        dir
+        super::super::scratch_dir("writer", name)
     }
 
     fn stamp(member: &str) -> SourceStamp<'_> {
