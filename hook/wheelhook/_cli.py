@@ -247,6 +247,8 @@ def _cmd_run(args: argparse.Namespace) -> Callable[[], None]:
 
     if sum(x is not None for x in (args.file, args.module, args.code)) != 1:
         raise UsageError("run needs exactly one of FILE, -m MODULE or -c CODE.")
+    if args.lock is not None:
+        _api.require(lock=args.lock)
     reqs = _run.requirements(args.with_, file=args.file, code=args.code)
     if reqs:
         _api.require(*reqs)
@@ -281,6 +283,7 @@ EXAMPLES = {
   python -m wheelhook run --with "six==1.15.0" app.py
   python -m wheelhook run --with "six==1.15.0" -m mypkg.tool --verbose
   python -m wheelhook run --with "six==1.15.0" -c "import six; print(six.__version__)"
+  python -m wheelhook run --lock pylock.toml app.py
 the exit code is the program's.""",
     "verify": """examples:
   python -m wheelhook verify                         # every wheel in the store directories
@@ -369,6 +372,11 @@ def _args_run(p: argparse.ArgumentParser) -> None:
         default=[],
         metavar="REQ",
         help="also activate REQ (repeatable)",
+    )
+    p.add_argument(
+        "--lock",
+        metavar="PYLOCK",
+        help="activate a PEP 751 lock file (pylock.toml) first, hash-checked, with no resolution",
     )
     p.add_argument("-m", dest="module", metavar="MODULE", help="run a module, as python -m")
     p.add_argument("-c", dest="code", metavar="CODE", help="run code, as python -c")
@@ -487,9 +495,10 @@ def _split_run(argv: list[str]) -> tuple[list[str], list[str]]:
         arg = argv[i]
         if arg in ("-m", "-c"):
             return own + argv[i : i + 2], argv[i + 2 :]
-        if arg in ("--with", "--debug", "-h", "--help") or arg.startswith("--with="):
+        valued = ("--with", "--lock")
+        if arg in (*valued, "--debug", "-h", "--help") or arg.startswith(("--with=", "--lock=")):
             own.append(arg)
-            if arg == "--with" and i + 1 < len(argv):
+            if arg in valued and i + 1 < len(argv):
                 own.append(argv[i + 1])
                 i += 1
             i += 1

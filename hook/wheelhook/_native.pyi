@@ -94,6 +94,9 @@ class Finder:
         override_stdlib: bool = False,
         unpack: list[str] = ...,
         stdlib_overrides: list[str] = ...,
+        lock: str | None = None,
+        extras: list[str] = ...,
+        groups: list[str] | None = None,
     ) -> list[ActiveDistribution]: ...
     def active(self) -> list[ActiveDistribution]: ...
     def find_distributions(self, context: Any = None) -> Iterator[Any]: ...
@@ -109,6 +112,9 @@ def activate(
     requirements: list[str],
     override_stdlib: bool = False,
     unpack: bool | str | Iterable[str] | None = None,
+    lock: str | None = None,
+    extras: list[str] = ...,
+    groups: list[str] | None = None,
 ) -> list[ActiveDistribution]: ...
 def install() -> Finder: ...
 def declared_requirements() -> list[str]: ...

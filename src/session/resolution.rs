@@ -10,12 +10,14 @@ use std::time::SystemTime;
 use pep440_rs::Version;
 use pep508_rs::Requirement;
 
-use super::{Host, Request, SessionError};
+use super::{Host, LockSpec, Request, SessionError};
 use crate::cache::activation::{self, Chosen, Identity, Stamps};
 use crate::cache::write_atomic;
 use crate::candidate::Candidate;
 use crate::import::ActiveDist;
+use crate::lock::{self, Digests, Lock, LockError, Unusable};
 use crate::resolve::resolve as resolve_requirements;
+use crate::resolve::{Environment, ResolveError};
 use crate::store::Store;
 use crate::wheel::{parse_requirement, PackageName};
 
@@ -46,6 +48,9 @@ pub fn resolve(
     request: &Request,
     pinned: &HashMap<PackageName, Version>,
 ) -> Result<Resolved, SessionError> {
+    if let Some(lock) = &request.lock {
+        return locked(host, request, lock, pinned);
+    }
     let entry = if pinned.is_empty() {
         entry(host, request)
     } else {
@@ -82,6 +87,53 @@ pub fn resolve(
             .collect(),
         listed: Some(store),
         remember,
+    })
+}
+
+/// The candidates a lock file fixes for this interpreter, matched to the store (each wheel's
+/// sha256 checked against the lock): no resolution. A package already active at another
+/// version cannot be used.
+fn locked(
+    host: &impl Host,
+    request: &Request,
+    spec: &LockSpec,
+    pinned: &HashMap<PackageName, Version>,
+) -> Result<Resolved, SessionError> {
+    let lock = Lock::read(&spec.file)?;
+    let environment = Environment::from_facts(host.environment()).map_err(ResolveError::Facts)?;
+    let selected = lock::select(&lock, &environment, &spec.groups)?;
+    let store = host.store(&request.dirs).store;
+    let digests = Digests {
+        dir: host.cache_dir().map(|d| d.join("lock-digests")),
+    };
+    let chosen = host.detached(|| lock::choose(&lock, &selected, store.as_ref(), &digests))?;
+    let unusable: Vec<Unusable> = chosen
+        .iter()
+        .filter_map(|c| {
+            let active = pinned.get(&c.name).filter(|v| **v != c.version)?;
+            Some(Unusable {
+                package: format!("{} {}", c.name, c.version),
+                reason: format!("{} {active} is already active in this process", c.name),
+            })
+        })
+        .collect();
+    if !unusable.is_empty() {
+        return Err(LockError::Unusable {
+            file: lock.file.clone(),
+            unusable,
+        }
+        .into());
+    }
+    Ok(Resolved {
+        chosen: chosen
+            .into_iter()
+            .map(|candidate| Chosen {
+                candidate,
+                layout: None,
+            })
+            .collect(),
+        listed: Some(store),
+        remember: None,
     })
 }
 

@@ -1,0 +1,193 @@
+"""Lock files (PEP 751 `pylock.toml`) as the activation spec: `require(lock=...)`, `run --lock`,
+`WHEELHOOK_LOCK` and children; every wheel checked against the lock's sha256; the error paths."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from helpers import Env, WheelSpec, build_wheel, pypi_wheel
+
+SHOW = (
+    "import json, importlib.metadata as md\nprint(json.dumps({d: md.version(d) for d in NAMES}))\n"
+)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def package_entry(name: str, version: str, wheel: Path, marker: str | None = None) -> str:
+    """One `[[packages]]` table locking `wheel` (by URL, as uv and pip write them)."""
+    lines = ["[[packages]]", f'name = "{name}"', f'version = "{version}"']
+    if marker is not None:
+        lines.append(f"marker = {json.dumps(marker)}")
+    lines.append(
+        f'wheels = [{{ url = "https://files.example/{wheel.name}", '
+        f'size = {wheel.stat().st_size}, hashes = {{ sha256 = "{sha256(wheel)}" }} }}]'
+    )
+    return "\n".join(lines) + "\n"
+
+
+def write_lock(path: Path, *entries: str, head: str = "") -> Path:
+    path.write_text('lock-version = "1.0"\ncreated-by = "test"\n' + head + "\n".join(entries))
+    return path
+
+
+def store_env(store: Path) -> dict[str, str]:
+    return {"WHEELHOOK_PATH": str(store), "WHEELHOOK_CACHE": str(store.parent / "cache")}
+
+
+@pytest.fixture
+def locked(store: Path, tmp_path: Path) -> Path:
+    """A store with app 1.0 (which asks for dep>=2), dep 1.0 and dep 2.0, and a lock fixing
+    app 1.0 with dep 1.0: a set no resolution would choose, so what activates is the lock's."""
+    app = build_wheel(
+        WheelSpec("app", "1.0", {"app/__init__.py": "import dep\n"}, requires=["dep>=2"]), store
+    )
+    dep1 = build_wheel(WheelSpec("dep", "1.0", {"dep.py": "V = 1\n"}), store)
+    build_wheel(WheelSpec("dep", "2.0", {"dep.py": "V = 2\n"}), store)
+    win = build_wheel(WheelSpec("winonly", "1.0", {"winonly.py": ""}), store)
+    return write_lock(
+        tmp_path / "pylock.toml",
+        package_entry("app", "1.0", app),
+        package_entry("dep", "1.0", dep1),
+        package_entry("winonly", "1.0", win, marker="sys_platform == 'win32'"),
+    )
+
+
+def test_ok_require_lock_activates_the_locked_set(host: Env, store: Path, locked: Path) -> None:
+    code = (
+        f"import wheelhook\nNAMES = ['app', 'dep']\n"
+        f"got = [(d.name, d.version) for d in wheelhook.require(lock={str(locked)!r})]\n"
+        "import app, dep, os\nassert dep.V == 1 and app.dep is dep\n"
+        "print(json.dumps({'got': got, 'lock': os.environ['WHEELHOOK_LOCK']}))\n"
+    )
+    out = host.run_json("import json\n" + code, env=store_env(store))
+    assert out == {"got": [["app", "1.0"], ["dep", "1.0"]], "lock": str(locked)}
+
+
+def test_ok_run_lock_and_environment_reach_children(
+    host: Env, store: Path, locked: Path, tmp_path: Path
+) -> None:
+    script = tmp_path / "prog.py"
+    script.write_text(
+        "NAMES = ['dep']\n" + SHOW + "import subprocess, sys\n"
+        "subprocess.run([sys.executable, '-c', 'import wheelhook, dep; print(dep.V)'], check=True)\n"
+    )
+    proc = host.run_args(
+        "-m", "wheelhook", "run", "--lock", str(locked), str(script), env=store_env(store)
+    )
+    assert proc.stdout.splitlines() == ['{"dep": "1.0"}', "1"]
+    # The variable alone, as a user (or a parent) sets it.
+    env = {**store_env(store), "WHEELHOOK_LOCK": str(locked)}
+    out = host.run("import wheelhook, dep\nprint(dep.V)\n", env=env)
+    assert out.stdout.strip() == "1"
+
+
+def test_err_missing_and_mismatching_wheels_activate_nothing(
+    host: Env, store: Path, locked: Path
+) -> None:
+    (store / "dep-1.0-py3-none-any.whl").unlink()
+    app = store / "app-1.0-py3-none-any.whl"
+    locked_sha = sha256(app)
+    app.write_bytes(app.read_bytes() + b"\0")  # still a wheel, not the locked one
+    code = (
+        "import json, wheelhook, sys\n"
+        "try:\n"
+        f"    wheelhook.require(lock={str(locked)!r})\n"
+        "except wheelhook.LockedWheelsMissing as e:\n"
+        "    print(json.dumps({'error': str(e), 'active': [d.name for d in wheelhook.active()],\n"
+        "                      'import_error': isinstance(e, ImportError)}))\n"
+    )
+    out = host.run_json(code, env=store_env(store))
+    assert out["active"] == [] and out["import_error"]
+    lines = out["error"].splitlines()
+    assert lines[0] == f"{locked}: 2 of the locked wheels cannot be used:"
+    assert lines[1] == (
+        f"  app 1.0: wheel {app}: sha256 {sha256(app)} does not match the lock's {locked_sha}"
+    )
+    assert lines[2] == (
+        "  dep 1.0: no wheel in the store for this interpreter (locked: dep-1.0-py3-none-any.whl)"
+    )
+    assert lines[3] == f"fetch them with: python -m wheelhook add -r {locked}"
+
+
+ENTRY = '[[packages]]\nname = "six"\nversion = "1.16.0"\n'
+WHEEL = '{ url = "https://files.example/six-1.16.0-py2.py3-none-any.whl"'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('lock-version = "1.0"\n[[packages]\n', "invalid TOML: "),
+        ('lock-version = "2.0"\n', 'lock-version "2.0" is not supported (1.x expected)'),
+        (
+            f'lock-version = "1.0"\n{ENTRY}wheels = [{WHEEL} }}]\n',
+            '[[packages]] entry 1 (six): wheel "six-1.16.0-py2.py3-none-any.whl" has no sha256 hash',
+        ),
+        (
+            f'lock-version = "1.0"\n{ENTRY}\n[[packages]]\nname = "Six"\nversion = "1.15.0"\n',
+            "[[packages]] entries 1 (six 1.16.0) and 2 (six 1.15.0) are both selected for this "
+            "interpreter",
+        ),
+        (
+            'lock-version = "1.0"\nrequires-python = "<3"\n',
+            "requires Python <3, this is ",
+        ),
+    ],
+    ids=["toml-syntax", "lock-version", "no-hash", "conflict", "requires-python"],
+)
+def test_err_malformed_locks_name_the_file_and_the_entry(
+    host: Env, store: Path, tmp_path: Path, text: str, message: str
+) -> None:
+    lock = tmp_path / "pylock.toml"
+    lock.write_text(text)
+    code = (
+        "import json, wheelhook\n"
+        "try:\n"
+        f"    wheelhook.require(lock={str(lock)!r})\n"
+        "except wheelhook.InvalidLock as e:\n"
+        "    print(json.dumps([str(e), isinstance(e, ValueError)]))\n"
+    )
+    error, is_value_error = host.run_json(code, env=store_env(store))
+    assert is_value_error
+    assert error.startswith(f"{lock}: {message}"), error
+    # The command line says the same, exit 2 (bad input).
+    proc = host.run_args(
+        "-m",
+        "wheelhook",
+        "run",
+        "--lock",
+        str(lock),
+        "-c",
+        "pass",
+        env=store_env(store),
+        check=False,
+    )
+    assert proc.returncode == 2 and f"{lock}: {message}" in proc.stderr, proc.stderr
+
+
+def test_ok_real_wheel_and_installed_default(six_env: Env, store: Path, tmp_path: Path) -> None:
+    """six 1.15.0 from PyPI, locked by hash, in a venv where six 1.16.0 is installed: the lock's
+    wheel is what imports; a lock of the installed version uses the installation."""
+    old = pypi_wheel("six==1.15.0")
+    (store / old.name).write_bytes(old.read_bytes())
+    lock = write_lock(tmp_path / "pylock.toml", package_entry("six", "1.15.0", store / old.name))
+    code = (
+        "import json, wheelhook\n"
+        f"wheelhook.require(lock={str(lock)!r})\n"
+        "import six\nprint(json.dumps([six.__version__, six.__file__]))\n"
+    )
+    version, file = six_env.run_json(code, env=store_env(store))
+    assert version == "1.15.0" and old.name in file
+    installed = pypi_wheel("six==1.16.0")
+    lock = write_lock(tmp_path / "pylock.toml", package_entry("six", "1.16.0", installed))
+    code = (
+        "import json, wheelhook\n"
+        f"[d] = wheelhook.require(lock={str(lock)!r})\n"
+        "import six\nprint(json.dumps([six.__version__, d.kind]))\n"
+    )
+    assert six_env.run_json(code, env=store_env(store)) == ["1.16.0", "default"]
