@@ -23,7 +23,7 @@ use crate::wheel::PackageName;
 
 pub use digest::{sha256_hex, Digests};
 pub use error::{LockError, Place, Problem, Unusable};
-pub use select::{choose, select, Groups};
+pub use select::{choose, select, wanted, Groups, Wanted};
 
 /// A parsed lock file.
 #[derive(Debug, Clone)]

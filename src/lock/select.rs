@@ -5,10 +5,12 @@ use std::collections::HashMap;
 
 use crate::candidate::{Candidate, Origin};
 use crate::resolve::{Environment, Provider};
-use crate::wheel::PackageName;
+use std::str::FromStr;
+
+use crate::wheel::{PackageName, SupportedTags, WheelFilename};
 
 use super::marker;
-use super::{Digests, Lock, LockError, Package, Place, Problem, Unusable};
+use super::{Digests, Lock, LockError, LockedWheel, Package, Place, Problem, Unusable};
 
 /// The extras and dependency groups to install, as PEP 751 lets an installer choose them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -132,6 +134,48 @@ pub fn choose(
     }
     chosen.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(chosen)
+}
+
+/// A selected package, and what the store has of it (for fetching what it lacks).
+#[derive(Debug)]
+pub struct Wanted<'a> {
+    pub package: &'a Package,
+    /// The candidate that activation would use, when there is one.
+    pub have: Option<Candidate>,
+    /// Why there is none. Ex) `no wheel in the store for this interpreter (locked: ...)`
+    pub reason: Option<String>,
+    /// The package's locked wheels this interpreter supports, best tag first.
+    pub fits: Vec<&'a LockedWheel>,
+}
+
+/// What the store has of each selected package, and which of its locked wheels fit.
+pub fn wanted<'a>(
+    selected: &[&'a Package],
+    store: &impl Provider,
+    digests: &Digests,
+    tags: &SupportedTags,
+) -> Vec<Wanted<'a>> {
+    selected
+        .iter()
+        .map(|package| {
+            let (have, reason) = match candidate(package, store, digests) {
+                Ok(c) => (Some(c), None),
+                Err(reason) => (None, Some(reason)),
+            };
+            let mut fits: Vec<(usize, &LockedWheel)> = package
+                .wheels
+                .iter()
+                .filter_map(|w| Some((tags.rank(&WheelFilename::from_str(&w.filename).ok()?)?, w)))
+                .collect();
+            fits.sort_by_key(|(rank, _)| *rank);
+            Wanted {
+                package,
+                have,
+                reason,
+                fits: fits.into_iter().map(|(_, w)| w).collect(),
+            }
+        })
+        .collect()
 }
 
 /// The candidate of one package, or why there is none.

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from helpers import Env, WheelSpec, build_wheel, pypi_wheel
+from helpers import ROOT, Env, WheelSpec, build_wheel, pypi_wheel
 
 SHOW = (
     "import json, importlib.metadata as md\nprint(json.dumps({d: md.version(d) for d in NAMES}))\n"
@@ -191,3 +195,218 @@ def test_ok_real_wheel_and_installed_default(six_env: Env, store: Path, tmp_path
         "import six\nprint(json.dumps([six.__version__, d.kind]))\n"
     )
     assert six_env.run_json(code, env=store_env(store)) == ["1.16.0", "default"]
+
+
+def test_ok_add_fetches_exactly_the_locked_wheels(host: Env, tmp_path: Path) -> None:
+    """`add -r pylock.toml`: a locked path is copied, a name and version fetched by pip (here
+    from a local wheelhouse), each checked against the lock; once all are in the store, `add`
+    does nothing and needs no index (an unreachable one is given)."""
+    house = tmp_path / "wheelhouse"
+    house.mkdir()
+    a = build_wheel(WheelSpec("alpha", "1.0", {"alpha.py": "A = 1\n"}), house)
+    b = build_wheel(WheelSpec("beta", "2.0", {"beta.py": "B = 2\n"}), house)
+    build_wheel(WheelSpec("beta", "3.0", {"beta.py": "B = 3\n"}), house)
+    b_entry = package_entry("beta", "2.0", b).replace(
+        f'url = "https://files.example/{b.name}", ', ""
+    )
+    lock = write_lock(
+        tmp_path / "pylock.toml",
+        package_entry("alpha", "1.0", a).replace(
+            f'url = "https://files.example/{a.name}"', f'path = "wheelhouse/{a.name}"'
+        ),
+        b_entry.replace("wheels = [{ ", f'wheels = [{{ name = "{b.name}", '),
+    )
+    store = tmp_path / "store"
+    env = store_env(store)
+    add = ["-m", "wheelhook", "add", "--store", str(store), "-r", str(lock)]
+    proc = host.run_args(*add, "--no-index", "--find-links", str(house), env=env)
+    assert sorted(p.name for p in store.glob("*.whl")) == [a.name, b.name]
+    assert "added alpha 1.0" in proc.stdout and "added beta 2.0" in proc.stdout
+    proc = host.run_args(*add, "--index-url", "http://127.0.0.1:9/simple", env=env)
+    assert proc.stdout == "" and "all 2 locked distributions are in the store" in proc.stderr
+    out = host.run(
+        "import wheelhook, beta\nprint(beta.B)\n", env={**env, "WHEELHOOK_LOCK": str(lock)}
+    )
+    assert out.stdout.strip() == "2"
+
+
+def test_err_add_refuses_a_wheel_the_lock_does_not_hash(host: Env, tmp_path: Path) -> None:
+    house = tmp_path / "wheelhouse"
+    house.mkdir()
+    a = build_wheel(WheelSpec("alpha", "1.0", {"alpha.py": ""}), house)
+    lock = write_lock(
+        tmp_path / "pylock.toml",
+        package_entry("alpha", "1.0", a).replace(
+            f'url = "https://files.example/{a.name}"', f'path = "wheelhouse/{a.name}"'
+        ),
+    )
+    build_wheel(WheelSpec("alpha", "1.0", {"alpha.py": "changed = True\n"}), house)
+    store = tmp_path / "store"
+    proc = host.run_args(
+        "-m",
+        "wheelhook",
+        "add",
+        "--store",
+        str(store),
+        "--lock",
+        str(lock),
+        env=store_env(store),
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert f"{a.name}: sha256 {sha256(a)} does not match {lock}'s " in proc.stderr
+    assert not list(store.glob("*.whl"))
+
+
+def uv() -> str:
+    """The uv of the tools environment (pinned by scripts/lock/tools.txt)."""
+    found = shutil.which("uv") or str(ROOT / ".venv-test" / "bin" / "uv")
+    assert os.path.exists(found), "uv is missing: run scripts/test.sh (it installs the tools)"
+    return found
+
+
+def installed_versions(python: Path, names: list[str]) -> dict[str, str]:
+    code = (
+        "import json, sys, importlib.metadata as md\n"
+        "print(json.dumps({n: md.version(n) for n in sys.argv[1:]}))\n"
+    )
+    out = subprocess.run(
+        [str(python), "-c", code, *names], check=True, capture_output=True, text=True
+    )
+    return dict(json.loads(out.stdout))
+
+
+def uv_sync(tmp_path: Path, lock: Path) -> Path:
+    """A venv of this interpreter that `uv pip sync` makes exactly what `lock` says."""
+    venv_dir = tmp_path / "uv-venv"
+    subprocess.run([uv(), "venv", "-q", "--python", sys.executable, str(venv_dir)], check=True)
+    python = venv_dir / "bin" / "python"
+    subprocess.run(
+        [
+            uv(),
+            "pip",
+            "sync",
+            "-q",
+            "--preview-features",
+            "pylock",
+            "--python",
+            str(python),
+            str(lock),
+        ],
+        check=True,
+    )
+    return python
+
+
+def activated_versions(host: Env, store: Path, lock: Path, names: list[str]) -> dict[str, str]:
+    code = (
+        "import json, sys, importlib, importlib.metadata as md, wheelhook\n"
+        f"active = {{d.name: d.version for d in wheelhook.require(lock={str(lock)!r})}}\n"
+        f"names = {names!r}\n"
+        "assert all(md.version(n) == active[n] for n in names), active\n"
+        "print(json.dumps({n: active[n] for n in names}))\n"
+    )
+    return dict(host.run_json(code, env=store_env(store)))
+
+
+def test_ok_lock_writes_pep751_that_round_trips(host: Env, store: Path, tmp_path: Path) -> None:
+    """`wheelhook lock` writes what packaging's reference parser accepts, and activating it
+    gives the resolution's versions; `lock --script` locks a PEP 723 block for `run --lock`."""
+    build_wheel(WheelSpec("app", "1.0", {"app.py": ""}, requires=["dep<2"]), store)
+    for v in ("1.0", "1.5", "2.0"):
+        build_wheel(WheelSpec("dep", v, {"dep.py": f"V = {v!r}\n"}), store)
+    lock = tmp_path / "pylock.toml"
+    host.run_args("-m", "wheelhook", "lock", "app", "-o", str(lock), env=store_env(store))
+    from packaging.pylock import Pylock
+    from wheelhook._native import parse_toml
+
+    parsed = Pylock.from_dict(parse_toml(lock.read_text()))
+    assert parsed.created_by == "wheelhook"
+    assert [(p.name, str(p.version)) for p in parsed.packages] == [("app", "1.0"), ("dep", "1.5")]
+    wheel = parsed.packages[1].wheels[0]  # type: ignore[index]
+    assert wheel.hashes == {"sha256": sha256(store / "dep-1.5-py3-none-any.whl")}
+    assert activated_versions(host, store, lock, ["app", "dep"]) == {"app": "1.0", "dep": "1.5"}
+    script = tmp_path / "tool.py"
+    script.write_text(
+        '# /// script\n# dependencies = ["dep>1,<2"]\n# ///\nimport dep\nprint(dep.V)\n'
+    )
+    host.run_args("-m", "wheelhook", "lock", "--script", str(script), env=store_env(store))
+    written = tmp_path / "pylock.tool.toml"
+    assert "dep-1.5-py3-none-any.whl" in written.read_text()
+    # The store gains a newer dep: a resolution would change, the lock does not.
+    build_wheel(WheelSpec("dep", "1.9", {"dep.py": "V = '1.9'\n"}), store)
+    proc = host.run_args(
+        "-m", "wheelhook", "run", "--lock", str(written), str(script), env=store_env(store)
+    )
+    assert proc.stdout.strip() == "1.5"
+
+
+#: A real requirement set, pinned with its closure: charset-normalizer and markupsafe ship
+#: compiled extensions.
+PINNED = {
+    "requests": "2.32.3",
+    "certifi": "2024.8.30",
+    "charset-normalizer": "3.4.0",
+    "idna": "3.10",
+    "urllib3": "2.2.3",
+    "six": "1.16.0",
+    "markupsafe": "3.0.2",
+}
+
+
+def test_differential_uv_lock_activates_as_uv_pip_sync_installs(
+    host: Env, store: Path, tmp_path: Path
+) -> None:
+    """A pylock.toml written by `uv pip compile`: `uv pip sync` installs a venv from it, and
+    wheelhook (`add -r`, then activation) imports exactly the same versions, hash-checked."""
+    reqs = tmp_path / "requirements.in"
+    reqs.write_text("".join(f"{n}=={v}\n" for n, v in PINNED.items()))
+    lock = tmp_path / "pylock.toml"
+    subprocess.run(
+        [
+            uv(),
+            "pip",
+            "compile",
+            "-q",
+            "--format",
+            "pylock.toml",
+            "--python",
+            sys.executable,
+            str(reqs),
+            "-o",
+            str(lock),
+        ],
+        check=True,
+    )
+    assert 'created-by = "uv"' in lock.read_text()
+    names = sorted(PINNED)
+    synced = installed_versions(uv_sync(tmp_path, lock), names)
+    assert synced == PINNED
+    host.run_args(
+        "-m", "wheelhook", "add", "--store", str(store), "-r", str(lock), env=store_env(store)
+    )
+    assert activated_versions(host, store, lock, names) == synced
+    code = (
+        "import json, wheelhook\n"
+        f"wheelhook.require(lock={str(lock)!r})\n"
+        "import markupsafe._speedups as s, requests\n"
+        "print(json.dumps([s.__file__, requests.get.__module__]))\n"
+    )
+    speedups, module = host.run_json(code, env=store_env(store))
+    assert speedups.endswith(".so") and module == "requests.api"
+
+
+def test_differential_wheelhook_lock_syncs_with_uv(host: Env, store: Path, tmp_path: Path) -> None:
+    """A lock wheelhook writes from real wheels installs with `uv pip sync` to the versions it
+    activates."""
+    for pin in ("six==1.16.0", "markupsafe==3.0.2"):
+        wheel = pypi_wheel(pin)
+        shutil.copyfile(wheel, store / wheel.name)
+    lock = tmp_path / "pylock.toml"
+    host.run_args(
+        "-m", "wheelhook", "lock", "six", "markupsafe", "-o", str(lock), env=store_env(store)
+    )
+    names = ["markupsafe", "six"]
+    activated = activated_versions(host, store, lock, names)
+    assert activated == {"markupsafe": "3.0.2", "six": "1.16.0"}
+    assert installed_versions(uv_sync(tmp_path, lock), names) == activated
