@@ -17,6 +17,7 @@ __all__ = [
     "default_dirs",
     "inspect_wheel",
     "install",
+    "lock_wanted",
     "parse_toml",
     "parse_wheel_filename",
     "precompile",
