@@ -174,6 +174,20 @@ def write_report(r: dict[str, Any]) -> str:
         for row in r["rss"]["rows"]:
             out.append(f"| {row['peer']} | {_ms(row['maxrss_mb'], 1)} |")
         out.append("")
+    if "lock" in r:
+        lk = r["lock"]
+        out += [
+            f"### Lock files: {lk['wheels']} distributions from a PEP 751 pylock.toml",
+            "",
+            "Wall time in ms of each command (a fresh interpreter that activates the set and "
+            "imports one module of it; `uv pip sync` of the same lock into a fresh venv, "
+            "warm cache):",
+            "",
+            "| command | ms |",
+            "|---|---|",
+        ]
+        out += [f"| {row['peer']} | {_ms(row['wall_ms'])} |" for row in lk["rows"]]
+        out.append("")
     if "site_wide" in r:
         sw = r["site_wide"]
         out += [

@@ -273,7 +273,10 @@ fn export_lock(py: Python<'_>, lock: Option<PathBuf>) -> PyResult<()> {
         return Ok(());
     };
     let os = py.import("os")?;
-    let absolute = os.getattr("path")?.call_method1("abspath", (lock,))?;
+    // As a string: a `PathBuf` would become a `pathlib.Path`, importing pathlib at start-up.
+    let absolute = os
+        .getattr("path")?
+        .call_method1("abspath", (lock.as_os_str(),))?;
     os.getattr("environ")?.set_item(LOCK_ENV, absolute)
 }
 

@@ -54,7 +54,7 @@ pub fn lock_wanted<'py>(
                 "version",
                 w.package.version.as_ref().map(ToString::to_string),
             )?;
-            d.set_item("have", w.have.map(|c| c.origin.path().to_path_buf()))?;
+            d.set_item("have", w.have.as_ref().map(|c| c.origin.path().as_os_str()))?;
             d.set_item("reason", w.reason)?;
             let wheels = w
                 .fits

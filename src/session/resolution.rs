@@ -3,7 +3,7 @@
 //! known to activate.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -48,9 +48,6 @@ pub fn resolve(
     request: &Request,
     pinned: &HashMap<PackageName, Version>,
 ) -> Result<Resolved, SessionError> {
-    if let Some(lock) = &request.lock {
-        return locked(host, request, lock, pinned);
-    }
     let entry = if pinned.is_empty() {
         entry(host, request)
     } else {
@@ -62,6 +59,9 @@ pub fn resolve(
             listed: None,
             remember: None,
         });
+    }
+    if let Some(lock) = &request.lock {
+        return locked(host, request, lock, pinned, entry);
     }
     // Parsed only to resolve: an entry exists only for requirements (the same text, by the
     // same version of wheelhook) that parsed and resolved before.
@@ -92,17 +92,20 @@ pub fn resolve(
 
 /// The candidates a lock file fixes for this interpreter, matched to the store (each wheel's
 /// sha256 checked against the lock): no resolution. A package already active at another
-/// version cannot be used.
+/// version cannot be used. Remembered in the activation cache like a resolution: the entry
+/// stamps the lock file too, and each wheel, whose hash was checked before the entry exists.
 fn locked(
     host: &impl Host,
     request: &Request,
     spec: &LockSpec,
     pinned: &HashMap<PackageName, Version>,
+    entry: Option<Entry>,
 ) -> Result<Resolved, SessionError> {
     let lock = Lock::read(&spec.file)?;
     let environment = Environment::from_facts(host.environment()).map_err(ResolveError::Facts)?;
     let selected = lock::select(&lock, &environment, &spec.groups)?;
-    let store = host.store(&request.dirs).store;
+    let listing = host.store(&request.dirs);
+    let store = listing.store;
     let digests = Digests {
         dir: host.cache_dir().map(|d| d.join("lock-digests")),
     };
@@ -133,7 +136,7 @@ fn locked(
             })
             .collect(),
         listed: Some(store),
-        remember: None,
+        remember: entry.filter(|e| listing.fresh && e.stamps.settled(SystemTime::now())),
     })
 }
 
@@ -147,16 +150,38 @@ fn recall(entry: &Entry) -> Option<Vec<Chosen>> {
 /// read now (before any listing); `None` when it cannot be used (no private cache, a path that
 /// cannot be written on one line).
 fn entry(host: &impl Host, request: &Request) -> Option<Entry> {
+    let Some(spec) = &request.lock else {
+        return entry_for(host, request, &request.requirements, None);
+    };
+    // A lock is named by its absolute path and the selection; its stamp joins the directories'.
+    let file = std::path::absolute(&spec.file).ok()?;
+    let mut lines = vec![format!("lock {}", file.to_str()?)];
+    lines.extend(spec.groups.extras.iter().map(|e| format!("lock-extra {e}")));
+    match &spec.groups.groups {
+        None => lines.push("lock-default-groups".to_owned()),
+        Some(groups) => lines.extend(groups.iter().map(|g| format!("lock-group {g}"))),
+    }
+    entry_for(host, request, &lines, Some(&file))
+}
+
+/// The entry for `requirements` (or the lines naming a lock) searched in the request's
+/// directories, stamping `file` too when given.
+fn entry_for(
+    host: &impl Host,
+    request: &Request,
+    requirements: &[String],
+    file: Option<&Path>,
+) -> Option<Entry> {
     let cwd = std::env::current_dir().ok();
     let identity = Identity::new(
-        &request.requirements,
+        requirements,
         &request.dirs.wheels,
         &request.dirs.defaults,
         host.identity(),
         cwd.as_deref(),
     )?;
     let dir = host.cache_dir()?.join("activations");
-    let stamps = Stamps::read(request.dirs.unique())?;
+    let stamps = Stamps::read(request.dirs.unique().into_iter().chain(file))?;
     Some(Entry {
         path: dir.join(identity.file_name()),
         identity,

@@ -410,3 +410,32 @@ def test_differential_wheelhook_lock_syncs_with_uv(host: Env, store: Path, tmp_p
     activated = activated_versions(host, store, lock, names)
     assert activated == {"markupsafe": "3.0.2", "six": "1.16.0"}
     assert installed_versions(uv_sync(tmp_path, lock), names) == activated
+
+
+def test_ok_digests_are_remembered_and_cleared(
+    host: Env, store: Path, locked: Path, tmp_path: Path
+) -> None:
+    """Each locked wheel is hashed once its file has settled, then recalled by its stamp;
+    `cache info` counts those entries and `cache clear` forgets them. The activation itself is
+    remembered like a resolution: the next start neither parses the lock nor hashes."""
+    import time
+
+    env = store_env(store)
+    # The program's directory is searched (`sys.path[0]`), so it is made before the pause too.
+    script = tmp_path / "program" / "start.py"
+    script.parent.mkdir()
+    script.write_text(
+        f"import wheelhook\nwheelhook.require(lock={str(locked)!r})\n"
+        "print(wheelhook.finder().stats()['activation_hits'])\n"
+    )
+    time.sleep(2.1)  # a file changed within the last two seconds is never remembered
+    assert host.run_args(str(script), env=env).stdout.strip() == "0"
+    cache_env = {"WHEELHOOK_CACHE": env["WHEELHOOK_CACHE"]}
+    info = host.run_args("-m", "wheelhook", "cache", "info", "--json", env=cache_env)
+    assert json.loads(info.stdout)["kinds"]["lock-digests"]["entries"] == 2  # app and dep
+    assert host.run_args(str(script), env=env).stdout.strip() == "1"
+    # The lock changes (here: a package removed from it): the entry no longer applies.
+    locked.write_text(locked.read_text().split('[[packages]]\nname = "winonly"')[0])
+    assert host.run_args(str(script), env=env).stdout.strip() == "0"
+    host.run_args("-m", "wheelhook", "cache", "clear", env=cache_env)
+    assert not (Path(env["WHEELHOOK_CACHE"]) / "lock-digests").exists()
