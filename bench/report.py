@@ -179,14 +179,18 @@ def write_report(r: dict[str, Any]) -> str:
         out += [
             f"### Lock files: {lk['wheels']} distributions from a PEP 751 pylock.toml",
             "",
-            "Wall time in ms of each command (a fresh interpreter that activates the set and "
-            "imports one module of it; `uv pip sync` of the same lock into a fresh venv, "
-            "warm cache):",
+            f"`python -c pass` takes {_ms(lk['baseline_ms'])} ms. Each command: a fresh "
+            "interpreter that activates the set and imports one module of it, or `uv pip sync` "
+            "of the same lock into a fresh venv (warm uv cache). Wall time, and time added to "
+            f"`python -c pass` paired per round, in ms ({lk['rounds']} rounds):",
             "",
-            "| command | ms |",
-            "|---|---|",
+            "| command | wall ms | added ms |",
+            "|---|---|---|",
         ]
-        out += [f"| {row['peer']} | {_ms(row['wall_ms'])} |" for row in lk["rows"]]
+        out += [
+            f"| {row['peer']} | {_ms(row['wall_ms'])} | {_ms(row['added_ms'])} |"
+            for row in lk["rows"]
+        ]
         out.append("")
     if "site_wide" in r:
         sw = r["site_wide"]

@@ -64,7 +64,7 @@ class Config:
         self.rss_rounds = 1 if quick else 5
         self.toll_wheels = 50
         self.lock_wheels = 10 if quick else 50
-        self.lock_rounds = 1 if quick else 21
+        self.lock_rounds = 1 if quick else 41
         self.scale_wheels = 200
         self.rss_wheels = 100
         # The package imported by figures 2, 3 and 5: sympy (+ mpmath, ~540 modules), or in
@@ -661,10 +661,11 @@ def figure_rss(s: Setup, c: Config) -> dict[str, object]:
 
 
 def figure_lock(s: Setup, c: Config) -> dict[str, object]:
-    """Activation from a PEP 751 lock of `lock_wheels` distributions (warm: the digests of its
-    wheels and the bytecode remembered), against a resolution of the same set (warm activation
-    cache) and against `uv pip sync` of the lock into a fresh venv (warm uv cache): what each
-    costs before the program's first import of them."""
+    """Activation from a PEP 751 lock of `lock_wheels` distributions (warm: the activation, the
+    digests of its wheels and the bytecode remembered; and with no activation entry, as after
+    the lock or the store changed: the lock parsed, the store listed, each digest recalled by
+    stamp), against a resolution of the same set (warm activation cache) and against `uv pip
+    sync` of the lock into a fresh venv (warm uv cache)."""
     uv = shutil.which("uv")
     names = [pad_name(i) for i in range(c.lock_wheels)]
     store = s.work.path("store-lock")
@@ -685,32 +686,54 @@ def figure_lock(s: Setup, c: Config) -> dict[str, object]:
         with open(path, "w") as f:
             f.write(text + f"import {names[-1]}\n")
         commands[key] = [s.wh, path]
+    envs = {key: env for key in commands}
+    cold, cold_cache = (
+        "wheelhook, from the lock, no activation entry",
+        s.work.path("cache-lock-cold"),
+    )
+    commands[cold] = commands["wheelhook, from the lock"]
+    envs[cold] = clean_env(WHEELHOOK_PATH=store, WHEELHOOK_CACHE=cold_cache)
     venv_dir = s.work.path("uv-lock-venv")
     if uv:
         commands["uv pip sync, fresh venv"] = [
             uv, "pip", "sync", "-q", "--preview-features", "pylock", "--python",
             os.path.join(venv_dir, "bin", "python"), lock,
         ]  # fmt: skip
-    for argv in commands.values():  # warm every cache, then let the directories settle
-        if argv[0] == uv:
+
+    def before(key: str) -> None:
+        if commands[key][0] == uv:
             sh(uv, "venv", "-q", "--clear", "--python", s.args_python, venv_dir)
-        subprocess.run(argv, env=env, check=True, capture_output=True)
+        if key == cold:
+            shutil.rmtree(os.path.join(cold_cache, "activations"), ignore_errors=True)
+
+    for key, argv in commands.items():  # warm every cache, then let the directories settle
+        before(key)
+        subprocess.run(argv, env=envs.get(key, env), check=True, capture_output=True)
     time.sleep(2.5)
     walls: dict[str, list[float]] = {key: [] for key in commands}
     for _ in range(c.lock_rounds):
         order = list(commands)
         random.shuffle(order)
         for key in order:
-            argv = commands[key]
-            if argv[0] == uv:
-                sh(uv, "venv", "-q", "--clear", "--python", s.args_python, venv_dir)
+            before(key)
             start = time.perf_counter()
-            subprocess.run(argv, env=env, check=True, capture_output=True)
+            subprocess.run(commands[key], env=envs.get(key, env), check=True, capture_output=True)
             walls[key].append(time.perf_counter() - start)
+    base = walls["python -c pass"]
     return {
         "wheels": c.lock_wheels,
-        "rows": [{"peer": k, "wall_ms": summary([w * 1000 for w in v])} for k, v in walls.items()],
-        "uv": bool(uv),
+        "rounds": c.lock_rounds,
+        "rows": [
+            {
+                "peer": k,
+                "wall_ms": summary([w * 1000 for w in v]),
+                # Paired with the baseline of the same round, as figure 1.
+                "added_ms": summary([(w - b) * 1000 for w, b in zip(v, base)]),
+            }
+            for k, v in walls.items()
+            if k != "python -c pass"
+        ],
+        "baseline_ms": summary([w * 1000 for w in base]),
     }
 
 
