@@ -13,7 +13,7 @@ use pep508_rs::Requirement;
 use super::{Host, LockSpec, Request, SessionError};
 use crate::cache::activation::{self, Chosen, Identity, Stamps};
 use crate::cache::write_atomic;
-use crate::candidate::Candidate;
+use crate::candidate::{Candidate, Origin};
 use crate::import::ActiveDist;
 use crate::lock::{self, Digests, Lock, LockError, Unusable};
 use crate::resolve::resolve as resolve_requirements;
@@ -127,6 +127,20 @@ fn locked(
         }
         .into());
     }
+    // The entry will vouch for each wheel by the stamp it has when the entry is written: a
+    // wheel rewritten since its hash was checked is recent, and then nothing is remembered.
+    let now = SystemTime::now();
+    let settled = |c: &Candidate| match &c.origin {
+        Origin::Wheel { path, .. } => activation::stamp(path)
+            .and_then(|(_, changed)| changed)
+            .is_some_and(|t| {
+                now.duration_since(t)
+                    .is_ok_and(|age| age >= activation::SETTLE)
+            }),
+        Origin::Default { .. } => true,
+    };
+    let remember =
+        entry.filter(|e| listing.fresh && e.stamps.settled(now) && chosen.iter().all(settled));
     Ok(Resolved {
         chosen: chosen
             .into_iter()
@@ -136,7 +150,7 @@ fn locked(
             })
             .collect(),
         listed: Some(store),
-        remember: entry.filter(|e| listing.fresh && e.stamps.settled(SystemTime::now())),
+        remember,
     })
 }
 

@@ -354,31 +354,27 @@ PINNED = {
 }
 
 
-def test_differential_uv_lock_activates_as_uv_pip_sync_installs(
-    host: Env, store: Path, tmp_path: Path
+def lock_with(producer: str, reqs: Path, lock: Path) -> None:
+    """`reqs` locked for this interpreter by `uv pip compile` or `pip lock`."""
+    if producer == "uv":
+        cmd = [uv(), "pip", "compile", "-q", "--format", "pylock.toml", "--python", sys.executable]
+    else:
+        cmd = [sys.executable, "-m", "pip", "lock", "-q", "-r"]
+    subprocess.run([*cmd, str(reqs), "-o", str(lock)], check=True)
+
+
+@pytest.mark.parametrize("producer", ["uv", "pip"])
+def test_differential_lock_activates_as_uv_pip_sync_installs(
+    host: Env, store: Path, tmp_path: Path, producer: str
 ) -> None:
-    """A pylock.toml written by `uv pip compile`: `uv pip sync` installs a venv from it, and
-    wheelhook (`add -r`, then activation) imports exactly the same versions, hash-checked."""
+    """A pylock.toml written by `uv pip compile` or `pip lock`: `uv pip sync` installs a venv
+    from it, and wheelhook (`add -r`, then activation) imports exactly the same versions,
+    hash-checked."""
     reqs = tmp_path / "requirements.in"
     reqs.write_text("".join(f"{n}=={v}\n" for n, v in PINNED.items()))
     lock = tmp_path / "pylock.toml"
-    subprocess.run(
-        [
-            uv(),
-            "pip",
-            "compile",
-            "-q",
-            "--format",
-            "pylock.toml",
-            "--python",
-            sys.executable,
-            str(reqs),
-            "-o",
-            str(lock),
-        ],
-        check=True,
-    )
-    assert 'created-by = "uv"' in lock.read_text()
+    lock_with(producer, reqs, lock)
+    assert f'created-by = "{producer}"' in lock.read_text()
     names = sorted(PINNED)
     synced = installed_versions(uv_sync(tmp_path, lock), names)
     assert synced == PINNED

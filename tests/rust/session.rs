@@ -514,3 +514,26 @@ fn err_lock_against_a_pinned_version() {
     let plan = activate(&FakeHost::new(), &request, &same).unwrap();
     assert!(plan.wheels.is_empty(), "a pinned wheel is active already");
 }
+
+#[test]
+fn ok_lock_activation_is_remembered_and_never_vouches_for_a_changed_wheel() {
+    let store = Fixture::new("session-lock-remembered");
+    let six = store.wheel("six", "1.16.0", &["six.py"], &[]);
+    let request = write_lock(&store, &[("six", "1.16.0", &six)], "");
+    let mut host = FakeHost::new();
+    host.cache = Some(store.dir.0.join("cache"));
+    // Entries are written only for directories and wheels left alone for two seconds.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert!(!fresh(&host, &request).unwrap().recalled);
+    let again = fresh(&host, &request).unwrap();
+    assert!(
+        again.recalled,
+        "the second start recalls the lock's activation"
+    );
+    assert_eq!(names(&again), ["six 1.16.0"]);
+    // The wheel rewritten in place (its directory unchanged): the entry no longer applies, and
+    // the lock's hash refuses the new file.
+    store.wheel("six", "1.16.0", &["six.py", "other.py"], &[]);
+    let err = fresh(&host, &request).unwrap_err().to_string();
+    assert!(err.contains("does not match the lock's"), "{err}");
+}
