@@ -174,6 +174,24 @@ def write_report(r: dict[str, Any]) -> str:
         for row in r["rss"]["rows"]:
             out.append(f"| {row['peer']} | {_ms(row['maxrss_mb'], 1)} |")
         out.append("")
+    if "lock" in r:
+        lk = r["lock"]
+        out += [
+            f"### Lock files: {lk['wheels']} distributions from a PEP 751 pylock.toml",
+            "",
+            f"`python -c pass` takes {_ms(lk['baseline_ms'])} ms. Each command: a fresh "
+            "interpreter that activates the set and imports one module of it, or `uv pip sync` "
+            "of the same lock into a fresh venv (warm uv cache). Wall time, and time added to "
+            f"`python -c pass` paired per round, in ms ({lk['rounds']} rounds):",
+            "",
+            "| command | wall ms | added ms |",
+            "|---|---|---|",
+        ]
+        out += [
+            f"| {row['peer']} | {_ms(row['wall_ms'])} | {_ms(row['added_ms'])} |"
+            for row in lk["rows"]
+        ]
+        out.append("")
     if "site_wide" in r:
         sw = r["site_wide"]
         out += [

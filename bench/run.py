@@ -63,6 +63,8 @@ class Config:
         self.scale_rounds = 1 if quick else 21
         self.rss_rounds = 1 if quick else 5
         self.toll_wheels = 50
+        self.lock_wheels = 10 if quick else 50
+        self.lock_rounds = 1 if quick else 41
         self.scale_wheels = 200
         self.rss_wheels = 100
         # The package imported by figures 2, 3 and 5: sympy (+ mpmath, ~540 modules), or in
@@ -658,6 +660,83 @@ def figure_rss(s: Setup, c: Config) -> dict[str, object]:
     }
 
 
+def figure_lock(s: Setup, c: Config) -> dict[str, object]:
+    """Activation from a PEP 751 lock of `lock_wheels` distributions (warm: the activation, the
+    digests of its wheels and the bytecode remembered; and with no activation entry, as after
+    the lock or the store changed: the lock parsed, the store listed, each digest recalled by
+    stamp), against a resolution of the same set (warm activation cache) and against `uv pip
+    sync` of the lock into a fresh venv (warm uv cache)."""
+    uv = shutil.which("uv")
+    names = [pad_name(i) for i in range(c.lock_wheels)]
+    store = s.work.path("store-lock")
+    fill_dir(store, s.pad_wheels[: c.lock_wheels], "hard")
+    cache = s.work.path("cache-lock")
+    lock = s.work.path("pylock.lock-figure.toml")
+    env = clean_env(WHEELHOOK_PATH=store, WHEELHOOK_CACHE=cache)
+    sh(s.wh, "-m", "wheelhook", "lock", *names, "-o", lock, env=env)
+    directory = s.work.path("lock-scripts")
+    os.makedirs(directory, exist_ok=True)
+    scripts = {
+        "wheelhook, from the lock": f"import wheelhook\nwheelhook.require(lock={lock!r})\n",
+        "wheelhook, resolving": f"__requires__ = {names!r}\nimport wheelhook\n",
+    }
+    commands: dict[str, list[str]] = {"python -c pass": [s.wh, "-c", "pass"]}
+    for key, text in scripts.items():
+        path = os.path.join(directory, f"{len(commands)}.py")
+        with open(path, "w") as f:
+            f.write(text + f"import {names[-1]}\n")
+        commands[key] = [s.wh, path]
+    envs = {key: env for key in commands}
+    cold, cold_cache = (
+        "wheelhook, from the lock, no activation entry",
+        s.work.path("cache-lock-cold"),
+    )
+    commands[cold] = commands["wheelhook, from the lock"]
+    envs[cold] = clean_env(WHEELHOOK_PATH=store, WHEELHOOK_CACHE=cold_cache)
+    venv_dir = s.work.path("uv-lock-venv")
+    if uv:
+        commands["uv pip sync, fresh venv"] = [
+            uv, "pip", "sync", "-q", "--preview-features", "pylock", "--python",
+            os.path.join(venv_dir, "bin", "python"), lock,
+        ]  # fmt: skip
+
+    def before(key: str) -> None:
+        if commands[key][0] == uv:
+            sh(uv, "venv", "-q", "--clear", "--python", s.args_python, venv_dir)
+        if key == cold:
+            shutil.rmtree(os.path.join(cold_cache, "activations"), ignore_errors=True)
+
+    for key, argv in commands.items():  # warm every cache, then let the directories settle
+        before(key)
+        subprocess.run(argv, env=envs.get(key, env), check=True, capture_output=True)
+    time.sleep(2.5)
+    walls: dict[str, list[float]] = {key: [] for key in commands}
+    for _ in range(c.lock_rounds):
+        order = list(commands)
+        random.shuffle(order)
+        for key in order:
+            before(key)
+            start = time.perf_counter()
+            subprocess.run(commands[key], env=envs.get(key, env), check=True, capture_output=True)
+            walls[key].append(time.perf_counter() - start)
+    base = walls["python -c pass"]
+    return {
+        "wheels": c.lock_wheels,
+        "rounds": c.lock_rounds,
+        "rows": [
+            {
+                "peer": k,
+                "wall_ms": summary([w * 1000 for w in v]),
+                # Paired with the baseline of the same round, as figure 1.
+                "added_ms": summary([(w - b) * 1000 for w, b in zip(v, base)]),
+            }
+            for k, v in walls.items()
+            if k != "python -c pass"
+        ],
+        "baseline_ms": summary([w * 1000 for w in base]),
+    }
+
+
 def site_wide(s: Setup, c: Config) -> dict[str, object]:
     """The start-up cost of `python -m wheelhook enable` for a program that declares nothing:
     `python -c pass` in a venv where it is enabled vs the same wheelhook venv without it."""
@@ -716,6 +795,7 @@ def main() -> None:
         "toll": figure_toll,
         "scaling": figure_scaling,
         "rss": figure_rss,
+        "lock": figure_lock,
     }
     only = set(args.only.split(",")) if args.only else {*figures, "sitewide"}
     results: dict[str, object] = {

@@ -28,6 +28,7 @@ LAYERS = [
     "store",  # candidate discovery: wheels in store directories, installed distributions
     "import",  # serving modules from activated wheels: module index, registry
     "cache",  # the private cache: directory policy, bytecode, native extensions, activations
+    "lock",  # PEP 751 lock files: parse, select for this interpreter, match hash-checked wheels
     "session",  # one activation, in plain Rust: resolve, remember, check conflicts
     "error",  # the crate-wide error gathering every module's own
     "python",  # the pyo3 layer: the import protocol and the extension module

@@ -8,6 +8,7 @@ use thiserror::Error;
 use crate::archive::ArchiveError;
 use crate::cache::{CacheError, NativeError};
 use crate::import::ImportError;
+use crate::lock::LockError;
 use crate::resolve::ResolveError;
 use crate::script::ScriptError;
 use crate::session::SessionError;
@@ -36,6 +37,8 @@ pub enum Error {
     Native(#[from] NativeError),
     #[error(transparent)]
     Import(#[from] ImportError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
     #[error(transparent)]
     Session(#[from] SessionError),
     #[error(transparent)]

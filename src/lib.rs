@@ -8,6 +8,7 @@ pub mod candidate;
 pub mod error;
 pub mod hash;
 pub mod import;
+pub mod lock;
 pub mod resolve;
 pub mod script;
 pub mod session;

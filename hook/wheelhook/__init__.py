@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from wheelhook._api import active, drop, finder, require
     from wheelhook.errors import (
         DistributionNotFound,
+        InvalidLock,
         InvalidWheel,
+        LockedWheelsMissing,
         ResolutionError,
         StdlibConflict,
         VersionConflict,
@@ -24,7 +26,9 @@ if TYPE_CHECKING:
 __all__ = [
     "ActiveDistribution",
     "DistributionNotFound",
+    "InvalidLock",
     "InvalidWheel",
+    "LockedWheelsMissing",
     "ResolutionError",
     "StdlibConflict",
     "VersionConflict",
@@ -43,6 +47,8 @@ _LAZY = {
     "require": "wheelhook._api",
     "DistributionNotFound": "wheelhook.errors",
     "InvalidWheel": "wheelhook.errors",
+    "InvalidLock": "wheelhook.errors",
+    "LockedWheelsMissing": "wheelhook.errors",
     "ResolutionError": "wheelhook.errors",
     "StdlibConflict": "wheelhook.errors",
     "VersionConflict": "wheelhook.errors",

@@ -16,8 +16,20 @@ def require(
     *requirements: "str | Iterable[str]",
     override_stdlib: bool = False,
     unpack: "bool | Iterable[str]" = (),
+    lock: "str | os.PathLike[str] | None" = None,
+    extras: "Iterable[str]" = (),
+    groups: "Iterable[str] | None" = None,
 ) -> "list[ActiveDistribution]":
     """Activates `requirements` (PEP 508 strings) and everything they need; returns the resolution.
+
+    `lock=` activates a PEP 751 lock file (`pylock.toml`) instead, with no resolution: the
+    packages its markers select for this interpreter (with `extras`, and the dependency
+    `groups`, default its `default-groups`), each at its locked version, from a wheel of the
+    store that the lock lists by file name and whose sha256 matches the lock's (a distribution
+    installed normally at the locked version is used as it is). Raises `LockedWheelsMissing`
+    (a `ResolutionError`) listing every wheel missing or not matching, with the command that
+    fetches them, or `InvalidLock` (a `ValueError`) naming the file and the entry; nothing is
+    activated then. Children get the same lock (`WHEELHOOK_LOCK`) and pins.
 
     A normally installed distribution that satisfies a requirement is kept; otherwise the highest
     compatible wheel in the store is activated, and its modules are imported from the wheel.
@@ -47,10 +59,33 @@ def require(
     >>> require("six==1.15.0")  # doctest: +SKIP
     [<ActiveDistribution six 1.15.0 (wheel: .../six-1.15.0-py2.py3-none-any.whl)>]
     """
+    if lock is not None:
+        if requirements:
+            from wheelhook.errors import UsageError
+
+            raise UsageError("require() takes requirements or lock=, not both")
+        return _require_lock(lock, extras, groups, override_stdlib, unpack)
     reqs: list[str] = []
     for r in requirements:
         reqs.extend(_native.requirement_lines(r))
     return _native.activate(reqs, override_stdlib, unpack)
+
+
+def _require_lock(
+    lock: "str | os.PathLike[str]",
+    extras: "Iterable[str]",
+    groups: "Iterable[str] | None",
+    override_stdlib: bool,
+    unpack: "bool | Iterable[str]",
+) -> "list[ActiveDistribution]":
+    return _native.activate(
+        [],
+        override_stdlib,
+        unpack,
+        lock=os.fspath(lock),
+        extras=list(extras),
+        groups=None if groups is None else list(groups),
+    )
 
 
 def active() -> "list[ActiveDistribution]":

@@ -6,7 +6,7 @@
 # meta-path finder at the front of `sys.meta_path` that declines the imports the interpreter
 # makes while it starts (`site`, `.pth` files, `sitecustomize`, `runpy` and `readline` imported
 # from C) and activates in two steps:
-# - requirements from the environment (`WHEELHOOK_REQUIRES`) need no main module: they are
+# - requirements from the environment (`WHEELHOOK_REQUIRES`, `WHEELHOOK_LOCK`) need no main module: they are
 #   activated at the first import the program's Python code makes, whoever makes it (`runpy` for
 #   `-m`, a console script, the REPL, a function called later), so even `python -m pytest`,
 #   whose `__main__` only calls into the package `runpy` imported, runs against them;
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 DISABLE_ENV = "WHEELHOOK_DISABLE"
 #: Requirements the environment declares for the whole process (a parent's pins, or the user's).
 REQUIRES_ENV = "WHEELHOOK_REQUIRES"
+#: A lock file the environment declares for the whole process (a parent's, or the user's).
+LOCK_ENV = "WHEELHOOK_LOCK"
 #: What marks a PEP 723 block (encoded); the file is only searched further when it holds this.
 SCRIPT_MARK = b"# /// script"
 
@@ -115,9 +117,7 @@ class Trigger:
 def wanted(main: "ModuleType", environment: bool = True) -> bool:
     """Whether the program declares anything to activate (`environment`: counting what the
     environment declares)."""
-    if (environment and os.environ.get(REQUIRES_ENV, "").strip()) or getattr(
-        main, "__requires__", None
-    ) is not None:
+    if (environment and _environment_declares()) or getattr(main, "__requires__", None) is not None:
         return True
     # A PEP 723 block (the parser decides), read through the loader: a module served from a
     # wheel has no file. (A main module without a loader, `runpy.run_path`'s, has imported
@@ -130,6 +130,11 @@ def wanted(main: "ModuleType", environment: bool = True) -> bool:
         return SCRIPT_MARK in get_data(filename)
     except (ImportError, OSError, TypeError):
         return False
+
+
+def _environment_declares() -> bool:
+    """Whether the environment declares requirements or a lock file."""
+    return bool(os.environ.get(REQUIRES_ENV, "").strip() or os.environ.get(LOCK_ENV, "").strip())
 
 
 def boot() -> None:
@@ -163,7 +168,7 @@ def install(environment: "bool | None" = None) -> None:
     if not any(getattr(f, "wheelhook_trigger", False) for f in sys.meta_path):
         trigger = Trigger()
         if environment is None:
-            environment = bool(os.environ.get(REQUIRES_ENV, "").strip())
+            environment = _environment_declares()
         if environment:
             trigger.environment = True
         sys.meta_path.insert(0, trigger)

@@ -6,8 +6,8 @@ import os
 import shutil
 
 #: The kinds of entry the cache holds, one directory each: compiled code, native code and
-#: unpacked copies, and remembered resolutions.
-KINDS = ("bytecode", "native", "activations")
+#: unpacked copies, remembered resolutions, and the sha256 of wheels checked against locks.
+KINDS = ("bytecode", "native", "activations", "lock-digests")
 
 
 def cache_dir() -> str | None:

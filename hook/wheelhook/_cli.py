@@ -70,6 +70,11 @@ def _cmd_add(args: argparse.Namespace) -> int:
     import tempfile
 
     store = args.store or _drop.default_store()
+    from wheelhook import _lock
+
+    locks = [*args.locks, *(f for f in args.requirement_files if _lock.is_lock_file(f))]
+    if locks:
+        return _add_locks(args, locks, store)
     reqs: list[str] = []
     for r in args.requirements:
         reqs.extend(_native.requirement_lines(r))
@@ -105,6 +110,25 @@ def _cmd_add(args: argparse.Namespace) -> int:
         for i, wheel in enumerate(wheels, 1):
             _say(f"[{i}/{len(wheels)}] dropping {os.path.basename(wheel)}")
             info = _drop.drop(wheel, store, **_limits(args))
+            print(f"added {info['name']} {info['version']} -> {info['path']}")
+    return EXIT_OK
+
+
+def _add_locks(args: argparse.Namespace, locks: list[str], store: str) -> int:
+    """`add -r pylock.toml` / `add --lock pylock.toml`: exactly the locked wheels."""
+    from wheelhook import _lock
+
+    if args.requirements or len(locks) != len(args.locks) + len(args.requirement_files):
+        raise UsageError("add takes lock files alone (no other requirements with them).")
+    pip_options: list[str] = []
+    if args.index_url:
+        pip_options += ["--index-url", args.index_url]
+    for link in args.find_links:
+        pip_options += ["--find-links", link]
+    if args.no_index:
+        pip_options.append("--no-index")
+    for lock in locks:
+        for info in _lock.fetch(lock, store, pip_options, _limits(args), _say):
             print(f"added {info['name']} {info['version']} -> {info['path']}")
     return EXIT_OK
 
@@ -167,6 +191,25 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     else:
         for d in result:
             print(f"{d.name}=={d.version}  ({d.kind}: {d.path})")
+    return EXIT_OK
+
+
+def _cmd_lock(args: argparse.Namespace) -> int:
+    from wheelhook import _lock, _pep723
+
+    reqs: list[str] = []
+    for r in args.requirements:
+        reqs.extend(_native.requirement_lines(r))
+    if args.script is not None:
+        reqs.extend(_pep723.script_requirements(args.script))
+    if not reqs:
+        raise UsageError("lock needs requirements (REQ or --script FILE).")
+    out = args.output or "pylock.toml"
+    if args.output is None and args.script is not None:
+        stem = os.path.splitext(os.path.basename(args.script))[0]
+        out = os.path.join(os.path.dirname(args.script), f"pylock.{stem}.toml")
+    result = _lock.write(reqs, out)
+    _say(f"locked {len(result)} distribution(s) in {out}")
     return EXIT_OK
 
 
@@ -247,6 +290,8 @@ def _cmd_run(args: argparse.Namespace) -> Callable[[], None]:
 
     if sum(x is not None for x in (args.file, args.module, args.code)) != 1:
         raise UsageError("run needs exactly one of FILE, -m MODULE or -c CODE.")
+    if args.lock is not None:
+        _api.require(lock=args.lock)
     reqs = _run.requirements(args.with_, file=args.file, code=args.code)
     if reqs:
         _api.require(*reqs)
@@ -266,7 +311,8 @@ EXAMPLES = {
     "add": """examples:
   python -m wheelhook add "six==1.15.0"
   python -m wheelhook add -r requirements.txt --store /srv/wheels
-  python -m wheelhook add mypkg --no-index --find-links ./wheelhouse""",
+  python -m wheelhook add mypkg --no-index --find-links ./wheelhouse
+  python -m wheelhook add -r pylock.toml             # the locked wheels, hash-checked""",
     "remove": """examples:
   python -m wheelhook remove six==1.15.0
   python -m wheelhook remove /srv/wheels/six-1.15.0-py2.py3-none-any.whl""",
@@ -281,7 +327,12 @@ EXAMPLES = {
   python -m wheelhook run --with "six==1.15.0" app.py
   python -m wheelhook run --with "six==1.15.0" -m mypkg.tool --verbose
   python -m wheelhook run --with "six==1.15.0" -c "import six; print(six.__version__)"
+  python -m wheelhook run --lock pylock.toml app.py
 the exit code is the program's.""",
+    "lock": """examples:
+  python -m wheelhook lock "requests==2.32.3" -o pylock.toml
+  python -m wheelhook lock --script app.py           # writes pylock.app.toml
+  python -m wheelhook run --lock pylock.toml app.py  # replays it, hash-checked""",
     "verify": """examples:
   python -m wheelhook verify                         # every wheel in the store directories
   python -m wheelhook verify six-1.15.0-py2.py3-none-any.whl --json
@@ -335,7 +386,15 @@ def _args_add(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FILE",
-        help="a requirements file",
+        help="a requirements file, or a PEP 751 lock file (pylock.toml, pylock.NAME.toml)",
+    )
+    p.add_argument(
+        "--lock",
+        dest="locks",
+        action="append",
+        default=[],
+        metavar="PYLOCK",
+        help="fetch exactly the wheels a PEP 751 lock file locks for this interpreter",
     )
     p.add_argument("--store", metavar="DIR", help=STORE_HELP)
     p.add_argument("--index-url", metavar="URL", help="passed to pip")
@@ -370,10 +429,26 @@ def _args_run(p: argparse.ArgumentParser) -> None:
         metavar="REQ",
         help="also activate REQ (repeatable)",
     )
+    p.add_argument(
+        "--lock",
+        metavar="PYLOCK",
+        help="activate a PEP 751 lock file (pylock.toml) first, hash-checked, with no resolution",
+    )
     p.add_argument("-m", dest="module", metavar="MODULE", help="run a module, as python -m")
     p.add_argument("-c", dest="code", metavar="CODE", help="run code, as python -c")
     p.add_argument("file", nargs="?", metavar="FILE", help="the script to run")
     p.add_argument("program_args", nargs="*", metavar="ARGS", help="the program's arguments")
+
+
+def _args_lock(p: argparse.ArgumentParser) -> None:
+    p.add_argument("requirements", nargs="*", metavar="REQ")
+    p.add_argument("--script", metavar="FILE", help="lock a script's PEP 723 dependencies")
+    p.add_argument(
+        "-o",
+        dest="output",
+        metavar="PYLOCK",
+        help="where to write (default: pylock.toml, or pylock.SCRIPT.toml for --script)",
+    )
 
 
 def _args_verify(p: argparse.ArgumentParser) -> None:
@@ -437,6 +512,12 @@ COMMANDS = (
     ),
     Command("run", "run a program with its requirements activated", _cmd_run, _args_run),
     Command(
+        "lock",
+        "resolve against the store and write a PEP 751 lock file (pylock.toml)",
+        _cmd_lock,
+        _args_lock,
+    ),
+    Command(
         "verify", "check wheels: archive structure and RECORD hashes", _cmd_verify, _args_verify
     ),
     Command(
@@ -487,9 +568,10 @@ def _split_run(argv: list[str]) -> tuple[list[str], list[str]]:
         arg = argv[i]
         if arg in ("-m", "-c"):
             return own + argv[i : i + 2], argv[i + 2 :]
-        if arg in ("--with", "--debug", "-h", "--help") or arg.startswith("--with="):
+        valued = ("--with", "--lock")
+        if arg in (*valued, "--debug", "-h", "--help") or arg.startswith(("--with=", "--lock=")):
             own.append(arg)
-            if arg == "--with" and i + 1 < len(argv):
+            if arg in valued and i + 1 < len(argv):
                 own.append(argv[i + 1])
                 i += 1
             i += 1

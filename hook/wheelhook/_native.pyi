@@ -17,6 +17,7 @@ __all__ = [
     "default_dirs",
     "inspect_wheel",
     "install",
+    "lock_wanted",
     "parse_toml",
     "parse_wheel_filename",
     "precompile",
@@ -94,6 +95,9 @@ class Finder:
         override_stdlib: bool = False,
         unpack: list[str] = ...,
         stdlib_overrides: list[str] = ...,
+        lock: str | None = None,
+        extras: list[str] = ...,
+        groups: list[str] | None = None,
     ) -> list[ActiveDistribution]: ...
     def active(self) -> list[ActiveDistribution]: ...
     def find_distributions(self, context: Any = None) -> Iterator[Any]: ...
@@ -109,10 +113,20 @@ def activate(
     requirements: list[str],
     override_stdlib: bool = False,
     unpack: bool | str | Iterable[str] | None = None,
+    lock: str | None = None,
+    extras: list[str] = ...,
+    groups: list[str] | None = None,
 ) -> list[ActiveDistribution]: ...
 def install() -> Finder: ...
 def declared_requirements() -> list[str]: ...
 def requirement_lines(value: str | Iterable[str]) -> list[str]: ...
+def lock_wanted(
+    lock: str,
+    wheel_dirs: list[str],
+    default_dirs: list[str],
+    extras: list[str] = ...,
+    groups: list[str] | None = None,
+) -> list[dict[str, Any]]: ...
 def store_dirs() -> list[str]: ...
 def default_dirs() -> list[str]: ...
 def unpack_names(unpack: bool | str | Iterable[str] | None = None) -> list[str]: ...

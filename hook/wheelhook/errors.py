@@ -2,7 +2,9 @@
 
 __all__ = [
     "DistributionNotFound",
+    "InvalidLock",
     "InvalidWheel",
+    "LockedWheelsMissing",
     "ProgramError",
     "ResolutionError",
     "ScriptMetadataError",
@@ -42,6 +44,17 @@ class StdlibConflict(ResolutionError):
 
 class UnsupportedPython(ResolutionError):
     """A script's PEP 723 `requires-python` excludes the running interpreter."""
+
+
+class LockedWheelsMissing(ResolutionError):
+    """Wheels a lock file (PEP 751 `pylock.toml`) fixes for this interpreter are not in the store,
+    or do not match the lock's sha256: the message lists each, with the command that fetches
+    them. Nothing was activated."""
+
+
+class InvalidLock(WheelhookError, ValueError):
+    """A lock file cannot be read or is not a PEP 751 lock wheelhook can use, or selects nothing
+    consistent for this interpreter: the message names the file, the entry and the reason."""
 
 
 class InvalidWheel(WheelhookError, ValueError):

@@ -110,7 +110,7 @@ impl Stamps {
 }
 
 /// One directory's (or file's) stamp, and when it last changed; "absent" for a missing path.
-fn stamp(path: &Path) -> Option<(String, Option<SystemTime>)> {
+pub fn stamp(path: &Path) -> Option<(String, Option<SystemTime>)> {
     match std::fs::metadata(path) {
         Ok(meta) => Some(metadata_stamp(&meta)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(("absent".to_owned(), None)),

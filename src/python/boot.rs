@@ -1,6 +1,8 @@
 //! What `import wheelhook` does, in the extension so that start-up loads one small Python module
 //! and nothing more: install the finder, read what the program declares, activate it.
 
+use std::path::PathBuf;
+
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
@@ -13,6 +15,9 @@ use crate::import::Overrides;
 /// Requirements to activate, one per line; every activation sets it to the pinned set, so that
 /// child processes get the same versions.
 const REQUIRES_ENV: &str = "WHEELHOOK_REQUIRES";
+/// A PEP 751 lock file to activate; an activation of a lock sets it (as an absolute path), so
+/// that child processes activate the same lock.
+const LOCK_ENV: &str = "WHEELHOOK_LOCK";
 /// Overrides of the automatic choice between the archive and an unpacked copy, comma- or
 /// space-separated: `name` (unpacked), `-name` (from the archive), `*` or `-*` (all).
 const UNPACK_ENV: &str = "WHEELHOOK_UNPACK";
@@ -173,24 +178,31 @@ pub fn unpack_names(py: Python<'_>, unpack: Option<&Bound<'_, PyAny>>) -> PyResu
 /// directories, and sets `WHEELHOOK_REQUIRES` to the pinned set (and `WHEELHOOK_UNPACK` to the
 /// overrides of the automatic choice to unpack) so that children get the same. (Children make
 /// the same automatic choice: it depends on the wheels alone.)
+///
+/// With `lock`, the lock file is activated instead of `requirements` (see `Finder.require`),
+/// and `WHEELHOOK_LOCK` set to it.
 #[pyfunction]
-#[pyo3(signature = (requirements, override_stdlib=false, unpack=None))]
+#[pyo3(signature = (requirements, override_stdlib=false, unpack=None, lock=None, extras=Vec::new(), groups=None))]
 pub fn activate<'py>(
     py: Python<'py>,
     requirements: Vec<String>,
     override_stdlib: bool,
     unpack: Option<&Bound<'py, PyAny>>,
+    lock: Option<PathBuf>,
+    extras: Vec<String>,
+    groups: Option<Vec<String>>,
 ) -> PyResult<Vec<Py<ActiveDistribution>>> {
     let finder = install(py)?;
     let unpack = unpack_names(py, unpack)?;
     // The pins exported are those this activation committed, whatever other threads do.
     let _serial = finder.get().activation_guard(py);
+    let (met, requirements) = met_by_lock(py, finder.get(), requirements)?;
     let mut stdlib_overrides: Vec<String> = environ_get(py, OVERRIDE_ENV)?
         .replace(',', " ")
         .split_whitespace()
         .map(str::to_owned)
         .collect();
-    let result = finder.get().require(
+    let mut result = finder.get().require(
         py,
         requirements,
         store_dirs(py)?.into_iter().map(Into::into).collect(),
@@ -198,7 +210,12 @@ pub fn activate<'py>(
         override_stdlib,
         unpack.clone(),
         stdlib_overrides.clone(),
+        lock.clone(),
+        extras,
+        groups,
     )?;
+    add_met(py, finder.get(), &met, &mut result);
+    export_lock(py, lock)?;
     if override_stdlib {
         for dist in &result {
             let dist = dist.get();
@@ -224,6 +241,63 @@ pub fn activate<'py>(
         watch_children(py, &finder)?;
     }
     Ok(result)
+}
+
+/// In a process that activated a lock (`WHEELHOOK_LOCK` set), the requirements that repeat a
+/// pin exactly (`name==version`, as a parent's `WHEELHOOK_REQUIRES` gives them): those are met
+/// as they are, and re-resolving the dependencies of a locked distribution could refuse the set
+/// the lock fixed. Returns their names and the requirements left.
+fn met_by_lock(
+    py: Python<'_>,
+    finder: &Finder,
+    requirements: Vec<String>,
+) -> PyResult<(Vec<String>, Vec<String>)> {
+    if environ_get(py, LOCK_ENV)?.trim().is_empty() {
+        return Ok((Vec::new(), requirements));
+    }
+    let pins = finder.pins(py);
+    let pins: Vec<&str> = pins.lines().collect();
+    let (met, left): (Vec<String>, Vec<String>) = requirements
+        .into_iter()
+        .partition(|r| pins.contains(&r.trim()));
+    let names = met
+        .iter()
+        .filter_map(|r| r.split_once("==").map(|(n, _)| n.trim().to_owned()))
+        .collect();
+    Ok((names, left))
+}
+
+/// Sets `WHEELHOOK_LOCK` to the absolute path of an activated lock, for children.
+fn export_lock(py: Python<'_>, lock: Option<PathBuf>) -> PyResult<()> {
+    let Some(lock) = lock else {
+        return Ok(());
+    };
+    let os = py.import("os")?;
+    // As a string: a `PathBuf` would become a `pathlib.Path`, importing pathlib at start-up.
+    let absolute = os
+        .getattr("path")?
+        .call_method1("abspath", (lock.as_os_str(),))?;
+    os.getattr("environ")?.set_item(LOCK_ENV, absolute)
+}
+
+/// Adds the distributions of requirements [`met_by_lock`] to an activation's result.
+fn add_met(
+    py: Python<'_>,
+    finder: &Finder,
+    met: &[String],
+    result: &mut Vec<Py<ActiveDistribution>>,
+) {
+    if met.is_empty() {
+        return;
+    }
+    let seen: Vec<String> = result.iter().map(|d| d.get().name.clone()).collect();
+    result.extend(
+        finder
+            .active(py)
+            .into_iter()
+            .filter(|d| met.contains(&d.get().name) && !seen.contains(&d.get().name)),
+    );
+    result.sort_by(|a, b| a.get().name.cmp(&b.get().name));
 }
 
 /// Makes spawn and forkserver children activate the pins: patches `multiprocessing.spawn` now
@@ -308,9 +382,21 @@ fn main_source(main: &Bound<'_, PyAny>, filename: &str) -> Option<Vec<u8>> {
 #[pyfunction]
 pub fn boot(py: Python<'_>) -> PyResult<()> {
     install(py)?;
+    let lock = environ_get(py, LOCK_ENV)?;
+    if !lock.trim().is_empty() {
+        activate(
+            py,
+            Vec::new(),
+            false,
+            None,
+            Some(PathBuf::from(lock.trim())),
+            Vec::new(),
+            None,
+        )?;
+    }
     let reqs = declared_requirements(py)?;
     if !reqs.is_empty() {
-        activate(py, reqs, false, None)?;
+        activate(py, reqs, false, None, None, Vec::new(), None)?;
     }
     Ok(())
 }

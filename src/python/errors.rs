@@ -5,6 +5,8 @@
 //! | `ResolveError::NotFound` | `wheelhook.errors.DistributionNotFound` |
 //! | `ResolveError::Conflict`, `SessionError::{AlreadyImported, StdlibImported}` | `wheelhook.errors.VersionConflict` |
 //! | `SessionError::StdlibConflict` | `wheelhook.errors.StdlibConflict` |
+//! | `LockError::Unusable` | `wheelhook.errors.LockedWheelsMissing` |
+//! | `LockError::{Read, Invalid}` | `wheelhook.errors.InvalidLock` |
 //! | `Error::InvalidWheel`, `FilenameError`, `DistInfoError`, `RecordError` | `wheelhook.errors.InvalidWheel` |
 //! | `ArchiveError`, `ImportError`, `NativeError`, `CacheError` | `ImportError` (`name=`, `path=`) |
 //! | `RequirementError`, `ScriptError`, other `ResolveError`s | `ValueError` |
@@ -23,6 +25,7 @@ use crate::archive::ArchiveError;
 use crate::cache::NativeError;
 use crate::error::Error;
 use crate::import::ImportError;
+use crate::lock::LockError;
 use crate::resolve::ResolveError;
 use crate::script::ScriptError;
 use crate::session::SessionError;
@@ -50,6 +53,7 @@ fn classify(err: &Error) -> (Class, Location<'_>) {
     };
     match err {
         Error::Session(err) => classify_session(err),
+        Error::Lock(err) => classify_lock(err),
         // Converted by `resolve_error`.
         Error::Resolve(_) => (Class::Value, Location::default()),
         Error::InvalidWheel { .. } | Error::Filename(_) | Error::DistInfo(_) | Error::Record(_) => {
@@ -72,6 +76,7 @@ fn classify_session(err: &SessionError) -> (Class, Location<'_>) {
     };
     match err {
         SessionError::Resolve(_) | SessionError::Requirement(_) => (Class::Value, location),
+        SessionError::Lock(err) => classify_lock(err),
         SessionError::Import(err) => (Class::Import, import_location(err)),
         SessionError::Archive(_) | SessionError::Unpack(_) => (Class::Import, location),
         SessionError::StdlibConflict { .. } => (Class::Wheelhook("StdlibConflict"), location),
@@ -84,6 +89,14 @@ fn classify_session(err: &SessionError) -> (Class, Location<'_>) {
             },
         ),
     }
+}
+
+fn classify_lock(err: &LockError) -> (Class, Location<'_>) {
+    let class = match err {
+        LockError::Unusable { .. } => "LockedWheelsMissing",
+        LockError::Read { .. } | LockError::Invalid { .. } => "InvalidLock",
+    };
+    (Class::Wheelhook(class), Location::default())
 }
 
 fn import_location(err: &ImportError) -> Location<'_> {
@@ -179,6 +192,7 @@ macro_rules! through_crate_error {
 through_crate_error!(
     ArchiveError,
     ImportError,
+    LockError,
     NativeError,
     ResolveError,
     ScriptError,

@@ -20,7 +20,8 @@ use super::runtime::Runtime;
 use super::spec::{module_spec, namespace_spec};
 use super::state::{self, State};
 use crate::import::{Overrides, Served};
-use crate::session::{self, Request, StoreDirs};
+use crate::lock::Groups;
+use crate::session::{self, LockSpec, Request, StoreDirs};
 use crate::wheel::PackageName;
 
 /// What `find_spec` finds for a name.
@@ -180,7 +181,12 @@ impl Finder {
     /// `stdlib_overrides` names distributions that serve their standard-library modules as if
     /// `override_stdlib` were given for them (what a parent activated with it, passed on to its
     /// children).
-    #[pyo3(signature = (requirements, wheel_dirs, default_dirs, override_stdlib=false, unpack=Vec::new(), stdlib_overrides=Vec::new()))]
+    ///
+    /// With `lock` (a PEP 751 `pylock.toml`), `requirements` are ignored: the lock's packages
+    /// selected for this interpreter (with `extras`, and `groups`, default its
+    /// `default-groups`) are activated as locked, each wheel checked against the lock's sha256,
+    /// with no resolution.
+    #[pyo3(signature = (requirements, wheel_dirs, default_dirs, override_stdlib=false, unpack=Vec::new(), stdlib_overrides=Vec::new(), lock=None, extras=Vec::new(), groups=None))]
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn require(
         &self,
@@ -191,6 +197,9 @@ impl Finder {
         override_stdlib: bool,
         unpack: Vec<String>,
         stdlib_overrides: Vec<String>,
+        lock: Option<PathBuf>,
+        extras: Vec<String>,
+        groups: Option<Vec<String>>,
     ) -> PyResult<Vec<Py<ActiveDistribution>>> {
         let _serial = self.activation_guard(py);
         let request = Request {
@@ -205,6 +214,10 @@ impl Finder {
                 .map(|u| PackageName::new(u))
                 .collect(),
             unpack: Overrides::parse(unpack.iter().map(String::as_str)),
+            lock: lock.map(|file| LockSpec {
+                file,
+                groups: Groups { extras, groups },
+            }),
         };
         let pinned: HashMap<PackageName, Version> = {
             let state = self.state.read_py_attached(py);
@@ -223,7 +236,7 @@ impl Finder {
     }
 
     /// The active set, sorted by name.
-    fn active(&self, py: Python<'_>) -> Vec<Py<ActiveDistribution>> {
+    pub(crate) fn active(&self, py: Python<'_>) -> Vec<Py<ActiveDistribution>> {
         let state = self.state.read_py_attached(py);
         let mut names: Vec<&PackageName> = state.active.keys().collect();
         names.sort();

@@ -7,6 +7,7 @@ mod facts;
 mod finder;
 mod host;
 mod loader;
+mod lock;
 mod path_entry;
 mod runtime;
 mod script;
@@ -45,6 +46,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tools::inspect_wheel, m)?)?;
     m.add_function(wrap_pyfunction!(tools::precompile, m)?)?;
     m.add_function(wrap_pyfunction!(script::parse_toml, m)?)?;
+    m.add_function(wrap_pyfunction!(lock::lock_wanted, m)?)?;
     m.add_function(wrap_pyfunction!(script::python_satisfies, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

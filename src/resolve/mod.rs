@@ -5,7 +5,7 @@
 //! interpreter ([`Environment`]), extras are honoured, `Requires-Python` is checked, and
 //! metadata is read lazily: only for the versions the resolver actually tries.
 
-mod environment;
+pub(crate) mod environment;
 mod error;
 mod package;
 mod report;

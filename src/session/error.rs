@@ -8,6 +8,7 @@ use thiserror::Error;
 use crate::archive::ArchiveError;
 use crate::cache::NativeError;
 use crate::import::ImportError;
+use crate::lock::LockError;
 use crate::resolve::ResolveError;
 use crate::wheel::{PackageName, RequirementError};
 
@@ -20,6 +21,9 @@ pub enum SessionError {
     /// No set of versions meets the requirements.
     #[error(transparent)]
     Resolve(#[from] ResolveError),
+    /// A lock file cannot be read, selected from, or matched to the store.
+    #[error(transparent)]
+    Lock(#[from] LockError),
     /// A chosen wheel cannot be opened.
     #[error(transparent)]
     Archive(#[from] ArchiveError),
@@ -101,7 +105,7 @@ impl SessionError {
             Self::StdlibConflict { wheel, .. }
             | Self::StdlibImported { wheel, .. }
             | Self::AlreadyImported { wheel, .. } => Some(wheel),
-            Self::Requirement(_) | Self::Resolve(_) => None,
+            Self::Requirement(_) | Self::Resolve(_) | Self::Lock(_) => None,
         }
     }
 }

@@ -22,6 +22,7 @@ use crate::archive::Archive;
 use crate::cache::NativeError;
 use crate::candidate::{Candidate, Origin};
 use crate::import::{ActiveDist, Overrides};
+use crate::lock::Groups;
 use crate::resolve::EnvironmentFacts;
 use crate::store::Store;
 use crate::wheel::PackageName;
@@ -100,6 +101,16 @@ pub struct Request {
     pub stdlib_overrides: Vec<PackageName>,
     /// Overrides of the automatic choice to unpack.
     pub unpack: Overrides,
+    /// A lock file to activate as it is (with `requirements` empty): no resolution.
+    pub lock: Option<LockSpec>,
+}
+
+/// A lock file and the extras and dependency groups selected from it.
+#[derive(Debug, Clone, Default)]
+pub struct LockSpec {
+    /// Ex) `pylock.toml`
+    pub file: PathBuf,
+    pub groups: Groups,
 }
 
 impl Request {

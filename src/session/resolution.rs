@@ -3,19 +3,21 @@
 //! known to activate.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use pep440_rs::Version;
 use pep508_rs::Requirement;
 
-use super::{Host, Request, SessionError};
+use super::{Host, LockSpec, Request, SessionError};
 use crate::cache::activation::{self, Chosen, Identity, Stamps};
 use crate::cache::write_atomic;
-use crate::candidate::Candidate;
+use crate::candidate::{Candidate, Origin};
 use crate::import::ActiveDist;
+use crate::lock::{self, Digests, Lock, LockError, Unusable};
 use crate::resolve::resolve as resolve_requirements;
+use crate::resolve::{Environment, ResolveError};
 use crate::store::Store;
 use crate::wheel::{parse_requirement, PackageName};
 
@@ -58,6 +60,9 @@ pub fn resolve(
             remember: None,
         });
     }
+    if let Some(lock) = &request.lock {
+        return locked(host, request, lock, pinned, entry);
+    }
     // Parsed only to resolve: an entry exists only for requirements (the same text, by the
     // same version of wheelhook) that parsed and resolved before.
     let parsed = request
@@ -85,6 +90,70 @@ pub fn resolve(
     })
 }
 
+/// The candidates a lock file fixes for this interpreter, matched to the store (each wheel's
+/// sha256 checked against the lock): no resolution. A package already active at another
+/// version cannot be used. Remembered in the activation cache like a resolution: the entry
+/// stamps the lock file too, and each wheel, whose hash was checked before the entry exists.
+fn locked(
+    host: &impl Host,
+    request: &Request,
+    spec: &LockSpec,
+    pinned: &HashMap<PackageName, Version>,
+    entry: Option<Entry>,
+) -> Result<Resolved, SessionError> {
+    let lock = Lock::read(&spec.file)?;
+    let environment = Environment::from_facts(host.environment()).map_err(ResolveError::Facts)?;
+    let selected = lock::select(&lock, &environment, &spec.groups)?;
+    let listing = host.store(&request.dirs);
+    let store = listing.store;
+    let digests = Digests {
+        dir: host.cache_dir().map(|d| d.join("lock-digests")),
+    };
+    let chosen = host.detached(|| lock::choose(&lock, &selected, store.as_ref(), &digests))?;
+    let unusable: Vec<Unusable> = chosen
+        .iter()
+        .filter_map(|c| {
+            let active = pinned.get(&c.name).filter(|v| **v != c.version)?;
+            Some(Unusable {
+                package: format!("{} {}", c.name, c.version),
+                reason: format!("{} {active} is already active in this process", c.name),
+            })
+        })
+        .collect();
+    if !unusable.is_empty() {
+        return Err(LockError::Unusable {
+            file: lock.file.clone(),
+            unusable,
+        }
+        .into());
+    }
+    // The entry will vouch for each wheel by the stamp it has when the entry is written: a
+    // wheel rewritten since its hash was checked is recent, and then nothing is remembered.
+    let now = SystemTime::now();
+    let settled = |c: &Candidate| match &c.origin {
+        Origin::Wheel { path, .. } => activation::stamp(path)
+            .and_then(|(_, changed)| changed)
+            .is_some_and(|t| {
+                now.duration_since(t)
+                    .is_ok_and(|age| age >= activation::SETTLE)
+            }),
+        Origin::Default { .. } => true,
+    };
+    let remember =
+        entry.filter(|e| listing.fresh && e.stamps.settled(now) && chosen.iter().all(settled));
+    Ok(Resolved {
+        chosen: chosen
+            .into_iter()
+            .map(|candidate| Chosen {
+                candidate,
+                layout: None,
+            })
+            .collect(),
+        listed: Some(store),
+        remember,
+    })
+}
+
 /// The entry's resolution, when it matches the file system.
 fn recall(entry: &Entry) -> Option<Vec<Chosen>> {
     let text = std::fs::read_to_string(&entry.path).ok()?;
@@ -95,16 +164,38 @@ fn recall(entry: &Entry) -> Option<Vec<Chosen>> {
 /// read now (before any listing); `None` when it cannot be used (no private cache, a path that
 /// cannot be written on one line).
 fn entry(host: &impl Host, request: &Request) -> Option<Entry> {
+    let Some(spec) = &request.lock else {
+        return entry_for(host, request, &request.requirements, None);
+    };
+    // A lock is named by its absolute path and the selection; its stamp joins the directories'.
+    let file = std::path::absolute(&spec.file).ok()?;
+    let mut lines = vec![format!("lock {}", file.to_str()?)];
+    lines.extend(spec.groups.extras.iter().map(|e| format!("lock-extra {e}")));
+    match &spec.groups.groups {
+        None => lines.push("lock-default-groups".to_owned()),
+        Some(groups) => lines.extend(groups.iter().map(|g| format!("lock-group {g}"))),
+    }
+    entry_for(host, request, &lines, Some(&file))
+}
+
+/// The entry for `requirements` (or the lines naming a lock) searched in the request's
+/// directories, stamping `file` too when given.
+fn entry_for(
+    host: &impl Host,
+    request: &Request,
+    requirements: &[String],
+    file: Option<&Path>,
+) -> Option<Entry> {
     let cwd = std::env::current_dir().ok();
     let identity = Identity::new(
-        &request.requirements,
+        requirements,
         &request.dirs.wheels,
         &request.dirs.defaults,
         host.identity(),
         cwd.as_deref(),
     )?;
     let dir = host.cache_dir()?.join("activations");
-    let stamps = Stamps::read(request.dirs.unique())?;
+    let stamps = Stamps::read(request.dirs.unique().into_iter().chain(file))?;
     Some(Entry {
         path: dir.join(identity.file_name()),
         identity,

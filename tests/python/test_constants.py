@@ -12,6 +12,7 @@ from wheelhook import _boot, _constants
 COPIES = [
     ("DISABLE_ENV", _constants.DISABLE_ENV),
     ("REQUIRES_ENV", _constants.REQUIRES_ENV),
+    ("LOCK_ENV", _constants.LOCK_ENV),
     ("SCRIPT_MARK", _constants.SCRIPT_MARK.encode()),
 ]
 

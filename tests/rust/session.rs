@@ -11,7 +11,7 @@ use _native::cache::activation::{encode, Chosen, Identity, Stamps};
 use _native::cache::NativeError;
 use _native::resolve::EnvironmentFacts;
 use _native::session::{
-    activate, Growth, Host, Imported, Listing, Plan, Request, SessionError, StoreDirs,
+    activate, Growth, Host, Imported, Listing, LockSpec, Plan, Request, SessionError, StoreDirs,
 };
 use _native::store::{Store, StoreConfig};
 use _native::wheel::{InterpreterFacts, PackageName, Platform, SupportedTags};
@@ -401,4 +401,139 @@ fn err_stdlib_override_after_the_module_is_imported() {
         "with override_stdlib=True: the standard library's module \"argparse\" is already \
          imported from /usr/lib/python3.11/argparse.py."
     ));
+}
+
+/// Writes `pylock.toml` in the fixture, locking each `(name, version, wheel file)`.
+fn write_lock(store: &Fixture, entries: &[(&str, &str, &std::path::Path)], extra: &str) -> Request {
+    let mut text = String::from("lock-version = \"1.0\"\ncreated-by = \"test\"\n");
+    for (name, version, wheel) in entries {
+        let sha = _native::lock::sha256_hex(&std::fs::read(wheel).unwrap());
+        let file = wheel.file_name().unwrap().to_str().unwrap();
+        text.push_str(&format!(
+            "\n[[packages]]\nname = \"{name}\"\nversion = \"{version}\"\n\
+             wheels = [{{ name = \"{file}\", url = \"https://example.invalid/{file}\", hashes = {{ sha256 = \"{sha}\" }} }}]\n"
+        ));
+    }
+    text.push_str(extra);
+    let file = store.dir.write("pylock.toml", text.as_bytes());
+    Request {
+        lock: Some(LockSpec {
+            file,
+            ..LockSpec::default()
+        }),
+        ..store.request(&[])
+    }
+}
+
+#[test]
+fn ok_lock_activates_without_resolving() {
+    let store = Fixture::new("session-lock");
+    let old = store.wheel("six", "1.15.0", &["six.py"], &[]);
+    store.wheel("six", "1.16.0", &["six.py"], &[]);
+    // The lock fixes versions no resolution would pick together (app wants six>=1.16).
+    let app = store.wheel("app", "1.0", &["app/__init__.py"], &["six>=1.16"]);
+    store.installed("attrs", "23.1.0");
+    let request = write_lock(&store, &[("six", "1.15.0", &old), ("app", "1.0", &app)], "");
+    let mut host = FakeHost::new();
+    host.cache = Some(store.dir.0.join("cache"));
+    let plan = fresh(&host, &request).unwrap();
+    assert_eq!(names(&plan), ["app 1.0", "six 1.15.0"]);
+    assert_eq!(plan.wheels.len(), 2);
+    assert!(!plan.recalled);
+    // The digests are remembered once their files have settled; a second activation agrees.
+    let again = fresh(&host, &request).unwrap();
+    assert_eq!(names(&again), ["app 1.0", "six 1.15.0"]);
+}
+
+#[test]
+fn ok_lock_uses_an_installed_default_at_the_locked_version() {
+    let store = Fixture::new("session-lock-default");
+    let six = store.wheel("six", "1.16.0", &["six.py"], &[]);
+    store.installed("six", "1.16.0");
+    let request = write_lock(&store, &[("six", "1.16.0", &six)], "");
+    let plan = fresh(&FakeHost::new(), &request).unwrap();
+    assert_eq!(names(&plan), ["six 1.16.0"]);
+    assert!(plan.chosen[0].is_default());
+    assert!(plan.wheels.is_empty());
+}
+
+#[test]
+fn err_lock_lists_every_missing_or_mismatching_wheel() {
+    let store = Fixture::new("session-lock-missing");
+    let six = store.wheel("six", "1.16.0", &["six.py"], &[]);
+    let app = store.wheel("app", "1.0", &["app/__init__.py"], &[]);
+    let request = write_lock(&store, &[("six", "1.16.0", &six), ("app", "1.0", &app)], "");
+    // Another file under the locked name, and a locked wheel gone.
+    store.wheel("six", "1.16.0", &["six.py", "extra.py"], &[]);
+    std::fs::remove_file(&app).unwrap();
+    let err = fresh(&FakeHost::new(), &request).unwrap_err();
+    let text = err.to_string();
+    let file = store.dir.0.join("pylock.toml");
+    assert!(
+        text.starts_with(&format!(
+            "{}: 2 of the locked wheels cannot be used:\n  six 1.16.0: wheel ",
+            file.display()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("does not match the lock's"), "{text}");
+    assert!(
+        text.contains(
+            "\n  app 1.0: no wheel in the store for this interpreter (locked: app-1.0-py3-none-any.whl)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(&format!(
+            "fetch them with: python -m wheelhook add -r {}",
+            file.display()
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn err_lock_against_a_pinned_version() {
+    let store = Fixture::new("session-lock-pinned");
+    let six = store.wheel("six", "1.16.0", &["six.py"], &[]);
+    let request = write_lock(&store, &[("six", "1.16.0", &six)], "");
+    let pinned = HashMap::from([(
+        PackageName::new("six"),
+        "1.15.0".parse::<Version>().unwrap(),
+    )]);
+    let err = activate(&FakeHost::new(), &request, &pinned).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("six 1.16.0: six 1.15.0 is already active in this process"),
+        "{err}"
+    );
+    let same = HashMap::from([(
+        PackageName::new("six"),
+        "1.16.0".parse::<Version>().unwrap(),
+    )]);
+    let plan = activate(&FakeHost::new(), &request, &same).unwrap();
+    assert!(plan.wheels.is_empty(), "a pinned wheel is active already");
+}
+
+#[test]
+fn ok_lock_activation_is_remembered_and_never_vouches_for_a_changed_wheel() {
+    let store = Fixture::new("session-lock-remembered");
+    let six = store.wheel("six", "1.16.0", &["six.py"], &[]);
+    let request = write_lock(&store, &[("six", "1.16.0", &six)], "");
+    let mut host = FakeHost::new();
+    host.cache = Some(store.dir.0.join("cache"));
+    // Entries are written only for directories and wheels left alone for two seconds.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert!(!fresh(&host, &request).unwrap().recalled);
+    let again = fresh(&host, &request).unwrap();
+    assert!(
+        again.recalled,
+        "the second start recalls the lock's activation"
+    );
+    assert_eq!(names(&again), ["six 1.16.0"]);
+    // The wheel rewritten in place (its directory unchanged): the entry no longer applies, and
+    // the lock's hash refuses the new file.
+    store.wheel("six", "1.16.0", &["six.py", "other.py"], &[]);
+    let err = fresh(&host, &request).unwrap_err().to_string();
+    assert!(err.contains("does not match the lock's"), "{err}");
 }
