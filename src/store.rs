@@ -67,6 +67,9 @@ pub struct Store {
     /// One per distinct name among `wheels`, in the same order.
     groups: Vec<Group>,
     defaults: HashMap<PackageName, Vec<Candidate>>,
+    /// The defaults' names in the order found (`sys.path` order, then directory order): the
+    /// order `importlib.metadata.distributions()` lists them in.
+    default_order: Vec<PackageName>,
     wheel_dirs: Vec<PathBuf>,
     tags: Option<Arc<SupportedTags>>,
     archives: Mutex<HashMap<PathBuf, Arc<Archive>>>,
@@ -160,9 +163,18 @@ impl Store {
                     origin: Origin::Default { dist_info: path },
                     rank: 0,
                 };
+                self.default_order.push(name.clone());
                 self.defaults.entry(name).or_default().push(candidate);
             });
         }
+    }
+
+    /// The default distributions in the order found: `sys.path` order, then each directory's
+    /// listing order (as `importlib.metadata.distributions()` lists them), one per name.
+    pub fn defaults(&self) -> impl Iterator<Item = &Candidate> {
+        self.default_order
+            .iter()
+            .filter_map(|name| self.defaults.get(name)?.first())
     }
 
     /// The version in a default distribution's metadata, whose directory name has none (an

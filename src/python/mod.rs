@@ -2,6 +2,7 @@
 
 mod active;
 mod boot;
+mod entry_points;
 mod errors;
 mod facts;
 mod finder;
