@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     #: group's entry points `(name, value, index of the distribution)`, in order.
     Table = tuple[list[tuple[str, str, str, bool]], dict[str, list[tuple[str, str, int]]]]
 
-__all__ = ["entry_points", "entry_points_of", "load_entry_point"]
+__all__ = ["entry_points", "load_entry_point"]
 
 #: 3.10+ `EntryPoint`s carry their distribution, and `EntryPoints` selects by name.
 _HAS_DIST = sys.version_info >= (3, 10)
@@ -63,22 +63,6 @@ def entry_points(
     if _HAS_DIST:
         return metadata.EntryPoints(found)
     return found
-
-
-def entry_points_of(dist: str, group: str) -> list[metadata.EntryPoint]:
-    """The entry points of `group` that the distribution `dist` (of the active set, or installed
-    and not shadowed) declares, in its file's order."""
-    from wheelhook._names import normalize
-
-    wanted = normalize(dist)
-    with _lock:
-        table = _current()
-        rows = table[0]
-        return [
-            ep
-            for ep, (_, _, index) in zip(_group(table, group), table[1].get(group, ()))
-            if normalize(rows[index][0]) == wanted
-        ]
 
 
 def load_entry_point(ep: metadata.EntryPoint) -> object:
