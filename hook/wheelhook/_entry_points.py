@@ -11,6 +11,8 @@ table stands.
 
 from __future__ import annotations
 
+import functools
+import pathlib
 import sys
 import threading
 from importlib import metadata
@@ -131,11 +133,22 @@ def _distribution(
             active = next(a for a in _native.install().active() if a.name == name)
             found = WheelDistribution(active)
         else:
-            import pathlib
-
-            found = metadata.PathDistribution(pathlib.Path(path))
+            found = _Installed(path)
         _dists[index] = found
     return found
+
+
+class _Installed(metadata.PathDistribution):
+    """The `PathDistribution` of an installed `.dist-info`, whose `pathlib.Path` is made when
+    first read: most entry points' `dist` is never looked at, and a path object per
+    distribution is a good part of the index's first call."""
+
+    def __init__(self, path: str) -> None:  # the parent's `_path` is made on first use
+        self._where = path
+
+    @functools.cached_property
+    def _path(self) -> pathlib.Path:  # type: ignore[override]
+        return pathlib.Path(self._where)
 
 
 def _owner(ep: metadata.EntryPoint) -> tuple[str, str] | None:
