@@ -306,8 +306,8 @@ writes wheelhook-activate.pth; WHEELHOOK_DISABLE=1 turns it off for one run.""",
     "tool": """examples:
   python -m wheelhook tool pycodestyle==2.11.1 --max-line-length=100 app.py
   python -m wheelhook tool pyflakes@3.0.1 app.py
-  python -m wheelhook tool --from "httpie==3.2.4" http --version
-  python -m wheelhook tool --with flake8-bugbear==24.12.12 flake8 app.py
+  python -m wheelhook tool --from "httpie==3.2.2" http --version
+  python -m wheelhook tool --with flake8-bugbear==24.2.6 flake8 app.py
 
 NAME is the distribution and its script, unless --from names the distribution. The exit code
 is the script's; a distribution not in the store is fetched with `wheelhook add REQ`.""",
