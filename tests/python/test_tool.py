@@ -23,7 +23,8 @@ import json, sys
 
 def main():
     import with_dep
-    print(json.dumps({"argv": sys.argv, "with": getattr(with_dep, "V", None)}))
+    heavy = [m for m in ("argparse", "importlib.metadata", "wheelhook._cli") if m in sys.modules]
+    print(json.dumps({"argv": sys.argv, "with": getattr(with_dep, "V", None), "heavy": heavy}))
     return int(sys.argv[-1]) if sys.argv[-1].isdigit() else 0
 
 def fails():
@@ -129,6 +130,7 @@ def test_argv_with_and_exit_code(tool_env: tuple[Env, Path]) -> None:
     got = json.loads(out)
     assert got["argv"] == ["probe", "3"]
     assert got["with"] == 1
+    assert got["heavy"] == [], "the tool's start must not import the CLI or importlib.metadata"
     code, out, err = tool(env, store, "--from", "probe-tool==1.0", "probe", "--", "-x")
     assert code == 0, err
     assert json.loads(out)["argv"] == ["probe", "--", "-x"]
