@@ -38,6 +38,8 @@ _lock = threading.Lock()
 _table: Table | None = None
 _groups: dict[str, tuple[metadata.EntryPoint, ...]] = {}
 _dists: dict[int, metadata.Distribution] = {}
+#: Every entry point, in distribution order (see `_every`).
+_every_kept: tuple[metadata.EntryPoint, ...] | None = None
 
 
 def entry_points(
@@ -59,7 +61,7 @@ def entry_points(
         if group is not None:
             found = _group(table, group)
         else:
-            found = tuple(ep for g in table[1] for ep in _group(table, g))
+            found = _every(table)
     if name is not None:
         found = tuple(ep for ep in found if ep.name == name)
     if _HAS_DIST:
@@ -85,13 +87,30 @@ def load_entry_point(ep: metadata.EntryPoint) -> object:
 
 
 def _current() -> Table:
-    global _table
+    global _table, _every_kept
     table = _native.install().entry_point_table(_native.store_dirs(), _native.default_dirs())
     if table is not _table:
         _table = table
         _groups.clear()
         _dists.clear()
+        _every_kept = None
     return table
+
+
+def _every(table: Table) -> tuple[metadata.EntryPoint, ...]:
+    """Every entry point in distribution order, as `importlib.metadata.entry_points()` lists
+    them (so `[name]` picks the same one); within a distribution, group by group."""
+    global _every_kept
+    found = _every_kept
+    if found is None:
+        rows = [
+            (index, ep)
+            for g in table[1]
+            for ep, (_, _, index) in zip(_group(table, g), table[1][g])
+        ]
+        rows.sort(key=lambda row: row[0])  # stable: file order within a group stays
+        found = _every_kept = tuple(ep for _, ep in rows)
+    return found
 
 
 def _group(

@@ -87,6 +87,23 @@ COMPARE = """
         dist = getattr(ep, "dist", None)
         return None if dist is None else [dist.metadata["Name"], dist.version]
 
+    def first_by_name(eps):
+        out = {}
+        for e in eps:
+            out.setdefault(e.name, [e.group, e.value])
+        return out
+
+    def in_distribution_order():
+        # What importlib.metadata.entry_points() lists (3.12 returns exactly this): each
+        # distribution once, in distributions() order.
+        seen, out = set(), []
+        for d in md.distributions():
+            key = d.metadata["Name"].lower().replace("_", "-").replace(".", "-")
+            if key not in seen:
+                seen.add(key)
+                out += list(d.entry_points)
+        return out
+
     listed, groups = theirs()
     ours = wheelhook.entry_points()
     winners = {}
@@ -101,6 +118,7 @@ COMPARE = """
         "ours": sorted([e.group, e.name, e.value] for e in ours),
         "owners": sorted([e.group, e.name, owner(e)] for e in ours),
         "winners": winners,
+        "by_name": [first_by_name(in_distribution_order()), first_by_name(ours)],
         "versions": {d.metadata["Name"]: d.version for d in md.distributions()},
         "script": [[e.value, owner(e)] for e in wheelhook.entry_points(
             group="console_scripts", name="pycodestyle")],
@@ -130,6 +148,8 @@ def test_index_agrees_with_importlib_metadata(
     assert ["console_scripts", "collide", "collide_b:main"] in got["ours"]
     for key, (theirs, ours) in got["winners"].items():  # type: ignore[attr-defined]
         assert ours == theirs, key
+    theirs_by_name, ours_by_name = got["by_name"]  # type: ignore[misc]
+    assert ours_by_name == theirs_by_name
     versions = got["versions"]
     assert isinstance(versions, dict)
     want = DROPPED if activate else INSTALLED
