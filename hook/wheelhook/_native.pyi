@@ -17,6 +17,7 @@ __all__ = [
     "default_dirs",
     "inspect_wheel",
     "install",
+    "parse_entry_points",
     "parse_toml",
     "parse_wheel_filename",
     "precompile",
