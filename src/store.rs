@@ -552,4 +552,32 @@ mod tests {
             .version
             .is_none());
     }
+
+    #[test]
+    fn ok_defaults_in_path_order_first_of_each_name() {
+        let root = std::env::temp_dir().join(format!("wheelhook-order-{}", std::process::id()));
+        let (first, second) = (root.join("first"), root.join("second"));
+        for dir in [
+            "first/b-1.0.dist-info",
+            "second/a-1.0.dist-info",
+            "second/b-2.0.dist-info",
+        ] {
+            std::fs::create_dir_all(root.join(dir)).unwrap();
+        }
+        let config = StoreConfig {
+            wheel_dirs: vec![],
+            default_dirs: vec![first, second],
+            tags: Arc::new(SupportedTags::new(
+                &crate::wheel::InterpreterFacts::cpython((3, 11), crate::wheel::Platform::detect()),
+            )),
+        };
+        let store = Store::scan(&config);
+        let found: Vec<String> = store
+            .defaults()
+            .map(|c| format!("{} {}", c.name, c.version))
+            .collect();
+        // The first directory on `sys.path` comes first, and hides the later `b`.
+        assert_eq!(found, ["b 1.0", "a 1.0"]);
+        std::fs::remove_dir_all(root).unwrap();
+    }
 }
