@@ -192,6 +192,44 @@ def write_report(r: dict[str, Any]) -> str:
             for row in lk["rows"]
         ]
         out.append("")
+    if "entry_points" in r:
+        ep = r["entry_points"]
+        out += [
+            f"### Entry points: {ep['installed']} distributions installed, "
+            f"{ep['activated']} of them shadowed by active wheels",
+            "",
+            f"One group ({ep['entry_points']} entry points), in a fresh process with "
+            "`importlib.metadata` and wheelhook already imported:",
+            "",
+            "| | first call, ms | each later call, µs |",
+            "|---|---|---|",
+        ]
+        for row in ep["rows"]:
+            out.append(f"| {row['peer']} | {_ms(row['first_ms'], 2)} | {_ms(row['later_us'], 1)} |")
+        first, later = ep["first_ratio"]["median"], ep["later_ratio"]["median"]
+        out += [
+            "",
+            f"wheelhook is {first:.1f}x faster on the first call and {later:.0f}x on later "
+            f"ones (paired per round; target ≥ 10x, the first call included: "
+            f"{_verdict(min(first, later) >= 10)}).",
+            "",
+        ]
+    if "tool" in r:
+        t = r["tool"]
+        out += [
+            f"### Console scripts: `{t['tool']}`, `--version`",
+            "",
+            "| | wall ms | added ms (paired with the installed script) |",
+            "|---|---|---|",
+        ]
+        for row in t["rows"]:
+            out.append(f"| {row['peer']} | {_ms(row['wall_ms'])} | {_ms(row['added_ms'])} |")
+        out += [
+            "",
+            f"Target for `wheelhook tool` ≤ 5 ms added (warm): {t['added_median_ms']:.1f} "
+            f"{_verdict(t['added_median_ms'] <= 5)}.",
+            "",
+        ]
     if "site_wide" in r:
         sw = r["site_wide"]
         out += [

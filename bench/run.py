@@ -35,6 +35,7 @@ from fixtures import (  # noqa: E402
     write_egg,
     write_wheel,
 )
+from plugins import figure_entry_points, figure_tool  # noqa: E402
 from report import write_report  # noqa: E402
 
 SYMPY = "sympy==1.13.3"
@@ -796,6 +797,8 @@ def main() -> None:
         "scaling": figure_scaling,
         "rss": figure_rss,
         "lock": figure_lock,
+        "entry_points": figure_entry_points,
+        "tool": figure_tool,
     }
     only = set(args.only.split(",")) if args.only else {*figures, "sitewide"}
     results: dict[str, object] = {

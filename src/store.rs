@@ -67,6 +67,9 @@ pub struct Store {
     /// One per distinct name among `wheels`, in the same order.
     groups: Vec<Group>,
     defaults: HashMap<PackageName, Vec<Candidate>>,
+    /// The defaults' names in the order found (`sys.path` order, then directory order): the
+    /// order `importlib.metadata.distributions()` lists them in.
+    default_order: Vec<PackageName>,
     wheel_dirs: Vec<PathBuf>,
     tags: Option<Arc<SupportedTags>>,
     archives: Mutex<HashMap<PathBuf, Arc<Archive>>>,
@@ -160,9 +163,18 @@ impl Store {
                     origin: Origin::Default { dist_info: path },
                     rank: 0,
                 };
+                self.default_order.push(name.clone());
                 self.defaults.entry(name).or_default().push(candidate);
             });
         }
+    }
+
+    /// The default distributions in the order found: `sys.path` order, then each directory's
+    /// listing order (as `importlib.metadata.distributions()` lists them), one per name.
+    pub fn defaults(&self) -> impl Iterator<Item = &Candidate> {
+        self.default_order
+            .iter()
+            .filter_map(|name| self.defaults.get(name)?.first())
     }
 
     /// The version in a default distribution's metadata, whose directory name has none (an
@@ -539,5 +551,33 @@ mod tests {
             .unwrap()
             .version
             .is_none());
+    }
+
+    #[test]
+    fn ok_defaults_in_path_order_first_of_each_name() {
+        let root = std::env::temp_dir().join(format!("wheelhook-order-{}", std::process::id()));
+        let (first, second) = (root.join("first"), root.join("second"));
+        for dir in [
+            "first/b-1.0.dist-info",
+            "second/a-1.0.dist-info",
+            "second/b-2.0.dist-info",
+        ] {
+            std::fs::create_dir_all(root.join(dir)).unwrap();
+        }
+        let config = StoreConfig {
+            wheel_dirs: vec![],
+            default_dirs: vec![first, second],
+            tags: Arc::new(SupportedTags::new(
+                &crate::wheel::InterpreterFacts::cpython((3, 11), crate::wheel::Platform::detect()),
+            )),
+        };
+        let store = Store::scan(&config);
+        let found: Vec<String> = store
+            .defaults()
+            .map(|c| format!("{} {}", c.name, c.version))
+            .collect();
+        // The first directory on `sys.path` comes first, and hides the later `b`.
+        assert_eq!(found, ["b 1.0", "a 1.0"]);
+        std::fs::remove_dir_all(root).unwrap();
     }
 }

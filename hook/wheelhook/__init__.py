@@ -12,6 +12,7 @@ from wheelhook._native import ActiveDistribution
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from wheelhook._api import active, drop, finder, require
+    from wheelhook._entry_points import entry_points, load_entry_point
     from wheelhook.errors import (
         DistributionNotFound,
         InvalidLock,
@@ -35,7 +36,9 @@ __all__ = [
     "WheelhookError",
     "active",
     "drop",
+    "entry_points",
     "finder",
+    "load_entry_point",
     "require",
 ]
 
@@ -45,6 +48,8 @@ _LAZY = {
     "drop": "wheelhook._api",
     "finder": "wheelhook._api",
     "require": "wheelhook._api",
+    "entry_points": "wheelhook._entry_points",
+    "load_entry_point": "wheelhook._entry_points",
     "DistributionNotFound": "wheelhook.errors",
     "InvalidWheel": "wheelhook.errors",
     "InvalidLock": "wheelhook.errors",

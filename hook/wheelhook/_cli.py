@@ -303,6 +303,13 @@ def _cmd_run(args: argparse.Namespace) -> Callable[[], None]:
     return _run.program(args.file, args.module, args.code, args.program_args)
 
 
+def _cmd_tool(args: argparse.Namespace) -> Callable[[], None]:
+    from wheelhook import _tool
+
+    tool = _tool.parse(args.name, args.from_, args.with_, args.program_args)
+    return _tool.prepare(tool)
+
+
 EXAMPLES = {
     "drop": """examples:
   python -m wheelhook drop six-1.15.0-py2.py3-none-any.whl
@@ -347,6 +354,14 @@ writes wheelhook-activate.pth; WHEELHOOK_DISABLE=1 turns it off for one run.""",
     "cache": """examples:
   python -m wheelhook cache info --json
   python -m wheelhook cache clear""",
+    "tool": """examples:
+  python -m wheelhook tool pycodestyle==2.11.1 --max-line-length=100 app.py
+  python -m wheelhook tool pyflakes@3.0.1 app.py
+  python -m wheelhook tool --from "httpie==3.2.2" http --version
+  python -m wheelhook tool --with flake8-bugbear==24.2.6 flake8 app.py
+
+NAME is the distribution and its script, unless --from names the distribution. The exit code
+is the script's; a distribution not in the store is fetched with `wheelhook add REQ`.""",
 }
 
 
@@ -451,6 +466,25 @@ def _args_lock(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _args_tool(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--from",
+        dest="from_",
+        metavar="REQ",
+        help="the distribution that provides the script (default: NAME)",
+    )
+    p.add_argument(
+        "--with",
+        dest="with_",
+        action="append",
+        default=[],
+        metavar="REQ",
+        help="also activate REQ (repeatable)",
+    )
+    p.add_argument("name", metavar="NAME[==VERSION]", help="the script (and distribution)")
+    p.add_argument("program_args", nargs="*", metavar="ARGS", help="the script's arguments")
+
+
 def _args_verify(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "wheels", nargs="*", metavar="WHEEL", help="default: every wheel in the store directories"
@@ -516,6 +550,12 @@ COMMANDS = (
         "resolve against the store and write a PEP 751 lock file (pylock.toml)",
         _cmd_lock,
         _args_lock,
+    ),
+    Command(
+        "tool",
+        "run a distribution's console script straight from the store (as uvx does)",
+        _cmd_tool,
+        _args_tool,
     ),
     Command(
         "verify", "check wheels: archive structure and RECORD hashes", _cmd_verify, _args_verify
@@ -586,8 +626,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     program_args: list[str] = []
     for i, arg in enumerate(args_list):
-        if arg == "run":
-            own, program_args = _split_run(args_list[i + 1 :])
+        if arg in ("run", "tool"):
+            if arg == "run":
+                own, program_args = _split_run(args_list[i + 1 :])
+            else:
+                from wheelhook._tool import split_arguments
+
+                own, program_args = split_arguments(args_list[i + 1 :])
             args_list = args_list[: i + 1] + own
             break
         if not arg.startswith("-"):
@@ -608,7 +653,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         _say(f"wheelhook: {exc}")
         return EXIT_BAD_INPUT
-    if callable(result):  # `run`: the program runs outside the error handling above
+    if callable(result):  # `run`, `tool`: the program runs outside the error handling above
         result()
         return EXIT_OK
     code: int = result

@@ -295,7 +295,24 @@ impl Finder {
             .insert(fullname, callback);
     }
 
-    /// Forgets the listing of the store, so wheels dropped since are seen.
+    /// The entry points of the active set and of the installed distributions it does not
+    /// shadow (`wheelhook.entry_points` reads it): `(dists, groups)`, read once and kept until
+    /// the active set or the listing of the store changes.
+    fn entry_point_table(
+        &self,
+        py: Python<'_>,
+        wheel_dirs: Vec<PathBuf>,
+        default_dirs: Vec<PathBuf>,
+    ) -> PyResult<Py<pyo3::types::PyTuple>> {
+        let dirs = StoreDirs {
+            wheels: wheel_dirs,
+            defaults: default_dirs,
+        };
+        super::entry_points::table(py, &self.state, dirs, || self.facts.tags())
+    }
+
+    /// Forgets the listing of the store (and the entry points read from it), so wheels
+    /// dropped since are seen.
     fn invalidate_caches(&self, py: Python<'_>) {
         self.state.write_py_attached(py).forget_listing();
     }

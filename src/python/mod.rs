@@ -2,6 +2,7 @@
 
 mod active;
 mod boot;
+mod entry_points;
 mod errors;
 mod facts;
 mod finder;
@@ -42,6 +43,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(boot::unpack_names, m)?)?;
     m.add_function(wrap_pyfunction!(tools::parse_wheel_filename, m)?)?;
     m.add_function(wrap_pyfunction!(tools::supported_tags, m)?)?;
+    m.add_function(wrap_pyfunction!(tools::parse_entry_points, m)?)?;
     m.add_function(wrap_pyfunction!(tools::scan, m)?)?;
     m.add_function(wrap_pyfunction!(tools::inspect_wheel, m)?)?;
     m.add_function(wrap_pyfunction!(tools::precompile, m)?)?;

@@ -25,6 +25,13 @@ struct KeptListing {
     store: Arc<Store>,
 }
 
+/// The entry-point table of the active set (see `entry_points::table`), kept for the
+/// directories it was read from.
+pub struct KeptEntryPoints {
+    pub dirs: StoreDirs,
+    pub table: Py<pyo3::types::PyTuple>,
+}
+
 /// The finder's state, shared with its path-entry finders.
 #[derive(Default)]
 pub struct State {
@@ -38,12 +45,15 @@ pub struct State {
     /// request for the name to the callback (see `Finder.on_import`).
     pub import_hooks: HashMap<String, Py<PyAny>>,
     listing: Option<KeptListing>,
+    /// The entry-point index of the active set, built on first use.
+    pub entry_points: Option<KeptEntryPoints>,
 }
 
 impl State {
     /// Forgets the listing of the store, so wheels dropped since are seen.
     pub fn forget_listing(&mut self) {
         self.listing = None;
+        self.entry_points = None;
     }
 }
 
@@ -162,6 +172,8 @@ fn serve(py: Python<'_>, state: &RwLock<State>, plan: &Plan, added: Vec<Added>) 
         state.pinned.insert(candidate.name.clone(), candidate);
     }
     state.registry = registry;
+    // The active set changed: its entry points are read again when next asked for.
+    state.entry_points = None;
 }
 
 /// Adds the wheels' portions to namespace packages already imported (PEP 420).

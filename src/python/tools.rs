@@ -42,6 +42,16 @@ pub fn parse_wheel_filename<'py>(py: Python<'py>, filename: &str) -> PyResult<Bo
     Ok(out)
 }
 
+/// The entry points of an `entry_points.txt`'s text: `(group, name, value)` in file order (see
+/// `parse_entry_points` for the rules). Ex) `[console_scripts]` `black = black:main`
+#[pyfunction]
+pub fn parse_entry_points(text: &str) -> Vec<(String, String, String)> {
+    crate::wheel::parse_entry_points(text)
+        .into_iter()
+        .map(|d| (d.group, d.name, d.value))
+        .collect()
+}
+
 /// The running interpreter's supported tags, best first.
 #[pyfunction]
 pub fn supported_tags(py: Python<'_>) -> PyResult<Vec<String>> {

@@ -2,6 +2,7 @@
 //! `RECORD`, and the drop-time verification of a wheel archive.
 
 mod dist_info;
+mod entry_points;
 mod filename;
 mod headers;
 mod locate;
@@ -14,6 +15,7 @@ mod tags;
 mod verify;
 
 pub use dist_info::{DistInfoError, Metadata, WheelInfo};
+pub use entry_points::{parse_entry_points, EntryPointDecl};
 pub use filename::{BuildTag, FilenameError, WheelFilename};
 pub use locate::{find_dist_info, LocateError};
 pub use name::{is_identifier, PackageName};
