@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 
 from wheelhook import _native
+from wheelhook._names import normalize
 from wheelhook.errors import DistributionNotFound, ResolutionError, UsageError, WheelhookError
 
 TYPE_CHECKING = False
@@ -66,14 +67,6 @@ def _name_end(text: str) -> int:
     while end < len(text) and text[end] in _NAME_CHARS:
         end += 1
     return end
-
-
-def _normalize(name: str) -> str:
-    """PEP 503, as `wheelhook._names.normalize` (without `re`, for the command's start-up)."""
-    out = name.lower().replace("_", "-").replace(".", "-")
-    while "--" in out:
-        out = out.replace("--", "-")
-    return out
 
 
 def parse(name: str, from_: str | None, with_: list[str], args: list[str]) -> Tool:
@@ -133,8 +126,8 @@ def prepare(tool: Tool) -> Callable[[], None]:
 def _find_script(tool: Tool) -> tuple[str, str, str]:
     """The distribution, its version and the entry point's value of the script, from the
     active distribution's `entry_points.txt` (a wheel's, or the installed one's)."""
-    wanted = _normalize(tool.requirement[: _name_end(tool.requirement)])
-    active = next(a for a in _native.install().active() if _normalize(a.name) == wanted)
+    wanted = normalize(tool.requirement[: _name_end(tool.requirement)])
+    active = next(a for a in _native.install().active() if normalize(a.name) == wanted)
     if active.loader is not None:
         data = active.loader.read(f"{active.loader.dist_info}/entry_points.txt")
         text = data.decode("utf-8") if data is not None else ""
