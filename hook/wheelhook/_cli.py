@@ -430,12 +430,7 @@ def _args_list(p: argparse.ArgumentParser) -> None:
     _json_flag(p)
 
 
-def _args_resolve(p: argparse.ArgumentParser) -> None:
-    p.add_argument("requirements", nargs="+", metavar="REQ")
-    _json_flag(p)
-
-
-def _args_run(p: argparse.ArgumentParser) -> None:
+def _with_flag(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--with",
         dest="with_",
@@ -444,6 +439,15 @@ def _args_run(p: argparse.ArgumentParser) -> None:
         metavar="REQ",
         help="also activate REQ (repeatable)",
     )
+
+
+def _args_resolve(p: argparse.ArgumentParser) -> None:
+    p.add_argument("requirements", nargs="+", metavar="REQ")
+    _json_flag(p)
+
+
+def _args_run(p: argparse.ArgumentParser) -> None:
+    _with_flag(p)
     p.add_argument(
         "--lock",
         metavar="PYLOCK",
@@ -473,14 +477,7 @@ def _args_tool(p: argparse.ArgumentParser) -> None:
         metavar="REQ",
         help="the distribution that provides the script (default: NAME)",
     )
-    p.add_argument(
-        "--with",
-        dest="with_",
-        action="append",
-        default=[],
-        metavar="REQ",
-        help="also activate REQ (repeatable)",
-    )
+    _with_flag(p)
     p.add_argument("name", metavar="NAME[==VERSION]", help="the script (and distribution)")
     p.add_argument("program_args", nargs="*", metavar="ARGS", help="the script's arguments")
 

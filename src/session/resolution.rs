@@ -41,6 +41,24 @@ pub struct Resolved {
     pub remember: Option<Entry>,
 }
 
+impl Resolved {
+    /// Candidates chosen from a fresh listing of `store` (their layouts are read when the
+    /// wheels are opened).
+    fn listed(chosen: Vec<Candidate>, store: Arc<Store>, remember: Option<Entry>) -> Self {
+        Self {
+            chosen: chosen
+                .into_iter()
+                .map(|candidate| Chosen {
+                    candidate,
+                    layout: None,
+                })
+                .collect(),
+            listed: Some(store),
+            remember,
+        }
+    }
+}
+
 /// The resolution of the request: from the activation cache when nothing is pinned yet and an
 /// entry matches the file system, else by listing the store and resolving.
 pub fn resolve(
@@ -77,17 +95,7 @@ pub fn resolve(
         host.detached(|| resolve_requirements(store.as_ref(), &parsed, environment, pinned))?;
     // Only a listing made after the stamps were read is known to be as new as they are.
     let remember = entry.filter(|e| listing.fresh && e.stamps.settled(SystemTime::now()));
-    Ok(Resolved {
-        chosen: chosen
-            .into_iter()
-            .map(|candidate| Chosen {
-                candidate,
-                layout: None,
-            })
-            .collect(),
-        listed: Some(store),
-        remember,
-    })
+    Ok(Resolved::listed(chosen, store, remember))
 }
 
 /// The candidates a lock file fixes for this interpreter, matched to the store (each wheel's
@@ -141,17 +149,7 @@ fn locked(
     };
     let remember =
         entry.filter(|e| listing.fresh && e.stamps.settled(now) && chosen.iter().all(settled));
-    Ok(Resolved {
-        chosen: chosen
-            .into_iter()
-            .map(|candidate| Chosen {
-                candidate,
-                layout: None,
-            })
-            .collect(),
-        listed: Some(store),
-        remember,
-    })
+    Ok(Resolved::listed(chosen, store, remember))
 }
 
 /// The entry's resolution, when it matches the file system.
