@@ -12,6 +12,7 @@ from wheelhook._native import ActiveDistribution
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from wheelhook._api import active, drop, finder, require
+    from wheelhook._resource_paths import resource_filename
     from wheelhook.errors import (
         DistributionNotFound,
         InvalidWheel,
@@ -33,6 +34,7 @@ __all__ = [
     "drop",
     "finder",
     "require",
+    "resource_filename",
 ]
 
 #: Where each lazily imported name lives.
@@ -41,6 +43,7 @@ _LAZY = {
     "drop": "wheelhook._api",
     "finder": "wheelhook._api",
     "require": "wheelhook._api",
+    "resource_filename": "wheelhook._resource_paths",
     "DistributionNotFound": "wheelhook.errors",
     "InvalidWheel": "wheelhook.errors",
     "ResolutionError": "wheelhook.errors",

@@ -6,8 +6,8 @@ import os
 import shutil
 
 #: The kinds of entry the cache holds, one directory each: compiled code, native code and
-#: unpacked copies, and remembered resolutions.
-KINDS = ("bytecode", "native", "activations")
+#: unpacked copies, remembered resolutions, and resources extracted for `resource_filename`.
+KINDS = ("bytecode", "native", "activations", "resources")
 
 
 def cache_dir() -> str | None:
