@@ -91,11 +91,13 @@ def resource_filename(package: str | ModuleType, resource: str = "") -> str:
     if not bases:
         raise FileNotFoundError(f"{name}: resource {resource!r}: the module has no location")
     loaders = _loaders(module)
+    searched = []  # the wheels (or directories) searched, for the error
     for base in bases:
         if os.path.isdir(base):  # on disk: installed, or served from an unpacked copy
             path = os.path.join(base, *_parts(name, resource, base))
             if len(bases) == 1 or os.path.exists(path):
                 return path
+            searched.append(base)
             continue
         for loader in loaders:
             base_member = loader.member_of(base)
@@ -104,11 +106,16 @@ def resource_filename(package: str | ModuleType, resource: str = "") -> str:
             parts = _parts(name, resource, loader.archive)
             member = posixpath.join(base_member, *parts)
             if not _in_wheel(loader, member):
+                searched.append(loader.archive)
                 break
             key = (loader.archive, member)
             extracted = _extracted.get(key)
             if extracted is None:
-                extracted = _extracted[key] = loader.extract(member)
+                try:
+                    extracted = _extracted[key] = loader.extract(member)
+                except ImportError as e:  # it names the wheel and the member: add the package
+                    message = f"{name}: resource {resource!r}: {e}"
+                    raise ImportError(message, name=name, path=loader.archive) from e
             return extracted
-    where = ", ".join(loader.archive for loader in loaders[:1]) or ", ".join(bases)
+    where = ", ".join(searched or bases)
     raise FileNotFoundError(f"{name}: resource {resource!r}: no such file or directory in {where}")

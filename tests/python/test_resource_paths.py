@@ -177,5 +177,6 @@ def test_err_bytes_not_matching_record(host: Env, store: Path, cache: Path) -> N
     """
     variables = {"WHEELHOOK_PATH": str(store), "WHEELHOOK_CACHE": str(cache), **ARCHIVE}
     message, path = host.run_json(code, env=variables)
-    assert path == str(wheel) and '"res/a.txt"' in message and "RECORD hash" in message
+    assert message.startswith("res: resource 'a.txt': ") and path == str(wheel)
+    assert str(wheel) in message and '"res/a.txt"' in message and "RECORD hash" in message
     assert not any(p.is_file() for p in (cache / "resources").rglob("*"))
