@@ -26,6 +26,7 @@ use crate::import::ImportError;
 use crate::resolve::ResolveError;
 use crate::script::ScriptError;
 use crate::session::SessionError;
+use crate::wheel::RequirementError;
 
 /// The exception a core error becomes.
 enum Class {
@@ -180,6 +181,7 @@ through_crate_error!(
     ArchiveError,
     ImportError,
     NativeError,
+    RequirementError,
     ResolveError,
     ScriptError,
     SessionError
