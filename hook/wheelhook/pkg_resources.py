@@ -19,7 +19,7 @@ import pathlib
 import sys
 
 from wheelhook._names import normalize
-from wheelhook._versions import Version, evaluate_marker, parse_requirement, specifier_contains
+from wheelhook._native import Version, evaluate_marker, parse_requirement, specifier_contains
 from wheelhook.errors import DistributionNotFound, ResolutionError, UnknownExtra, VersionConflict
 
 TYPE_CHECKING = False
@@ -96,7 +96,8 @@ class Requirement:
     `version in requirement` and `distribution in requirement` test its specifiers."""
 
     def __init__(self, text: str) -> None:
-        name, self.extras, self.specs, self.url, self.marker = parse_requirement(text)
+        name, extras, self.specs, self.url, self.marker = parse_requirement(text)
+        self.extras = tuple(extras)
         self.name = self.project_name = safe_name(name)
         self.key = self.project_name.lower()
         self.specifier = ",".join(op + v for op, v in self.specs)
@@ -110,7 +111,7 @@ class Requirement:
             if normalize(item.project_name) != normalize(self.project_name):
                 return False
             item = item.version
-        return specifier_contains(self.specs, str(item))
+        return specifier_contains(self.specifier, str(item))
 
     def __str__(self) -> str:
         extras = f"[{','.join(self.extras)}]" if self.extras else ""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from helpers import Env, WheelSpec, build_wheel, new_env, pypi_wheel
-from wheelhook import _versions
+from wheelhook import _native
 
 #: Released before 2024, calling pkg_resources at import time or through entry points.
 FS = "fs==2.4.16"  # declare_namespace at import, its openers through iter_entry_points
@@ -27,35 +27,78 @@ SETUPTOOLS_WITH = "setuptools==69.5.1"
 VERSIONS = [
     "0.9", "1.0.dev1", "1.0a1", "1.0a2.dev3", "1.0b1", "1.0rc1", "1.0", "1.0.0", "1.0+abc.5",
     "1.0+abc.7", "1.0+5", "1.0.post1.dev1", "1.0.post1", "1.0.1", "1.1.dev0", "1.10", "2!0.1",
-    "1.0-RC2", "1.0_post3", "v1.2", "1.0c3",
+    "1.0-RC2", "1.0_post3", "v1.2", "1.0c3", "1.0-1", "1.0.post1+local", "1.0a1.post2.dev3",
+    "1!1.0", "1.0.0.0.1", "2.0.dev0", "2.0b2.post1", "1.0+Ubuntu-1", "1.0+1.abc", "1.0rc",
+    "1.0.dev", "1.0a", " 1.0 ", "3.1.4.1.5", "0!0.0.1",
+]  # fmt: skip
+ATTRIBUTES = [
+    "epoch", "release", "pre", "post", "dev", "local", "public", "base_version", "is_prerelease",
+    "is_postrelease", "is_devrelease", "major", "minor", "micro",
 ]  # fmt: skip
 
 
 def test_ok_versions_agree_with_packaging() -> None:
     from packaging.version import Version
 
-    ours = sorted(VERSIONS, key=_versions.Version)
+    ours = sorted(VERSIONS, key=_native.Version)
     theirs = sorted(VERSIONS, key=Version)
     assert [str(Version(v)) for v in ours] == [str(Version(v)) for v in theirs]
     for v in VERSIONS:
-        assert str(_versions.Version(v)) == str(Version(v))
-        assert _versions.Version(v).is_prerelease == Version(v).is_prerelease
-        assert _versions.Version(v).base_version == Version(v).base_version
-    with pytest.raises(ValueError, match="invalid version: 'not a version'"):
-        _versions.Version("not a version")
+        native = _native.Version(v)
+        assert (str(native), repr(native)) == (str(Version(v)), repr(Version(v)))
+        for attribute in ATTRIBUTES:
+            assert getattr(native, attribute) == getattr(Version(v), attribute), (v, attribute)
+        for w in VERSIONS:
+            pair = (Version(v) < Version(w), Version(v) == Version(w), Version(v) >= Version(w))
+            assert (native < _native.Version(w), native == _native.Version(w)) == pair[:2]
+            assert (native >= _native.Version(w)) == pair[2], (v, w)
+            if pair[1]:
+                assert hash(native) == hash(_native.Version(w)), (v, w)
+    assert (
+        _native.Version("1.0") != "1.0"
+        and len({_native.Version("1"), _native.Version("1.0.0")}) == 1
+    )
+    with pytest.raises(TypeError):
+        _native.Version("1.0") < "2.0"  # noqa: B015
+
+
+@pytest.mark.parametrize("text", ["not a version", "", "1.0+", "1..0", "1.0.x", "1.0+a_", "=1"])
+def test_err_invalid_version(text: str) -> None:
+    from packaging.version import InvalidVersion, Version
+
+    with pytest.raises(InvalidVersion):
+        Version(text)
+    with pytest.raises(ValueError, match="invalid version"):
+        _native.Version(text)
 
 
 @pytest.mark.parametrize(
     "spec", ["==1.0", "!=1.0", ">=1.0", "<1.0.1", ">1.0", "<=1.0", "~=1.0", "~=1.0.0", "==1.*",
-             "!=1.0.*", ">=1.0a1,<2", "===1.0", "==1.0+abc.5"],
+             "!=1.0.*", ">=1.0a1,<2", "===1.0", "==1.0+abc.5", "<1.0", ">1.0.dev1", ">1.0.post1",
+             "<1.0rc1", "==1.0.*", "~=1!1.0", "==2!0.*", ">=1.0.post1.dev1", "!=1.0+5", "~=1.0a1",
+             ">=0.9,!=1.0.*,<1.10", "==1", "===1.0+abc.5", "==1.0.0.0"],
 )  # fmt: skip
 def test_ok_specifiers_agree_with_packaging(spec: str) -> None:
     from packaging.specifiers import SpecifierSet
+    from wheelhook import pkg_resources as pr
 
-    parsed = _versions.parse_requirement(f"x{spec}")[2]
+    req = pr.Requirement.parse(f"x{spec}")
     for v in VERSIONS:
+        if spec.startswith("===") and v != v.strip():
+            continue  # packaging compares `===` on the text as given, spaces included
         expected = SpecifierSet(spec).contains(v, prereleases=True)
-        assert _versions.specifier_contains(parsed, v) == expected, (spec, v)
+        assert _native.specifier_contains(req.specifier, v) == expected, (spec, v)
+        assert (v in req) == expected, (spec, v)
+
+
+@pytest.mark.parametrize("spec", [">=", "~=1", "==1.*.0", "=>1.0", ">=1.0.*", "<>1"])
+def test_err_invalid_specifier(spec: str) -> None:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    with pytest.raises(InvalidSpecifier):
+        SpecifierSet(spec)
+    with pytest.raises(ValueError, match="invalid specifier"):
+        _native.specifier_contains(spec, "1.0")
 
 
 @pytest.mark.parametrize(
@@ -68,15 +111,57 @@ def test_ok_specifiers_agree_with_packaging(spec: str) -> None:
         'extra == "Foo_Bar" and platform_python_implementation == "CPython"',
         '"linux" in sys_platform and platform_machine not in "arm64 aarch64"',
         'python_full_version != "3.0.1" and implementation_name == "cpython"',
+        'extra == "scandir" or extra == "foo.bar"',
+        'extra != "scandir"',
+        '(extra == "scandir" or os_name == "nt") and python_version >= "3"',
+        'os_name == "nt" or (sys_platform == "linux" and (extra == "foo-bar" or extra == "x"))',
+        'os_name == "nt" and sys_platform == "linux" or python_version > "3.0"',
+        'python_version ~= "3.0"',
+        'python_version == "3.*"',
+        "python_full_version >= '3.9.0a1'",
+        '"3.9" <= python_version',
+        'implementation_version > "3"',
+        'platform_system == "Linux" and platform_release != ""',
     ],
 )
 def test_ok_markers_agree_with_packaging(marker: str) -> None:
     from packaging.markers import Marker
 
-    for extra in ("", "scandir", "foo-bar"):
-        assert _versions.evaluate_marker(marker, extra) == Marker(marker).evaluate(
-            {"extra": extra}
-        ), (marker, extra)
+    for extra in ("", "scandir", "foo-bar", "Foo_Bar"):
+        expected = Marker(marker).evaluate({"extra": extra})
+        assert _native.evaluate_marker(marker, extra) == expected, (marker, extra)
+
+
+@pytest.mark.parametrize(
+    "marker",
+    ["", "python_version", "python_version >=", '(python_version >= "3"', 'os_name == "nt")',
+     'python_version >= "3" and', 'nonsense == "1"', 'os_name = "nt"', 'os_name == "nt" xor 1',
+     "'linux' ~= sys_platform", '"a" == "b" == "c"', "extra =="],
+)  # fmt: skip
+def test_err_invalid_marker(marker: str) -> None:
+    from packaging.markers import InvalidMarker, Marker, UndefinedComparison
+
+    with pytest.raises((InvalidMarker, UndefinedComparison)):
+        Marker(marker).evaluate({"extra": ""})
+    with pytest.raises(ValueError) as err:
+        _native.evaluate_marker(marker, "")
+    assert type(err.value) is ValueError
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "bad.>=1", "x >= 1.0 ;", "x (>=1", "x @", "x[", "x >=1.0 ; os_name ==",
+     "x==1.0 extra", "-x"],
+)  # fmt: skip
+def test_err_invalid_requirement(text: str) -> None:
+    from packaging.requirements import InvalidRequirement, Requirement
+    from wheelhook import pkg_resources as pr
+
+    with pytest.raises(InvalidRequirement):
+        Requirement(text)
+    with pytest.raises(ValueError, match="is invalid") as err:
+        pr.Requirement.parse(text)
+    assert type(err.value) is ValueError
 
 
 def test_ok_requirements_and_entry_points_parse() -> None:
@@ -222,7 +307,7 @@ def test_ok_multi_version_example(without: Env, legacy_store: Path) -> None:
     assert str(out["location"]).endswith("six-1.15.0-py2.py3-none-any.whl")
     assert (
         out["in"] is True
-        and out["parsed"] == ["1.15.0", "wheelhook._versions"]
+        and out["parsed"] == ["1.15.0", "wheelhook._native"]
         and out["metadata"] is True
     )
 
