@@ -59,8 +59,9 @@ __all__ = [
 
 def parse_version(text: str) -> Any:
     """`packaging.version.Version` when `packaging` is importable (what `pkg_resources` returned),
-    else wheelhook's own PEP 440 version, ordered the same way. Raises `ValueError` (packaging's
-    `InvalidVersion` is one) for text that is not a version."""
+    else the extension's PEP 440 version (`wheelhook._native.Version`, with packaging's
+    attributes), ordered the same way. Raises `ValueError` (packaging's `InvalidVersion` is one)
+    for text that is not a version."""
     try:
         from packaging.version import Version as PackagingVersion
     except ImportError:

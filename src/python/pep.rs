@@ -5,6 +5,7 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
+use std::str::FromStr;
 
 use once_cell::sync::OnceCell;
 use pep440_rs::{Version as Pep440Version, VersionSpecifiers};
@@ -182,9 +183,16 @@ pub fn parse_requirement(
 /// invalid.
 #[pyfunction]
 pub fn specifier_contains(specifiers: &str, version: &str) -> PyResult<bool> {
-    let parsed: VersionSpecifiers = specifiers
-        .parse()
-        .map_err(|err| PyValueError::new_err(format!("invalid specifier {specifiers:?}: {err}")))?;
+    let parsed = VersionSpecifiers::from_str(specifiers).map_err(|err| {
+        // pep440_rs's message ends with a caret diagram on further lines: errors stay one line.
+        let shown = err.to_string();
+        let reason = shown
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches(':');
+        PyValueError::new_err(format!("invalid specifier {specifiers:?}: {reason}"))
+    })?;
     Ok(resolve::matches(&parsed, &parse_version(version)?))
 }
 
