@@ -13,6 +13,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from wheelhook._api import active, drop, finder, require
     from wheelhook._entry_points import entry_points, load_entry_point
+    from wheelhook._resource_paths import resource_filename
     from wheelhook.errors import (
         DistributionNotFound,
         InvalidLock,
@@ -40,6 +41,7 @@ __all__ = [
     "finder",
     "load_entry_point",
     "require",
+    "resource_filename",
 ]
 
 #: Where each lazily imported name lives.
@@ -50,6 +52,7 @@ _LAZY = {
     "require": "wheelhook._api",
     "entry_points": "wheelhook._entry_points",
     "load_entry_point": "wheelhook._entry_points",
+    "resource_filename": "wheelhook._resource_paths",
     "DistributionNotFound": "wheelhook.errors",
     "InvalidWheel": "wheelhook.errors",
     "InvalidLock": "wheelhook.errors",

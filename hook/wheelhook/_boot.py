@@ -160,11 +160,59 @@ def boot() -> None:
         raise
 
 
-def install(environment: "bool | None" = None) -> None:
+class PkgResourcesAlias:
+    """Gives `import pkg_resources` `wheelhook.pkg_resources`, from the end of `sys.meta_path`:
+    only when no other finder has a real one (an installed setuptools before 82, a wheel of it
+    activated, an editable install's finder appended later)."""
+
+    wheelhook_pkg_resources = True
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: "Sequence[str] | None" = None,
+        target: "ModuleType | None" = None,
+    ) -> "ModuleSpec | None":
+        if fullname != "pkg_resources":
+            return None
+        later = sys.meta_path[sys.meta_path.index(self) + 1 :] if self in sys.meta_path else []
+        for finder in later:
+            find = getattr(finder, "find_spec", None)
+            spec: ModuleSpec | None = None if find is None else find(fullname, path, target)
+            if spec is not None:
+                return spec
+        from importlib.machinery import ModuleSpec as Spec
+
+        # A loader by protocol: subclassing importlib.abc.Loader would import it at start-up.
+        return Spec(fullname, self, origin="wheelhook.pkg_resources")  # type: ignore[arg-type]
+
+    def create_module(self, spec: "ModuleSpec") -> "ModuleType":
+        # The compatibility module itself: `pkg_resources` and `wheelhook.pkg_resources` are
+        # one module, as a vendored copy would not be.
+        import importlib
+
+        return importlib.import_module("wheelhook.pkg_resources")
+
+    def exec_module(self, module: "ModuleType") -> None:
+        pass
+
+    def invalidate_caches(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return "<wheelhook pkg_resources alias>"
+
+
+def install(environment: "bool | None" = None, pkg_resources: bool = False) -> None:
     """Puts the trigger at the front of `sys.meta_path` (once); `environment`: whether it has
-    to activate what the environment declares (default: whether it declares anything)."""
+    to activate what the environment declares (default: whether it declares anything);
+    `pkg_resources`: also puts the `pkg_resources` alias at its end (once)."""
     if os.environ.get(DISABLE_ENV, "") not in ("", "0"):
         return
+    if pkg_resources and not any(
+        getattr(f, "wheelhook_pkg_resources", False) for f in sys.meta_path
+    ):
+        sys.meta_path.append(PkgResourcesAlias())
     if not any(getattr(f, "wheelhook_trigger", False) for f in sys.meta_path):
         trigger = Trigger()
         if environment is None:

@@ -6,8 +6,9 @@ import os
 import shutil
 
 #: The kinds of entry the cache holds, one directory each: compiled code, native code and
-#: unpacked copies, remembered resolutions, and the sha256 of wheels checked against locks.
-KINDS = ("bytecode", "native", "activations", "lock-digests")
+#: unpacked copies, remembered resolutions, the sha256 of wheels checked against locks, and
+#: resources extracted for `resource_filename`.
+KINDS = ("bytecode", "native", "activations", "lock-digests", "resources")
 
 
 def cache_dir() -> str | None:

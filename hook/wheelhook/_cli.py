@@ -272,7 +272,7 @@ def _cmd_cache(args: argparse.Namespace) -> int:
 def _cmd_enable(args: argparse.Namespace) -> int:
     from wheelhook import _sitewide
 
-    path, written = _sitewide.enable(args.user)
+    path, written = _sitewide.enable(args.user, args.pkg_resources)
     print(f"{'enabled' if written else 'already enabled'}: {path}")
     return EXIT_OK
 
@@ -347,6 +347,7 @@ exit 2 when any wheel fails.""",
     "enable": """examples:
   python -m wheelhook enable           # this interpreter's (or venv's) site-packages
   python -m wheelhook enable --user    # the user site directory
+  python -m wheelhook enable --pkg-resources   # and `import pkg_resources` where setuptools has none
 writes wheelhook-activate.pth; WHEELHOOK_DISABLE=1 turns it off for one run.""",
     "disable": """examples:
   python -m wheelhook disable
@@ -492,6 +493,11 @@ def _args_verify(p: argparse.ArgumentParser) -> None:
 
 def _args_enable(p: argparse.ArgumentParser) -> None:
     p.add_argument("--user", action="store_true", help="write into the user site directory")
+    p.add_argument(
+        "--pkg-resources",
+        action="store_true",
+        help="make `import pkg_resources` give wheelhook.pkg_resources where no real one is importable",
+    )
 
 
 def _args_disable(p: argparse.ArgumentParser) -> None:

@@ -76,7 +76,7 @@ def load_entry_point(ep: metadata.EntryPoint) -> object:
     `DistributionNotFound` or `VersionConflict` (both `ImportError`) with the explanation, and
     nothing is loaded. An entry point of no known distribution is loaded unchecked.
     """
-    owner = _owner(ep)
+    owner = entry_point_owner(ep)
     if owner is not None:
         from wheelhook._api import require
 
@@ -170,7 +170,7 @@ class _Installed(metadata.PathDistribution):
         return pathlib.Path(self._where)
 
 
-def _owner(ep: metadata.EntryPoint) -> tuple[str, str] | None:
+def entry_point_owner(ep: metadata.EntryPoint) -> tuple[str, str] | None:
     """The name and version of the distribution declaring `ep`."""
     dist = getattr(ep, "dist", None)
     if dist is not None:

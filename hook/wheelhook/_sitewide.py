@@ -21,24 +21,27 @@ PTH_MARKER = "# wheelhook site-wide activation (python -m wheelhook disable remo
 MODULE_NAME = "_wheelhook_sitewide"
 
 
-def pth_line(boot_file: str) -> str:
+def pth_line(boot_file: str, pkg_resources: bool = False) -> str:
     """The `.pth` line (one expression statement, compiled once by `site`): unless
     `WHEELHOOK_DISABLE` is set, already done (a venv's site-packages is often reached twice,
     through `lib` and `lib64`) or the file is gone (wheelhook uninstalled), loads `_boot.py` by
-    path through importlib's frozen loader, which keeps its bytecode in `wheelhook/__pycache__`."""
+    path through importlib's frozen loader, which keeps its bytecode in `wheelhook/__pycache__`.
+    `pkg_resources`: `import pkg_resources` gives `wheelhook.pkg_resources` where no real one
+    is importable."""
+    call = "m.install(pkg_resources=True)" if pkg_resources else "m.install()"
     return (
         "import os, sys, _frozen_importlib as b, _frozen_importlib_external as x; "
         f"p = {boot_file!r}; "
         f"os.environ.get({DISABLE_ENV!r}, '') in ('', '0') and {MODULE_NAME!r} not in sys.modules "
         f"and os.path.isfile(p) and (s := x.spec_from_file_location({MODULE_NAME!r}, p)) "
         "and (m := sys.modules.setdefault(s.name, b.module_from_spec(s))) "
-        "and (s.loader.exec_module(m) or m.install())"
+        f"and (s.loader.exec_module(m) or {call})"
     )
 
 
-def pth_text() -> str:
+def pth_text(pkg_resources: bool = False) -> str:
     boot = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_boot.py")
-    return f"{PTH_MARKER}\n{pth_line(boot)}\n"
+    return f"{PTH_MARKER}\n{pth_line(boot, pkg_resources)}\n"
 
 
 def target_dir(user: bool) -> str:
@@ -58,12 +61,13 @@ def target_dir(user: bool) -> str:
     return site.getusersitepackages()
 
 
-def enable(user: bool = False) -> tuple[str, bool]:
+def enable(user: bool = False, pkg_resources: bool = False) -> tuple[str, bool]:
     """Writes the `.pth` file atomically; returns its path and whether it was written (False:
-    already there, unchanged)."""
+    already there, unchanged). `pkg_resources`: with the `pkg_resources` alias (enabling again
+    without it removes the alias)."""
     directory = target_dir(user)
     path = os.path.join(directory, PTH_NAME)
-    text = pth_text()
+    text = pth_text(pkg_resources)
     try:
         with open(path, encoding="utf-8") as f:
             current: str | None = f.read()

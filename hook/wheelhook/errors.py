@@ -9,6 +9,7 @@ __all__ = [
     "ResolutionError",
     "ScriptMetadataError",
     "StdlibConflict",
+    "UnknownExtra",
     "UnsupportedPython",
     "UsageError",
     "VersionConflict",
@@ -32,6 +33,10 @@ class DistributionNotFound(ResolutionError):
 class VersionConflict(ResolutionError):
     """Candidates exist but no consistent set does, or a module is already imported at another
     version; the message gives the derivation."""
+
+
+class UnknownExtra(ResolutionError):
+    """A distribution is asked for an extra it does not declare (`pkg_resources`' name)."""
 
 
 class StdlibConflict(ResolutionError):

@@ -5,6 +5,9 @@
 //! wheel bundles beside it (auditwheel's `<name>.libs/`, delocate's `.dylibs/`), is written out
 //! under `<cache>/native/<wheel file name>-<path hash>/` at its member path. Keeping the relative
 //! layout keeps `$ORIGIN`-relative RPATHs (`$ORIGIN/../numpy.libs`) resolving.
+//!
+//! Resources a caller needs by path (`wheelhook.resource_filename`) are extracted the same way,
+//! verified against `RECORD`, under `<cache>/resources/<wheel file name>-<RECORD hash>/`.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -43,6 +46,8 @@ impl NativeError {
 #[derive(Debug, Clone)]
 pub struct NativeCache {
     root: PathBuf,
+    /// Where resources are extracted to (see [`NativeCache::extract`]).
+    resources: PathBuf,
 }
 
 impl NativeCache {
@@ -50,6 +55,7 @@ impl NativeCache {
     pub fn new(cache_dir: &Path) -> Self {
         Self {
             root: cache_dir.join("native"),
+            resources: cache_dir.join("resources"),
         }
     }
 
@@ -66,13 +72,7 @@ impl NativeCache {
             wheel: wheel.clone(),
             reason,
         };
-        let record_member = format!("{}/RECORD", dist.dist_info);
-        let record_bytes = dist
-            .read(&record_member)
-            .map_err(|e| wheel_err(e.to_string()))?;
-        let record_text = std::str::from_utf8(&record_bytes)
-            .map_err(|_| wheel_err("RECORD is not UTF-8".into()))?;
-        let record = Record::parse(record_text).map_err(|e| wheel_err(e.to_string()))?;
+        let (record, _) = read_record(dist).map_err(wheel_err)?;
         let dir = self.wheel_dir(&wheel);
         // Each directory that receives files: collect what killed writers left there, once.
         let mut collected = HashSet::new();
@@ -158,6 +158,72 @@ impl NativeCache {
         Ok(dir)
     }
 
+    /// Extracts `member` of `dist` (a file, or a directory with everything under it) into the
+    /// resource part of the cache and returns its path there, which lasts.
+    ///
+    /// The copy is content-addressed: its directory is named by the wheel's file name and the
+    /// SHA-256 of its `RECORD`, which holds the hash of every member, so processes share it, it
+    /// is reused while the wheel is unchanged, and a changed wheel gets a new directory while
+    /// the old one stays for whoever holds its paths. Every file is checked against `RECORD`:
+    /// one that already matches is kept (another process wrote it), one that does not is
+    /// written again from the archive, whose bytes must match too.
+    pub fn extract(&self, dist: &ActiveDist, member: &str) -> Result<PathBuf, NativeError> {
+        let wheel = dist.path().to_path_buf();
+        let member_err = |member: &str, reason: String| NativeError::Member {
+            wheel: wheel.clone(),
+            member: member.to_owned(),
+            reason,
+        };
+        let member = member.trim_end_matches('/');
+        let (record, record_digest) = read_record(dist).map_err(|reason| NativeError::Wheel {
+            wheel: wheel.clone(),
+            reason,
+        })?;
+        let file_name = wheel
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let key: String = record_digest[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let dir = self.resources.join(format!("{file_name}-{key}"));
+        let prefix = format!("{member}/");
+        let files: Vec<&MemberInfo> = dist
+            .archive
+            .members()
+            .iter()
+            .filter(|m| !m.is_dir && (m.name == member || m.name.starts_with(&prefix)))
+            .collect();
+        if files.is_empty() {
+            return Err(member_err(
+                member,
+                "no such file or directory in the wheel".into(),
+            ));
+        }
+        let mut collected = HashSet::new();
+        for info in files {
+            let name = info.name.as_str();
+            let target = target_for(&dir, info, &mut collected).map_err(|r| member_err(name, r))?;
+            let expected = expected_digest(&record, name).map_err(|r| member_err(name, r))?;
+            if file_digest(&target).is_some_and(|d| d == expected) {
+                continue;
+            }
+            let data = dist
+                .read(name)
+                .map_err(|e| member_err(name, e.to_string()))?;
+            if sha256(&data) != expected {
+                return Err(member_err(
+                    name,
+                    "the bytes do not match the RECORD hash".into(),
+                ));
+            }
+            write_atomic(&target, &data, false)
+                .map_err(|e| member_err(name, format!("cannot write {}: {e}", target.display())))?;
+        }
+        Ok(dir.join(member))
+    }
+
     /// Checks every materialised native file of `dist` against `RECORD`: a file changed on disk
     /// since it was written is never executed.
     fn verify(&self, dist: &ActiveDist, record: &Record, dir: &Path) -> Result<(), NativeError> {
@@ -223,6 +289,15 @@ fn members_fingerprint(archive: &Archive) -> u64 {
         text.extend_from_slice(&m.size.to_le_bytes());
     }
     crate::hash::fnv64(&text)
+}
+
+/// The parsed `RECORD` of `dist`, and the SHA-256 of its bytes.
+fn read_record(dist: &ActiveDist) -> Result<(Record, [u8; 32]), String> {
+    let record_member = format!("{}/RECORD", dist.dist_info);
+    let bytes = dist.read(&record_member).map_err(|e| e.to_string())?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| "RECORD is not UTF-8".to_owned())?;
+    let record = Record::parse(text).map_err(|e| e.to_string())?;
+    Ok((record, sha256(&bytes)))
 }
 
 fn expected_digest(record: &Record, member: &str) -> Result<[u8; 32], String> {

@@ -29,6 +29,7 @@ use crate::lock::LockError;
 use crate::resolve::ResolveError;
 use crate::script::ScriptError;
 use crate::session::SessionError;
+use crate::wheel::RequirementError;
 
 /// The exception a core error becomes.
 enum Class {
@@ -194,6 +195,7 @@ through_crate_error!(
     ImportError,
     LockError,
     NativeError,
+    RequirementError,
     ResolveError,
     ScriptError,
     SessionError

@@ -114,7 +114,10 @@ fn stdlib_names(py: Python<'_>, extension_suffixes: &[String]) -> PyResult<Py<Py
 
 /// The PEP 508 marker values of the running interpreter.
 /// <https://packaging.python.org/en/latest/specifications/dependency-specifiers/#environment-markers>
-fn environment(py: Python<'_>, interpreter: &InterpreterFacts) -> PyResult<EnvironmentFacts> {
+pub(super) fn environment(
+    py: Python<'_>,
+    interpreter: &InterpreterFacts,
+) -> PyResult<EnvironmentFacts> {
     let sys = py.import("sys")?;
     let os = py.import("os")?;
     let implementation = sys.getattr("implementation")?;

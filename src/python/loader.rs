@@ -242,6 +242,13 @@ impl Loader {
             .collect()
     }
 
+    /// A lasting path of a member (a file, or a directory with everything under it), extracted
+    /// into the private cache and verified against `RECORD` (`wheelhook.resource_filename`).
+    fn extract(&self, py: Python<'_>, member: &str) -> PyResult<String> {
+        let path = self.runtime.resource_path(py, &self.dist, member)?;
+        Ok(path.to_string_lossy().into_owned())
+    }
+
     /// The path Python sees for a member.
     fn member_path(&self, member: &str) -> String {
         self.dist.member_path(member)

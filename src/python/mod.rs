@@ -10,6 +10,7 @@ mod host;
 mod loader;
 mod lock;
 mod path_entry;
+mod pep;
 mod runtime;
 mod script;
 mod spec;
@@ -50,6 +51,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(script::parse_toml, m)?)?;
     m.add_function(wrap_pyfunction!(lock::lock_wanted, m)?)?;
     m.add_function(wrap_pyfunction!(script::python_satisfies, m)?)?;
+    m.add_class::<pep::Version>()?;
+    m.add_function(wrap_pyfunction!(pep::parse_requirement, m)?)?;
+    m.add_function(wrap_pyfunction!(pep::specifier_contains, m)?)?;
+    m.add_function(wrap_pyfunction!(pep::evaluate_marker, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -176,6 +176,25 @@ impl Runtime {
         py.detach(|| cache.unpack(archive))
     }
 
+    /// Extracts a resource of `dist` (a file or a directory) into the private cache and returns
+    /// its lasting path there. With no usable cache there is no lasting place: an error.
+    pub fn resource_path(
+        &self,
+        py: Python<'_>,
+        dist: &ActiveDist,
+        member: &str,
+    ) -> Result<PathBuf, NativeError> {
+        let Some(dir) = self.cache_dir(py) else {
+            return Err(NativeError::Member {
+                wheel: dist.path().to_path_buf(),
+                member: member.to_owned(),
+                reason: "no private cache to extract it to (see the warning above)".into(),
+            });
+        };
+        let cache = NativeCache::new(&dir);
+        py.detach(|| cache.extract(dist, member))
+    }
+
     fn code_cache(&self, py: Python<'_>) -> &CodeCache {
         self.code_cache
             .get_or_init_py_attached(py, || match self.cache_dir(py) {

@@ -1,11 +1,14 @@
 //! The running interpreter as PEP 508 sees it: marker values and the Python version.
 
 use pep440_rs::Version;
+use std::str::FromStr;
+
 use pep508_rs::{ExtraName, MarkerEnvironment, MarkerEnvironmentBuilder, Requirement};
 
 use thiserror::Error;
 
 use super::EnvironmentFacts;
+use crate::wheel::{parse_requirement, RequirementError};
 
 /// Interpreter facts that cannot be read as a marker environment.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -103,6 +106,28 @@ impl Environment {
     pub fn applies(&self, requirement: &Requirement, extras: &[ExtraName]) -> bool {
         requirement.marker.evaluate(&self.markers, extras)
     }
+
+    /// Whether the PEP 508 marker `marker` holds here, `extra` being the one extra asked for
+    /// (`""`: none), as `packaging.markers.Marker(marker).evaluate({"extra": extra})` decides.
+    /// The marker is parsed by [`parse_requirement`] (its guards included); an invalid marker
+    /// or extra is an error naming it.
+    /// Ex) `python_version >= "3.8" and extra == "socks"` with `socks` -> true
+    pub fn marker_holds(&self, marker: &str, extra: &str) -> Result<bool, RequirementError> {
+        let requirement =
+            parse_requirement(&format!("x ; {marker}")).map_err(|err| RequirementError {
+                text: marker.to_owned(),
+                reason: err.reason,
+            })?;
+        let extras = if extra.is_empty() {
+            Vec::new()
+        } else {
+            vec![ExtraName::from_str(extra).map_err(|err| RequirementError {
+                text: extra.to_owned(),
+                reason: format!("the extra is not a valid name: {err}"),
+            })?]
+        };
+        Ok(self.applies(&requirement, &extras))
+    }
 }
 
 #[cfg(test)]
@@ -154,6 +179,52 @@ pub(crate) mod tests {
             let extras: Vec<ExtraName> = extras.iter().map(|e| e.parse().unwrap()).collect();
             assert_eq!(env.applies(&requirement, &extras), want, "{req}");
         }
+    }
+
+    #[test]
+    fn ok_marker_holds_with_an_extra() {
+        let env = Environment::from_facts(&linux_facts()).unwrap();
+        for (marker, extra, want) in [
+            (
+                "(python_version < '3.5') and extra == 'scandir'",
+                "scandir",
+                false,
+            ),
+            (
+                "python_version >= '3.9' and extra == 'Foo_Bar'",
+                "foo-bar",
+                true,
+            ),
+            ("extra == 'socks' or os_name == 'nt'", "", false),
+            ("extra != 'socks'", "", true),
+            (
+                "'linux' in sys_platform and platform_machine not in 'arm64'",
+                "",
+                true,
+            ),
+        ] {
+            assert_eq!(
+                env.marker_holds(marker, extra),
+                Ok(want),
+                "{marker} {extra}"
+            );
+        }
+    }
+
+    #[test]
+    fn err_marker_holds() {
+        let env = Environment::from_facts(&linux_facts()).unwrap();
+        for marker in [
+            "os_name ==",
+            "(os_name == 'nt'",
+            "'linux' ~= sys_platform",
+            "nope",
+        ] {
+            let err = env.marker_holds(marker, "").unwrap_err();
+            assert_eq!(err.text, marker);
+        }
+        let err = env.marker_holds("extra == 'a'", "bad name!").unwrap_err();
+        assert_eq!(err.text, "bad name!");
     }
 
     #[test]

@@ -21,6 +21,6 @@ pub use locate::{find_dist_info, LocateError};
 pub use name::{is_identifier, PackageName};
 pub use native::is_native;
 pub use record::{encode_digest, Record, RecordEntry, RecordError, RecordHash};
-pub use requirement::{parse_requirement, RequirementError};
+pub use requirement::{parse_requirement, requirement_parts, RequirementError, RequirementParts};
 pub use tags::{InterpreterFacts, Platform, SupportedTags, Tag};
 pub use verify::{verify, verify_with, MemberProblem, VerifiedWheel, VerifyError};

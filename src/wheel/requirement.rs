@@ -14,7 +14,7 @@ use std::cell::Cell;
 use std::str::FromStr;
 use std::sync::Once;
 
-use pep508_rs::Requirement;
+use pep508_rs::{Requirement, VersionOrUrl};
 
 use thiserror::Error;
 
@@ -101,6 +101,76 @@ pub fn parse_requirement(text: &str) -> Result<Requirement, RequirementError> {
     })
 }
 
+/// A requirement taken apart the way `pkg_resources.Requirement` shows it: the name and the
+/// marker as written (pep508_rs keeps neither), the extras, each specifier as (operator,
+/// version) and the URL.
+/// Ex) `Foo_Bar[x] (>=1.0,==2.*) ; python_version > '3'` -> `Foo_Bar`, `[x]`,
+/// `[(">=", "1.0"), ("==", "2.*")]`, no URL, `python_version > '3'`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequirementParts {
+    pub name: String,
+    pub extras: Vec<String>,
+    pub specifiers: Vec<(String, String)>,
+    pub url: Option<String>,
+    pub marker: Option<String>,
+}
+
+/// Parses `text` with [`parse_requirement`] and takes it apart (see [`RequirementParts`]).
+pub fn requirement_parts(text: &str) -> Result<RequirementParts, RequirementError> {
+    let parsed = parse_requirement(text)?;
+    let trimmed = text.trim_start();
+    let name_end = trimmed
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        .unwrap_or(trimmed.len());
+    let (specifiers, url) = match &parsed.version_or_url {
+        None => (Vec::new(), None),
+        Some(VersionOrUrl::VersionSpecifier(specifiers)) => (
+            specifiers
+                .iter()
+                .map(|spec| {
+                    let operator = spec.operator().to_string();
+                    let shown = spec.to_string();
+                    let version = shown[operator.len()..].to_owned();
+                    (operator, version)
+                })
+                .collect(),
+            None,
+        ),
+        Some(VersionOrUrl::Url(url)) => (
+            Vec::new(),
+            Some(url.given().map_or_else(|| url.to_string(), str::to_owned)),
+        ),
+    };
+    let marker = marker_start(text, url.is_some())
+        .map(|start| text[start..].trim().to_owned())
+        .filter(|marker| !marker.is_empty());
+    Ok(RequirementParts {
+        name: trimmed[..name_end].to_owned(),
+        extras: parsed.extras.iter().map(ToString::to_string).collect(),
+        specifiers,
+        url,
+        marker,
+    })
+}
+
+/// Where the marker of a parsed requirement starts: after the first `;` outside quotes, which
+/// after a URL must follow whitespace (a URL may hold a `;` itself).
+fn marker_start(text: &str, has_url: bool) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    let mut previous = ' ';
+    for (i, c) in text.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == ';' && (!has_url || previous.is_whitespace()) => return Some(i + 1),
+            None => {}
+        }
+        previous = c;
+    }
+    None
+}
+
 /// The variable named right after a `~=` outside quotes, when it is not a version variable.
 fn string_after_tilde(text: &str) -> Option<&str> {
     let bytes = text.as_bytes();
@@ -158,7 +228,36 @@ fn quietly<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> std::thread::Re
 
 #[cfg(test)]
 mod tests {
-    use super::parse_requirement;
+    use super::{parse_requirement, requirement_parts, RequirementParts};
+
+    #[test]
+    fn ok_parts_as_written() {
+        let parts = requirement_parts("Foo_Bar[x, Y] (>=1.0, ==2.*) ; python_version > '3'");
+        assert_eq!(
+            parts.unwrap(),
+            RequirementParts {
+                name: "Foo_Bar".to_owned(),
+                extras: vec!["x".to_owned(), "y".to_owned()],
+                specifiers: vec![
+                    (">=".to_owned(), "1.0".to_owned()),
+                    ("==".to_owned(), "2.*".to_owned())
+                ],
+                url: None,
+                marker: Some("python_version > '3'".to_owned()),
+            }
+        );
+        let parts = requirement_parts("pip @ https://h.example/p;x=1/pip.whl ; os_name == ';'");
+        let parts = parts.unwrap();
+        assert_eq!(
+            parts.url.as_deref(),
+            Some("https://h.example/p;x=1/pip.whl")
+        );
+        assert_eq!(parts.marker.as_deref(), Some("os_name == ';'"));
+        let parts = requirement_parts("six").unwrap();
+        assert!(parts.specifiers.is_empty() && parts.marker.is_none() && parts.url.is_none());
+        let err = requirement_parts("six; os_name ==").unwrap_err();
+        assert_eq!(err.text, "six; os_name ==");
+    }
 
     /// The URL of a direct-reference requirement, as pep508_rs resolved it.
     fn url_of(text: &str) -> String {

@@ -86,3 +86,53 @@ fn err_tampered_copy_is_rewritten_before_use() {
         b"genuine"
     );
 }
+
+#[test]
+fn ok_extracts_resources_by_record_hash() {
+    let dir = TempDir::new("resource-ok");
+    let zip = Zip::wheel(vec![
+        Member::new("demo/__init__.py", b""),
+        Member::new("demo/data/a.txt", b"one"),
+        Member::new("demo/data/sub/b.txt", b"two"),
+    ]);
+    let dist = active(&dir, &zip);
+    let cache = NativeCache::new(&dir.0.join("cache"));
+    let data = cache.extract(&dist, "demo/data").unwrap();
+    assert_eq!(std::fs::read(data.join("a.txt")).unwrap(), b"one");
+    assert_eq!(std::fs::read(data.join("sub/b.txt")).unwrap(), b"two");
+    assert!(data.starts_with(dir.0.join("cache").join("resources")));
+    assert!(!data.parent().unwrap().join("__init__.py").exists());
+    let file = cache.extract(&dist, "demo/data/a.txt").unwrap();
+    assert_eq!(file, data.join("a.txt"));
+    // Another wheel under the same name, other bytes: another directory, the first one kept.
+    let other = TempDir::new("resource-ok-other");
+    let zip = Zip::wheel(vec![Member::new("demo/data/a.txt", b"changed")]);
+    let changed = cache
+        .extract(&active(&other, &zip), "demo/data/a.txt")
+        .unwrap();
+    assert_ne!(changed, file);
+    assert_eq!(std::fs::read(&changed).unwrap(), b"changed");
+    assert_eq!(std::fs::read(&file).unwrap(), b"one");
+}
+
+#[test]
+fn err_resources_unsafe_or_missing() {
+    let dir = TempDir::new("resource-err");
+    let zip = Zip::wheel(vec![
+        Member::new("demo/data/ok.txt", b"fine"),
+        Member::new("demo/data/../../../escaped.txt", b"evil"),
+    ]);
+    let dist = active(&dir, &zip);
+    let cache = NativeCache::new(&dir.0.join("a").join("cache"));
+    let err = cache.extract(&dist, "demo/data").unwrap_err().to_string();
+    assert!(err.contains("unsafe member name"), "{err}");
+    assert!(!dir.0.join("escaped.txt").exists() && !dir.0.join("a").join("escaped.txt").exists());
+    let err = cache
+        .extract(&dist, "demo/nope.txt")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.ends_with("member \"demo/nope.txt\": no such file or directory in the wheel"),
+        "{err}"
+    );
+}
