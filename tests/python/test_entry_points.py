@@ -220,7 +220,7 @@ LOAD = """
         out["missing"] = [type(e).__name__, str(e)]
     out["stored"] = load_entry_point(eps["needs_stored"])
     out["active"] = sorted(f"{a.name}=={a.version}" for a in wheelhook.active())
-    real = entry_points(group="console_scripts", name="pycodestyle")[0]
+    real = next(iter(entry_points(group="console_scripts", name="pycodestyle")))
     out["real"] = load_entry_point(real).__name__
     print(json.dumps(out))
 """
@@ -254,7 +254,7 @@ def test_load_entry_point_reports_a_conflict(tmp_path: Path) -> None:
     env = new_env(tmp_path / "venv", "--no-deps", str(build_wheel(spec, tmp_path)), str(old))
     out = env.run(
         "import wheelhook\n"
-        "ep = wheelhook.entry_points(group='g', name='x')[0]\n"
+        "ep = next(iter(wheelhook.entry_points(group='g', name='x')))\n"
         "try:\n"
         "    wheelhook.load_entry_point(ep)\n"
         "except wheelhook.ResolutionError as e:\n"
