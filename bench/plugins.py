@@ -132,6 +132,18 @@ def _uv_version() -> str | None:
     return found.group(1) if found else None
 
 
+def pinned_uv(s: Setup) -> tuple[str, str] | None:
+    """The `uv` executable of the version the tools lock pins, in its own venv under the
+    benchmark's work directory, and that version; `None` when the lock names no uv."""
+    from run import make_venv
+
+    version = _uv_version()
+    if version is None:
+        return None
+    python = make_venv(s.work, "uv", s.args_python, f"uv=={version}")
+    return os.path.join(os.path.dirname(python), "uv"), version
+
+
 def figure_tool(s: Setup, c: Config) -> dict[str, object]:
     from run import Job, clean_env, make_venv, measure, sh, summary
 
@@ -149,10 +161,10 @@ def figure_tool(s: Setup, c: Config) -> dict[str, object]:
         Job("python -m wheelhook tool", s.wh, ["-m", "wheelhook", "tool", TOOL, *args], env,
             c.start_rounds),
     ]  # fmt: skip
-    uv = _uv_version()
-    if uv:
-        uv_python = make_venv(s.work, "uv", s.args_python, f"uv=={uv}")
-        uvx = os.path.join(os.path.dirname(uv_python), "uvx")
+    pinned = pinned_uv(s)
+    if pinned:
+        uv_bin, uv = pinned
+        uvx = os.path.join(os.path.dirname(uv_bin), "uvx")
         uv_env = clean_env(UV_CACHE_DIR=s.work.path("uv-cache"), UV_PYTHON=s.args_python)
         # The first run fills uv's cache from PyPI; the measured ones are warm and offline.
         sh(uvx, "--from", TOOL, "pycodestyle", *args, env=uv_env)

@@ -35,7 +35,7 @@ from fixtures import (  # noqa: E402
     write_egg,
     write_wheel,
 )
-from plugins import figure_entry_points, figure_tool  # noqa: E402
+from plugins import figure_entry_points, figure_tool, pinned_uv  # noqa: E402
 from report import write_report  # noqa: E402
 
 SYMPY = "sympy==1.13.3"
@@ -667,7 +667,8 @@ def figure_lock(s: Setup, c: Config) -> dict[str, object]:
     the lock or the store changed: the lock parsed, the store listed, each digest recalled by
     stamp), against a resolution of the same set (warm activation cache) and against `uv pip
     sync` of the lock into a fresh venv (warm uv cache)."""
-    uv = shutil.which("uv")
+    pinned = pinned_uv(s)
+    uv = pinned[0] if pinned else None
     names = [pad_name(i) for i in range(c.lock_wheels)]
     store = s.work.path("store-lock")
     fill_dir(store, s.pad_wheels[: c.lock_wheels], "hard")
