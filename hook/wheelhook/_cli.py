@@ -65,8 +65,19 @@ def _cmd_drop(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _pip_index_options(args: argparse.Namespace) -> list[str]:
+    """`--index-url`, `--find-links` and `--no-index` as given to `add`, for pip."""
+    options: list[str] = []
+    if args.index_url:
+        options += ["--index-url", args.index_url]
+    for link in args.find_links:
+        options += ["--find-links", link]
+    if args.no_index:
+        options.append("--no-index")
+    return options
+
+
 def _cmd_add(args: argparse.Namespace) -> int:
-    import subprocess
     import tempfile
 
     store = args.store or _drop.default_store()
@@ -88,19 +99,11 @@ def _cmd_add(args: argparse.Namespace) -> int:
     if not reqs:
         raise UsageError("add needs at least one requirement (REQ or -r FILE).")
     with tempfile.TemporaryDirectory(prefix="wheelhook-add-") as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--only-binary=:all:", "--dest", tmp]
-        cmd += ["--progress-bar", "on" if sys.stderr.isatty() else "off"]
-        if args.index_url:
-            cmd += ["--index-url", args.index_url]
-        for link in args.find_links:
-            cmd += ["--find-links", link]
-        if args.no_index:
-            cmd.append("--no-index")
         _say(f"fetching {len(reqs)} requirement(s) and their dependencies with pip ...")
-        proc = subprocess.run([*cmd, *reqs], stdout=sys.stderr, stdin=subprocess.DEVNULL)
-        if proc.returncode != 0:
+        returncode = _drop.pip_download(tmp, reqs, _pip_index_options(args), deps=True)
+        if returncode != 0:
             raise ResolutionError(
-                f"pip download failed (exit {proc.returncode}) for {', '.join(reqs)}: see pip's "
+                f"pip download failed (exit {returncode}) for {', '.join(reqs)}: see pip's "
                 "message above. Nothing was added to the store."
             )
         wheels = sorted(os.path.join(tmp, n) for n in os.listdir(tmp) if n.endswith(".whl"))
@@ -120,13 +123,7 @@ def _add_locks(args: argparse.Namespace, locks: list[str], store: str) -> int:
 
     if args.requirements or len(locks) != len(args.locks) + len(args.requirement_files):
         raise UsageError("add takes lock files alone (no other requirements with them).")
-    pip_options: list[str] = []
-    if args.index_url:
-        pip_options += ["--index-url", args.index_url]
-    for link in args.find_links:
-        pip_options += ["--find-links", link]
-    if args.no_index:
-        pip_options.append("--no-index")
+    pip_options = _pip_index_options(args)
     for lock in locks:
         for info in _lock.fetch(lock, store, pip_options, _limits(args), _say):
             print(f"added {info['name']} {info['version']} -> {info['path']}")

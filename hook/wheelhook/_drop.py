@@ -14,7 +14,7 @@ from wheelhook.errors import InvalidWheel
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
 #: The file writers to one store serialise on.
 LOCK_NAME = ".wheelhook.lock"
@@ -54,6 +54,20 @@ def drop(
     if not sys.dont_write_bytecode:
         info["compiled"] = str(_native.precompile(dest))
     return {**info, "path": dest}
+
+
+def pip_download(dest: str, targets: Sequence[str], options: Sequence[str], deps: bool) -> int:
+    """`pip download` of `targets` (binary wheels only) into `dest`, pip's progress on stderr;
+    `options` are pip's index options, `deps`: whether dependencies come too. Returns pip's
+    exit code (the caller says what a failure means)."""
+    import subprocess
+
+    cmd = [sys.executable, "-m", "pip", "download", "--only-binary=:all:", "--dest", dest]
+    cmd += ["--progress-bar", "on" if sys.stderr.isatty() else "off"]
+    if not deps:
+        cmd.append("--no-deps")
+    proc = subprocess.run([*cmd, *options, *targets], stdout=sys.stderr, stdin=subprocess.DEVNULL)
+    return proc.returncode
 
 
 def default_store() -> str:

@@ -8,11 +8,11 @@ import hashlib
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 
 from wheelhook import _drop, _native
+from wheelhook._files import atomic_write
 from wheelhook.errors import InvalidWheel, LockedWheelsMissing
 
 TYPE_CHECKING = False
@@ -96,15 +96,11 @@ def fetch(
 def _pip_download(
     dest: str, targets: list[str], pip_options: Sequence[str], say: Callable[[str], None]
 ) -> None:
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:"]
-    cmd += ["--dest", dest, "--progress-bar", "on" if sys.stderr.isatty() else "off"]
     say(f"fetching {len(targets)} locked wheel(s) with pip ...")
-    proc = subprocess.run(
-        [*cmd, *pip_options, *targets], stdout=sys.stderr, stdin=subprocess.DEVNULL
-    )
-    if proc.returncode != 0:
+    returncode = _drop.pip_download(dest, targets, pip_options, deps=False)
+    if returncode != 0:
         raise LockedWheelsMissing(
-            f"pip download failed (exit {proc.returncode}) for {', '.join(targets)}: see pip's "
+            f"pip download failed (exit {returncode}) for {', '.join(targets)}: see pip's "
             "message above. Nothing was added to the store."
         )
 
@@ -147,10 +143,7 @@ def write(requirements: list[str], out: str) -> list[Any]:
     from wheelhook._native import parse_toml
 
     parse_toml(text)  # never write what a reader would refuse
-    tmp = f"{out}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, out)
+    atomic_write(out, lambda fh: fh.write(text.encode("utf-8")))
     return result
 
 
