@@ -126,22 +126,16 @@ fn string<'a>(
 }
 
 fn strings(table: &Table, key: &'static str, place: &Place) -> Result<Vec<String>, Problem> {
-    let wrong = || Problem::Type {
-        place: place.clone(),
+    array(
+        table,
         key,
-        expected: "an array of strings",
-    };
-    match get(table, key) {
-        None => Ok(Vec::new()),
-        Some(TomlValue::Array(items)) => items
-            .iter()
-            .map(|i| match i {
-                TomlValue::String(s) => Ok(s.clone()),
-                _ => Err(wrong()),
-            })
-            .collect(),
-        Some(_) => Err(wrong()),
-    }
+        place,
+        "an array of strings",
+        |item| match item {
+            TomlValue::String(s) => Some(s.clone()),
+            _ => None,
+        },
+    )
 }
 
 fn tables<'a>(
@@ -149,20 +143,29 @@ fn tables<'a>(
     key: &'static str,
     place: &Place,
 ) -> Result<Vec<&'a Table>, Problem> {
+    array(table, key, place, "an array of tables", |item| match item {
+        TomlValue::Table(t) => Some(t.as_slice()),
+        _ => None,
+    })
+}
+
+/// The array under `key` (empty when absent), each item taken by `pick`; an item `pick`
+/// refuses, or a value that is no array, is a [`Problem::Type`] saying `expected`.
+fn array<'a, T>(
+    table: &'a Table,
+    key: &'static str,
+    place: &Place,
+    expected: &'static str,
+    pick: impl Fn(&'a TomlValue) -> Option<T>,
+) -> Result<Vec<T>, Problem> {
     let wrong = || Problem::Type {
         place: place.clone(),
         key,
-        expected: "an array of tables",
+        expected,
     };
     match get(table, key) {
         None => Ok(Vec::new()),
-        Some(TomlValue::Array(items)) => items
-            .iter()
-            .map(|i| match i {
-                TomlValue::Table(t) => Ok(t.as_slice()),
-                _ => Err(wrong()),
-            })
-            .collect(),
+        Some(TomlValue::Array(items)) => items.iter().map(|i| pick(i).ok_or_else(wrong)).collect(),
         Some(_) => Err(wrong()),
     }
 }
