@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass
 
 from wheelhook import _drop, _native
+from wheelhook._argv import split_own
 from wheelhook.errors import ResolutionError, UsageError, WheelhookError
 
 TYPE_CHECKING = False
@@ -602,24 +603,7 @@ def _parser() -> argparse.ArgumentParser:
 def _split_run(argv: list[str]) -> tuple[list[str], list[str]]:
     """Splits `run`'s own options from the program's arguments, which are passed through
     untouched (`run -m tool --help` is the tool's --help)."""
-    own: list[str] = []
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg in ("-m", "-c"):
-            return own + argv[i : i + 2], argv[i + 2 :]
-        valued = ("--with", "--lock")
-        if arg in (*valued, "--debug", "-h", "--help") or arg.startswith(("--with=", "--lock=")):
-            own.append(arg)
-            if arg in valued and i + 1 < len(argv):
-                own.append(argv[i + 1])
-                i += 1
-            i += 1
-            continue
-        if arg == "--":
-            return own + argv[i + 1 : i + 2], argv[i + 2 :]
-        return [*own, arg], argv[i + 1 :]
-    return own, []
+    return split_own(argv, valued=("--with", "--lock"), stops=("-m", "-c"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 
 from wheelhook import _native
+from wheelhook._argv import split_own
 from wheelhook._names import normalize
 from wheelhook.errors import DistributionNotFound, ResolutionError, UsageError, WheelhookError
 
@@ -43,22 +44,7 @@ class Tool:
 def split_arguments(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     """Splits `tool`'s own options (and NAME) from the script's arguments, which are passed
     through untouched (`tool black --help` is black's help)."""
-    own: list[str] = []
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg in ("--from", "--with"):
-            own += argv[i : i + 2]
-            i += 2
-            continue
-        if arg.startswith(("--from=", "--with=")) or arg in ("--debug", "-h", "--help"):
-            own.append(arg)
-            i += 1
-            continue
-        if arg == "--":
-            return own + list(argv[i + 1 : i + 2]), list(argv[i + 2 :])
-        return [*own, arg], list(argv[i + 1 :])
-    return own, []
+    return split_own(argv, valued=("--from", "--with"))
 
 
 def _name_end(text: str) -> int:
