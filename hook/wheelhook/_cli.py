@@ -16,6 +16,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from wheelhook import _publish
+
 EXIT_OK, EXIT_RESOLUTION, EXIT_BAD_INPUT = 0, 1, 2
 
 
@@ -60,10 +62,71 @@ def _limits(args: argparse.Namespace) -> dict[str, int]:
 
 def _cmd_drop(args: argparse.Namespace) -> int:
     store = args.store or _drop.default_store()
+    dropped: list[str] = []
     for wheel in args.wheels:
-        info = _drop.drop(wheel, store, **_limits(args))
+        # With --compile, the published code serves this interpreter: no private copy.
+        place = _drop.place if args.compile else _drop.drop
+        info = place(wheel, store, **_limits(args))
         print(f"dropped {info['name']} {info['version']} -> {info['path']}")
+        dropped.append(info["path"])
+    if args.compile:
+        from wheelhook import _publish
+
+        _report_published(_publish.publish(dropped, [], [sys.flags.optimize]), json_out=False)
     return EXIT_OK
+
+
+def _wheels_in(dirs: Sequence[str]) -> list[str]:
+    """The `*.whl` files directly in `dirs`, in order."""
+    wheels: list[str] = []
+    for d in dirs:
+        try:
+            wheels.extend(os.path.join(d, n) for n in sorted(os.listdir(d)) if n.endswith(".whl"))
+        except OSError:
+            continue
+    return wheels
+
+
+def _cmd_compile(args: argparse.Namespace) -> int:
+    from wheelhook import _publish
+
+    dirs = [args.store] if args.store else _native.store_dirs()
+    wheels: list[str] = []
+    for spec in args.wheels:
+        if os.path.isfile(spec):
+            wheels.append(spec)
+            continue
+        found = [os.path.join(d, spec) for d in dirs if os.path.isfile(os.path.join(d, spec))]
+        if not found:
+            raise UsageError(f"{spec}: no such wheel (looked in {os.pathsep.join(dirs)}).")
+        wheels.extend(found)
+    if not args.wheels:
+        wheels = _wheels_in(dirs)
+        if not wheels:
+            raise UsageError(f"No wheel to compile in {os.pathsep.join(dirs)}.")
+    levels = sorted(set(args.optimize)) if args.optimize else [sys.flags.optimize]
+    _report_published(_publish.publish(wheels, args.python, levels), json_out=args.json)
+    return EXIT_OK
+
+
+def _report_published(written: Sequence[_publish.Written], json_out: bool) -> None:
+    """What `compile` wrote: one line per pack on stdout, the summary on stderr."""
+    if json_out:
+        _dump([w.row() for w in written])
+        return
+    for w in written:
+        if w.note:
+            print(f"{w.note}: {w.wheel} ({w.python})")
+        else:
+            print(f"wrote {w.pack}: {w.modules} modules, {w.bytes} bytes")
+        for skipped in w.skipped:
+            print(f"  skipped {skipped['member']}: {skipped['error']}")
+    packs = [w for w in written if not w.note]
+    skipped_count = sum(len(w.skipped) for w in written)
+    _say(
+        f"{len(packs)} pack(s), {sum(w.modules for w in packs)} modules, "
+        f"{sum(w.bytes for w in packs)} bytes; {skipped_count} module(s) did not compile"
+    )
 
 
 def _pip_index_options(args: argparse.Namespace) -> list[str]:
@@ -312,12 +375,20 @@ EXAMPLES = {
     "drop": """examples:
   python -m wheelhook drop six-1.15.0-py2.py3-none-any.whl
   python -m wheelhook drop --store /srv/wheels dist/*.whl
-  python -m wheelhook drop --max-member-size 8G --max-total-size 32G huge-1.0-py3-none-any.whl""",
+  python -m wheelhook drop --max-member-size 8G --max-total-size 32G huge-1.0-py3-none-any.whl
+  python -m wheelhook drop --compile --store /srv/wheels dist/*.whl   # and publish its code""",
     "add": """examples:
   python -m wheelhook add "six==1.15.0"
   python -m wheelhook add -r requirements.txt --store /srv/wheels
   python -m wheelhook add mypkg --no-index --find-links ./wheelhouse
   python -m wheelhook add -r pylock.toml             # the locked wheels, hash-checked""",
+    "compile": """examples:
+  python -m wheelhook compile                        # every wheel in the store directories
+  python -m wheelhook compile --store /srv/wheels --python python3.9 --python python3.12
+  python -m wheelhook compile --optimize 0 --optimize 1 six-1.16.0-py2.py3-none-any.whl
+writes <store>/.wheelhook/code/<wheel>.<cache tag>[.opt-N].whcp, which processes of every node
+that mounts the store use instead of compiling (trusted when the store's owner or root owns it).
+a module that does not compile is skipped and listed.""",
     "remove": """examples:
   python -m wheelhook remove six==1.15.0
   python -m wheelhook remove /srv/wheels/six-1.15.0-py2.py3-none-any.whl""",
@@ -389,7 +460,40 @@ def _json_flag(p: argparse.ArgumentParser, help: str = "machine-readable output"
 def _args_drop(p: argparse.ArgumentParser) -> None:
     p.add_argument("wheels", nargs="+", metavar="WHEEL")
     p.add_argument("--store", metavar="DIR", help=STORE_HELP)
+    p.add_argument(
+        "--compile",
+        action="store_true",
+        help="then publish the wheels' compiled code for this interpreter (as `compile`)",
+    )
     _size_limits(p)
+
+
+def _args_compile(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "wheels",
+        nargs="*",
+        metavar="WHEEL",
+        help="a wheel file, or its name in the store (default: every wheel in the store)",
+    )
+    p.add_argument(
+        "--store", metavar="DIR", help="the store directory (default: every store directory)"
+    )
+    p.add_argument(
+        "--python",
+        action="append",
+        default=[],
+        metavar="PYTHON",
+        help="also compile for this interpreter (repeatable; it needs no wheelhook installed)",
+    )
+    p.add_argument(
+        "--optimize",
+        action="append",
+        type=int,
+        choices=[0, 1, 2],
+        metavar="LEVEL",
+        help="optimisation level, as python -O/-OO (repeatable; default: this interpreter's)",
+    )
+    _json_flag(p)
 
 
 def _args_add(p: argparse.ArgumentParser) -> None:
@@ -526,6 +630,12 @@ COMMANDS = (
         "fetch wheels for requirements (and dependencies) with pip and drop them",
         _cmd_add,
         _args_add,
+    ),
+    Command(
+        "compile",
+        "publish the store's compiled code beside its wheels, for every node that mounts it",
+        _cmd_compile,
+        _args_compile,
     ),
     Command(
         "remove",

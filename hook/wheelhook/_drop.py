@@ -41,19 +41,38 @@ def drop(
     max_member_size: int | None = None,
     max_total_size: int | None = None,
 ) -> dict[str, str]:
-    """Validates `wheel` and copies it into `store`; returns its description. The size limits
-    replace the default budgets on what the wheel inflates to (`inspect_wheel`)."""
+    """Validates `wheel` and copies it into `store` (`place`), then compiles its modules into
+    the private cache; returns its description."""
+    info = place(wheel, store, max_member_size, max_total_size)
+    if info.pop("copied") and not sys.dont_write_bytecode:
+        info["compiled"] = str(_native.precompile(info["path"]))
+    return info
+
+
+def place(
+    wheel: str,
+    store: str,
+    max_member_size: int | None = None,
+    max_total_size: int | None = None,
+) -> dict[str, str]:
+    """Validates `wheel` and copies it into `store`; returns its description, with "copied"
+    ("" when it was there already). The size limits replace the default budgets on what the
+    wheel inflates to (`inspect_wheel`). A wheel that replaces one of the same name takes the
+    compiled code published for the old one with it."""
+    from wheelhook._publish import remove_packs
+
     if not os.path.isfile(wheel):
         raise InvalidWheel(f"{wheel}: no such file")
     info: dict[str, str] = _native.inspect_wheel(wheel, max_member_size, max_total_size)
     dest = os.path.join(store, os.path.basename(wheel))
     with locked(store):
         if os.path.exists(dest) and os.path.samefile(dest, wheel):
-            return {**info, "path": dest}
+            return {**info, "path": dest, "copied": ""}
+        replacing = os.path.exists(dest)
         atomic_copy(wheel, dest)
-    if not sys.dont_write_bytecode:
-        info["compiled"] = str(_native.precompile(dest))
-    return {**info, "path": dest}
+        if replacing:
+            remove_packs(dest)
+    return {**info, "path": dest, "copied": "yes"}
 
 
 def pip_download(dest: str, targets: Sequence[str], options: Sequence[str], deps: bool) -> int:
@@ -78,8 +97,11 @@ def default_store() -> str:
 
 
 def remove(path: str) -> None:
-    """Removes a wheel from its store: under the store's lock, renamed away (so no reader can
-    open it by its name any more), then unlinked. A process that has it mapped keeps reading it."""
+    """Removes a wheel from its store, and the compiled code published for it: under the store's
+    lock, renamed away (so no reader can open it by its name any more), then unlinked. A process
+    that has it mapped keeps reading it."""
+    from wheelhook._publish import remove_packs
+
     store = os.path.dirname(os.path.abspath(path))
     with locked(store):
         if not os.path.isfile(path):
@@ -90,6 +112,7 @@ def remove(path: str) -> None:
         os.replace(path, doomed)
         fsync_dir(store)
         os.unlink(doomed)
+        remove_packs(path)
 
 
 def find_wheels(dirs: list[str], name: str, version: str | None = None) -> list[str]:

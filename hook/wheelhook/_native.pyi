@@ -16,6 +16,7 @@ __all__ = [
     "boot",
     "declared_requirements",
     "default_dirs",
+    "encode_code_pack",
     "evaluate_marker",
     "inspect_wheel",
     "install",
@@ -32,6 +33,7 @@ __all__ = [
     "store_dirs",
     "supported_tags",
     "unpack_names",
+    "wheel_sources",
 ]
 
 __version__: str
@@ -149,6 +151,8 @@ def inspect_wheel(
     path: str, max_member_size: int | None = None, max_total_size: int | None = None
 ) -> dict[str, str]: ...
 def precompile(path: str) -> int: ...
+def wheel_sources(path: str) -> list[tuple[str, str, str, int, int, bytes]]: ...
+def encode_code_pack(magic: bytes, entries: list[tuple[str, int, int, bytes]]) -> bytes: ...
 def parse_toml(text: str) -> dict[str, Any]: ...
 def python_satisfies(specifiers: str) -> bool: ...
 

@@ -1,7 +1,7 @@
 //! The private per-user cache: its directory policy, atomic writes, compiled bytecode and the
 //! thread that writes it, code packs (one wheel's compiled code in one file, private or
-//! published beside a store's wheels), materialised native extensions, and remembered
-//! activations.
+//! published beside a store's wheels, and the published ones a process finds), materialised
+//! native extensions, and remembered activations.
 
 pub mod activation;
 mod atomic;
@@ -9,6 +9,7 @@ mod bytecode;
 mod dir;
 mod native;
 mod pack;
+mod published;
 mod writer;
 
 pub use atomic::write_atomic;
@@ -16,6 +17,7 @@ pub use bytecode::{BytecodeCache, SourceStamp};
 pub use dir::{default_dir, open_dir, CacheError};
 pub use native::{NativeCache, NativeError};
 pub use pack::{encode as encode_pack, published_path, Pack, PackEntry, PackError, Trust};
+pub use published::{pack_tag, Published, PublishedPack};
 pub use writer::{Job, Writer, QUEUE_CAP};
 
 /// An empty directory for one test of this folder, unique to the process.

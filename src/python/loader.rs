@@ -97,18 +97,28 @@ impl Loader {
         })
     }
 
-    /// The module's code object: from the bytecode cache when valid, else compiled from the
-    /// archive's source (once) and cached.
+    /// The module's code object: from the store's published code or the bytecode cache when
+    /// valid, else compiled from the archive's source (once) and cached.
     pub(crate) fn code<'py>(&self, py: Python<'py>, fullname: &str) -> PyResult<Bound<'py, PyAny>> {
         let entry = self.entry(fullname)?;
         let stamp = self.stamp(entry);
+        let origin = self.dist.member_path(&entry.member);
+        // First, code the store's owner published beside the wheel (`wheelhook compile`).
+        if let Some(stamp) = stamp {
+            if let Some(code) = self
+                .runtime
+                .load_published(py, self.dist.path(), stamp, &origin)
+            {
+                return Ok(code);
+            }
+        }
+        // Then the private cache.
         if let Some(stamp) = stamp.filter(|_| self.may_be_cached(py)) {
             if let Some(code) = self.runtime.load(py, self.dist.path(), stamp) {
                 return Ok(code);
             }
         }
         let source = self.source_bytes(fullname, entry)?;
-        let origin = self.dist.member_path(&entry.member);
         let compile = COMPILE.import(py, "builtins", "compile")?;
         let kwargs = PyDict::new(py);
         kwargs.set_item("dont_inherit", true)?;

@@ -48,6 +48,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tools::scan, m)?)?;
     m.add_function(wrap_pyfunction!(tools::inspect_wheel, m)?)?;
     m.add_function(wrap_pyfunction!(tools::precompile, m)?)?;
+    m.add_function(wrap_pyfunction!(tools::wheel_sources, m)?)?;
+    m.add_function(wrap_pyfunction!(tools::encode_code_pack, m)?)?;
     m.add_function(wrap_pyfunction!(script::parse_toml, m)?)?;
     m.add_function(wrap_pyfunction!(lock::lock_wanted, m)?)?;
     m.add_function(wrap_pyfunction!(script::python_satisfies, m)?)?;

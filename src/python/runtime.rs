@@ -14,13 +14,14 @@ use pyo3::types::{PyBytes, PyCFunction, PyDict};
 
 use crate::archive::Archive;
 use crate::cache::{
-    default_dir, open_dir, BytecodeCache, Job, NativeCache, NativeError, SourceStamp, Writer,
-    QUEUE_CAP,
+    default_dir, open_dir, pack_tag, BytecodeCache, Job, NativeCache, NativeError, Published,
+    PublishedPack, SourceStamp, Writer, QUEUE_CAP,
 };
 use crate::import::ActiveDist;
 
 static MARSHAL_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static MARSHAL_DUMPS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static FIX_CO_FILENAME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// Where compiled code is kept: the on-disk cache (written in the background), or memory when
 /// the cache is refused.
@@ -74,6 +75,9 @@ fn read_entry<'py>(
 #[derive(Debug)]
 pub struct Runtime {
     magic: [u8; 4],
+    /// The packs published beside the store's wheels for this interpreter; `None` when it
+    /// caches no bytecode (`sys.implementation.cache_tag` is `None`).
+    published: Option<Published>,
     /// `OnceLock`s initialised with `get_or_init_py_attached`: their initialisation calls
     /// Python (a warning), and a thread waiting for it must not hold the interpreter meanwhile.
     code_cache: OnceLock<CodeCache>,
@@ -87,7 +91,10 @@ pub struct Runtime {
     /// one of them blocked on the cell with the interpreter lock would deadlock.
     hooked: AtomicBool,
     pub compiled: AtomicU64,
+    /// Code objects taken from the private cache or from published packs.
     pub cache_hits: AtomicU64,
+    /// Of `cache_hits`, those from published packs.
+    pub published_hits: AtomicU64,
     pub activation_hits: AtomicU64,
 }
 
@@ -98,8 +105,15 @@ impl Runtime {
             .getattr("MAGIC_NUMBER")?
             .extract()?;
         let magic: [u8; 4] = magic.try_into().unwrap_or([0; 4]);
+        let sys = py.import("sys")?;
+        let cache_tag: Option<String> = sys
+            .getattr("implementation")?
+            .getattr("cache_tag")?
+            .extract()?;
+        let optimize: u8 = sys.getattr("flags")?.getattr("optimize")?.extract()?;
         Ok(Self {
             magic,
+            published: cache_tag.map(|tag| Published::new(magic, pack_tag(&tag, optimize))),
             code_cache: OnceLock::new(),
             cache_dir: OnceLock::new(),
             native_dirs: Mutex::new(HashMap::new()),
@@ -107,6 +121,7 @@ impl Runtime {
             hooked: AtomicBool::new(false),
             compiled: AtomicU64::new(0),
             cache_hits: AtomicU64::new(0),
+            published_hits: AtomicU64::new(0),
             activation_hits: AtomicU64::new(0),
         })
     }
@@ -213,6 +228,42 @@ impl Runtime {
             CodeCache::Disk { cache, .. } => cache.wheel_dir(wheel).exists(),
             CodeCache::Memory(_) => true,
         }
+    }
+
+    /// The code object of a member from the pack published beside its wheel, when there is a
+    /// trusted pack whose entry matches the member. An untrusted or invalid pack is ignored
+    /// with one warning per process; an entry that fails its checks is a miss. The code keeps
+    /// the path its wheel had where it was compiled: `co_filename` is set to `origin`, the
+    /// member's path here, as CPython does for a `.pyc` that moved (`_imp._fix_co_filename`).
+    pub fn load_published<'py>(
+        &self,
+        py: Python<'py>,
+        wheel: &std::path::Path,
+        stamp: SourceStamp<'_>,
+        origin: &str,
+    ) -> Option<Bound<'py, PyAny>> {
+        let pack = match self.published.as_ref()?.pack(wheel) {
+            PublishedPack::Open(pack) => pack,
+            PublishedPack::Absent => return None,
+            PublishedPack::Refused(err) => {
+                warn(py, &format!("wheelhook: {err}; it is ignored"));
+                return None;
+            }
+        };
+        let data = PyBytes::new(py, pack.get(stamp)?);
+        let code = MARSHAL_LOADS
+            .import(py, "marshal", "loads")
+            .ok()?
+            .call1((data,))
+            .ok()?;
+        FIX_CO_FILENAME
+            .import(py, "_imp", "_fix_co_filename")
+            .ok()?
+            .call1((&code, origin))
+            .ok()?;
+        self.cache_hits.fetch_add(1, Ordering::Relaxed);
+        self.published_hits.fetch_add(1, Ordering::Relaxed);
+        Some(code)
     }
 
     /// The cached code object for a member, if valid.

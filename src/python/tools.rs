@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBytes, PyDict};
 
 use super::facts;
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use std::sync::Arc;
 use super::loader::Loader;
 use super::runtime::Runtime;
 use crate::archive::{Archive, Limits, MAX_MEMBER_SIZE};
+use crate::cache::{encode_pack, PackEntry, SourceStamp};
 use crate::candidate::{Candidate, Origin};
 use crate::error::Error;
 use crate::import::{ActiveDist, ModuleKind};
@@ -181,23 +182,19 @@ fn check_wheel(path: &Path, limits: &Limits) -> Result<Checked, Error> {
     })
 }
 
-/// Compiles every Python module of a wheel into the bytecode cache (what `drop` does), so the
-/// first import of each is already warm; returns how many modules were compiled, once their
-/// entries are written.
-#[pyfunction]
-pub fn precompile(py: Python<'_>, path: PathBuf) -> PyResult<usize> {
+/// A wheel file opened and indexed for importing, as activation does.
+fn open_dist(py: Python<'_>, path: &Path) -> PyResult<Arc<ActiveDist>> {
     let file_name = path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
-    let filename =
-        WheelFilename::from_str(file_name).map_err(|e| Error::invalid_wheel(&path, e))?;
-    let archive = Arc::new(Archive::open(&path)?);
+    let filename = WheelFilename::from_str(file_name).map_err(|e| Error::invalid_wheel(path, e))?;
+    let archive = Arc::new(Archive::open(path)?);
     let candidate = Candidate {
         name: filename.name.clone(),
         version: filename.version.clone(),
         origin: Origin::Wheel {
-            path: path.clone(),
+            path: path.to_path_buf(),
             filename,
         },
         rank: 0,
@@ -206,19 +203,91 @@ pub fn precompile(py: Python<'_>, path: PathBuf) -> PyResult<usize> {
         .import("_imp")?
         .call_method0("extension_suffixes")?
         .extract()?;
-    let dist = Arc::new(ActiveDist::new(candidate, archive, &suffixes)?);
-    let runtime = Arc::new(Runtime::scoped(py)?);
-    let loader = Loader::new(dist.clone(), runtime.clone());
-    let names: Vec<String> = dist
-        .index
+    Ok(Arc::new(ActiveDist::new(candidate, archive, &suffixes)?))
+}
+
+/// The names of the modules of `dist` that have Python source.
+fn source_modules(dist: &ActiveDist) -> Vec<String> {
+    dist.index
         .iter()
         .filter(|(_, e)| e.kind == ModuleKind::Source)
         .map(|(n, _)| n.to_owned())
-        .collect();
-    for name in names {
+        .collect()
+}
+
+/// Compiles every Python module of a wheel into the bytecode cache (what `drop` does), so the
+/// first import of each is already warm; returns how many modules were compiled, once their
+/// entries are written.
+#[pyfunction]
+pub fn precompile(py: Python<'_>, path: PathBuf) -> PyResult<usize> {
+    let dist = open_dist(py, &path)?;
+    let runtime = Arc::new(Runtime::scoped(py)?);
+    let loader = Loader::new(dist.clone(), runtime.clone());
+    for name in source_modules(&dist) {
         // A module that does not compile fails at import time, with its own SyntaxError.
         let _ = loader.code(py, &name);
     }
     runtime.finish(py);
     Ok(runtime.compiled.load(std::sync::atomic::Ordering::Relaxed) as usize)
+}
+
+/// One module's source, as `wheel_sources` lists it: (module, member, filename, CRC-32, size,
+/// source bytes).
+type Source<'py> = (String, String, String, u32, u64, Bound<'py, PyBytes>);
+
+/// The Python modules of a wheel with what compiling and publishing them needs: the module's
+/// name, its member, the file name its code gets (its path inside the wheel's path), the
+/// member's CRC-32 and size from the central directory (what a pack entry is checked against),
+/// and its source bytes, sorted by member (`wheelhook compile`).
+#[pyfunction]
+pub fn wheel_sources<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Vec<Source<'py>>> {
+    let dist = open_dist(py, &path)?;
+    let mut out = Vec::new();
+    for name in source_modules(&dist) {
+        let Some(entry) = dist.index.get(&name) else {
+            continue;
+        };
+        let Some(info) = dist.archive.member(&entry.member) else {
+            continue;
+        };
+        let source = dist.read(&entry.member).map_err(Error::from)?;
+        out.push((
+            name,
+            entry.member.clone(),
+            dist.member_path(&entry.member),
+            info.crc32,
+            info.size,
+            PyBytes::new(py, &source),
+        ));
+    }
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(out)
+}
+
+/// A code pack for the interpreter whose magic number is `magic`: `entries` are (member,
+/// CRC-32, size, marshalled code) (see `src/cache/pack.rs`; `wheelhook compile` writes it).
+#[pyfunction]
+pub fn encode_code_pack<'py>(
+    py: Python<'py>,
+    magic: &[u8],
+    entries: Vec<(String, u32, u64, Vec<u8>)>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let magic: [u8; 4] = magic.try_into().map_err(|_| {
+        PyValueError::new_err(format!(
+            "a magic number is 4 bytes, not {} ({magic:?})",
+            magic.len()
+        ))
+    })?;
+    let packed = encode_pack(
+        &magic,
+        entries.iter().map(|(member, crc32, size, code)| PackEntry {
+            stamp: SourceStamp {
+                member,
+                crc32: *crc32,
+                size: *size,
+            },
+            code,
+        }),
+    );
+    Ok(PyBytes::new(py, &packed))
 }

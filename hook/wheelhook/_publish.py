@@ -1,0 +1,249 @@
+"""`wheelhook compile`: the store's owner publishes compiled code beside the wheels, one code
+pack per wheel per interpreter, at `<store>/.wheelhook/code/<wheel>.<cache_tag>[.opt-N].whcp`.
+
+A process on any node that mounts the store then imports with no compile at all, its private
+cache empty (the extension reads a pack only when the store's owner or root owns it and neither
+group nor others may write it, and checks every entry against the wheel's member). Code for
+another interpreter is compiled by that interpreter, run as a small compile server over its
+stdin and stdout that needs nothing but its own `compile` and `marshal`; the pack is encoded by
+this process's extension and written like every write to a store: under the store's lock,
+atomically and durably.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+
+from wheelhook import _drop, _native
+from wheelhook._files import atomic_write, collect_stale
+from wheelhook.errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from typing import BinaryIO
+
+#: Where a store keeps its published code, and the extension of a pack.
+CODE_DIR, PACK_SUFFIX = os.path.join(".wheelhook", "code"), ".whcp"
+
+#: The compile server, run by the target interpreter with `-I -S -c`: it says its magic number
+#: and cache tag, then answers each request (optimisation level, file name, source) with the
+#: marshalled code object (`C`) or the compile error (`E`). Frames are a kind byte and a
+#: little-endian 8-byte length.
+SERVER = r"""
+import marshal, sys
+from importlib.util import MAGIC_NUMBER
+r, w = sys.stdin.buffer, sys.stdout.buffer
+def send(kind, data):
+    w.write(kind + len(data).to_bytes(8, "little") + data)
+    w.flush()
+send(b"M", MAGIC_NUMBER + (sys.implementation.cache_tag or "").encode())
+while True:
+    head = r.read(13)
+    if len(head) < 13:
+        break
+    name = r.read(int.from_bytes(head[1:5], "little")).decode("utf-8", "surrogateescape")
+    source = r.read(int.from_bytes(head[5:13], "little"))
+    try:
+        code = compile(source, name, "exec", dont_inherit=True, optimize=head[0])
+    except Exception as exc:
+        send(b"E", ("%s: %s" % (type(exc).__name__, exc)).encode("utf-8", "replace"))
+    else:
+        send(b"C", marshal.dumps(code))
+"""
+
+
+class CompileServer:
+    """One interpreter compiling for us: its magic number and cache tag, and `compile`."""
+
+    def __init__(self, python: str) -> None:
+        self.python = python
+        try:
+            self._proc = subprocess.Popen(
+                [python, "-I", "-S", "-c", SERVER],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+        except OSError as exc:
+            raise UsageError(f"{python}: cannot run this interpreter: {exc.strerror}.") from None
+        kind, hello = self._receive()
+        if kind != b"M" or len(hello) <= 4:
+            self.close()
+            raise UsageError(
+                f"{python}: no magic number and cache tag from this interpreter (is it CPython "
+                "3.9 or newer?)."
+            )
+        self.magic, self.cache_tag = hello[:4], hello[4:].decode()
+
+    def _receive(self) -> tuple[bytes, bytes]:
+        assert self._proc.stdout is not None  # opened with a pipe
+        head = self._proc.stdout.read(9)
+        if len(head) < 9:
+            self.close()
+            raise UsageError(f"{self.python}: the compile server stopped.")
+        data = self._proc.stdout.read(int.from_bytes(head[1:], "little"))
+        return head[:1], data
+
+    def compile(self, filename: str, source: bytes, optimize: int) -> tuple[bytes | None, str]:
+        """(marshalled code, "") or (None, the compile error)."""
+        assert self._proc.stdin is not None  # opened with a pipe
+        name = filename.encode("utf-8", "surrogateescape")
+        head = bytes([optimize]) + len(name).to_bytes(4, "little")
+        self._proc.stdin.write(head + len(source).to_bytes(8, "little") + name + source)
+        self._proc.stdin.flush()
+        kind, data = self._receive()
+        if kind == b"C":
+            return data, ""
+        return None, data.decode("utf-8", "replace")
+
+    def close(self) -> None:
+        if self._proc.stdin is not None:
+            self._proc.stdin.close()
+        self._proc.wait()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+
+
+@dataclass
+class Written:
+    """One pack `compile` wrote, or would have written."""
+
+    wheel: str
+    python: str
+    pack: str
+    modules: int = 0
+    bytes: int = 0
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    note: str = ""
+
+    def row(self) -> dict[str, object]:
+        return {
+            "wheel": self.wheel,
+            "python": self.python,
+            "pack": self.pack,
+            "modules": self.modules,
+            "bytes": self.bytes,
+            "skipped": self.skipped,
+            "note": self.note,
+        }
+
+
+def pack_path(wheel: str, cache_tag: str, optimize: int) -> str:
+    """Where the pack of `wheel` for an interpreter and optimisation level lives (PEP 488's
+    `.opt-N` as for `.pyc` files). Ex) `/srv/store/.wheelhook/code/six-1.16.0-py2.py3-none-any.whl.cpython-311.whcp`"""
+    tag = cache_tag if optimize == 0 else f"{cache_tag}.opt-{optimize}"
+    store, name = os.path.split(os.path.abspath(wheel))
+    return os.path.join(store, CODE_DIR, f"{name}.{tag}{PACK_SUFFIX}")
+
+
+def check_writable(store: str) -> None:
+    """Refuses, before anything is written, a store this user cannot write (a read-only mount,
+    another user's store). The one check `compile` makes; a fuller one that says which of the
+    two it is takes its place."""
+    if os.path.isdir(store) and not os.access(store, os.W_OK):
+        raise UsageError(
+            f"The store {store} is read-only for this user: compiled code can be published only "
+            "by a user who may write the store (its owner)."
+        )
+
+
+def remove_packs(wheel: str) -> list[str]:
+    """Removes every pack published for `wheel` (whatever the interpreter); the caller holds the
+    store's lock. Returns the paths removed."""
+    store, name = os.path.split(os.path.abspath(wheel))
+    code_dir = os.path.join(store, CODE_DIR)
+    try:
+        names = os.listdir(code_dir)
+    except OSError:
+        return []
+    removed = []
+    for entry in names:
+        if entry.startswith(f"{name}.") and entry.endswith(PACK_SUFFIX):
+            path = os.path.join(code_dir, entry)
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                continue
+            removed.append(path)
+    return removed
+
+
+def _identity(path: str) -> tuple[int, int, int, int]:
+    st = os.stat(path)
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def compile_wheel(
+    wheel: str, servers: Sequence[CompileServer], levels: Iterable[int]
+) -> list[Written]:
+    """Compiles every module of `wheel` with each server at each optimisation level and writes
+    one pack for each, under the store's lock. A module that does not compile is left out (its
+    import compiles it from source and raises its own SyntaxError) and reported."""
+    wheel = os.path.abspath(wheel)
+    before = _identity(wheel)
+    sources = _native.wheel_sources(wheel)
+    out: list[Written] = []
+    for server in servers:
+        for level in levels:
+            written = Written(wheel, server.cache_tag, pack_path(wheel, server.cache_tag, level))
+            entries: list[tuple[str, int, int, bytes]] = []
+            for _module, member, filename, crc32, size, source in sources:
+                code, error = server.compile(filename, source, level)
+                if code is None:
+                    written.skipped.append({"member": member, "error": error})
+                else:
+                    entries.append((member, crc32, size, code))
+            out.append(written)
+            if not entries:
+                written.note = "no module to publish"
+                continue
+            data = _native.encode_code_pack(server.magic, entries)
+            if _write(wheel, before, written.pack, data):
+                written.modules, written.bytes = len(entries), len(data)
+            else:
+                written.note = "the wheel was replaced while it compiled: run compile again"
+    return out
+
+
+def _write(wheel: str, before: tuple[int, int, int, int], dest: str, data: bytes) -> bool:
+    """Writes one pack under the store's lock, if the wheel is still the file compiled."""
+    store = os.path.dirname(wheel)
+    with _drop.locked(store):
+        try:
+            if _identity(wheel) != before:
+                return False
+        except FileNotFoundError:
+            return False
+        code_dir = os.path.dirname(dest)
+        os.makedirs(code_dir, exist_ok=True)
+        collect_stale(code_dir)
+
+        def write(out: BinaryIO) -> None:
+            out.write(data)
+
+        atomic_write(dest, write)
+    return True
+
+
+def publish(wheels: Sequence[str], pythons: Sequence[str], levels: Sequence[int]) -> list[Written]:
+    """Compiles `wheels` for the running interpreter and each of `pythons`, at each level."""
+    for store in sorted({os.path.dirname(os.path.abspath(w)) for w in wheels}):
+        check_writable(store)
+    servers: list[CompileServer] = []
+    try:
+        for python in [sys.executable, *pythons]:
+            server = CompileServer(python)
+            if any(s.cache_tag == server.cache_tag for s in servers):
+                server.close()  # the same interpreter named twice
+            else:
+                servers.append(server)
+        out: list[Written] = []
+        for wheel in wheels:
+            out.extend(compile_wheel(wheel, servers, levels))
+        return out
+    finally:
+        for server in servers:
+            server.close()
