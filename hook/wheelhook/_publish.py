@@ -171,6 +171,29 @@ def remove_packs(wheel: str) -> list[str]:
     return removed
 
 
+def runs_on(wheel: str, cache_tag: str) -> bool:
+    """Whether a wheel's tags let the CPython of `cache_tag` install it, as far as its Python
+    and ABI tags tell (`py3`, `py38` from 3.8 on, `cp38-abi3` from 3.8 on, `cp311-cp311` on
+    3.11 only): code is not compiled for an interpreter that never imports it. Its platform is
+    left to the interpreters the store's owner names. Ex) `cpython-311`"""
+    digits = cache_tag[len("cpython-") :] if cache_tag.startswith("cpython-") else ""
+    if not digits.isdigit() or len(digits) < 2:
+        return True  # not CPython: compile, its tags are not ours to judge
+    version = (int(digits[0]), int(digits[1:]))
+    for tag in _native.parse_wheel_filename(os.path.basename(wheel))["tags"]:
+        interpreter, abi, _platform = tag.split("-", 2)
+        kind, digits = interpreter[:2], interpreter[2:]
+        if kind not in ("py", "cp") or not digits.isdigit() or digits[0] != "3":
+            continue
+        wanted = (3, int(digits[1:] or "0"))
+        if kind == "cp" and abi != "abi3":
+            if wanted == version:
+                return True
+        elif len(digits) == 1 or wanted <= version:
+            return True
+    return False
+
+
 def _identity(path: str) -> tuple[int, int, int, int]:
     st = os.stat(path)
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
@@ -189,6 +212,10 @@ def compile_wheel(
     for server in servers:
         for level in levels:
             written = Written(wheel, server.cache_tag, pack_path(wheel, server.cache_tag, level))
+            out.append(written)
+            if not runs_on(wheel, server.cache_tag):
+                written.note = "not for this interpreter (its tags)"
+                continue
             entries: list[tuple[str, int, int, bytes]] = []
             for _module, member, filename, crc32, size, source in sources:
                 code, error = server.compile(filename, source, level)
@@ -196,7 +223,6 @@ def compile_wheel(
                     written.skipped.append({"member": member, "error": error})
                 else:
                     entries.append((member, crc32, size, code))
-            out.append(written)
             if not entries:
                 written.note = "no module to publish"
                 continue
