@@ -137,6 +137,17 @@ def test_json_lists_every_pack(host: Env, published: Path) -> None:
     assert by_wheel[SIX]["python"] == sys.implementation.cache_tag
 
 
+def test_wheel_for_another_python_is_not_compiled(host: Env, store: Path) -> None:
+    other = "cp38-cp38-linux_x86_64" if sys.version_info >= (3, 9) else "cp312-cp312-linux_x86_64"
+    wheel = build_wheel(WheelSpec("old", "1.0", {"old.py": "X = 1\n"}, tag=other), store)
+    abi3 = build_wheel(WheelSpec("new", "1.0", {"new.py": "X = 1\n"}, tag="cp38-abi3-any"), store)
+    rows = json.loads(compile_store(host, store, "--json").stdout)
+    notes = {Path(r["wheel"]).name: r["note"] for r in rows}
+    assert notes == {wheel.name: "not for this interpreter (its tags)", abi3.name: ""}
+    assert not pack(store, wheel.name).exists()
+    assert pack(store, abi3.name).exists()
+
+
 def test_store_mounted_elsewhere_fixes_co_filename(
     host: Env, published: Path, tmp_path: Path
 ) -> None:
