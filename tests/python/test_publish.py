@@ -223,9 +223,11 @@ def damage_not_a_file(path: Path) -> None:
 
 
 def damage_other_interpreter(path: Path) -> None:
-    # The trailer's magic number (its first four bytes), as a pack of CPython 3.9 has it.
+    # The trailer's magic number (its first four bytes), as a pack of CPython 3.9 has it (of
+    # 3.11 under 3.9).
+    magic = 3425 if sys.version_info[:2] != (3, 9) else 3495
     data = bytearray(path.read_bytes())
-    data[-36:-32] = (3425).to_bytes(2, "little") + b"\r\n"
+    data[-36:-32] = magic.to_bytes(2, "little") + b"\r\n"
     path.write_bytes(bytes(data))
 
 
