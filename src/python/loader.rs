@@ -102,12 +102,12 @@ impl Loader {
     pub(crate) fn code<'py>(&self, py: Python<'py>, fullname: &str) -> PyResult<Bound<'py, PyAny>> {
         let entry = self.entry(fullname)?;
         let stamp = self.stamp(entry);
-        let origin = self.dist.member_path(&entry.member);
+        let origin = || self.dist.member_path(&entry.member);
         // First, code the store's owner published beside the wheel (`wheelhook compile`).
         if let Some(stamp) = stamp {
             if let Some(code) = self
                 .runtime
-                .load_published(py, self.dist.path(), stamp, &origin)
+                .load_published(py, self.dist.path(), stamp, origin)
             {
                 return Ok(code);
             }
@@ -122,7 +122,7 @@ impl Loader {
         let compile = COMPILE.import(py, "builtins", "compile")?;
         let kwargs = PyDict::new(py);
         kwargs.set_item("dont_inherit", true)?;
-        let code = compile.call((PyBytes::new(py, &source), origin, "exec"), Some(&kwargs))?;
+        let code = compile.call((PyBytes::new(py, &source), origin(), "exec"), Some(&kwargs))?;
         self.runtime.compiled.fetch_add(1, Ordering::Relaxed);
         if let Some(stamp) = stamp {
             self.runtime.save(py, self.dist.path(), stamp, &code);

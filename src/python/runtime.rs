@@ -233,14 +233,14 @@ impl Runtime {
     /// The code object of a member from the pack published beside its wheel, when there is a
     /// trusted pack whose entry matches the member. An untrusted or invalid pack is ignored
     /// with one warning per process; an entry that fails its checks is a miss. The code keeps
-    /// the path its wheel had where it was compiled: `co_filename` is set to `origin`, the
+    /// the path its wheel had where it was compiled: `co_filename` is set to `origin()`, the
     /// member's path here, as CPython does for a `.pyc` that moved (`_imp._fix_co_filename`).
     pub fn load_published<'py>(
         &self,
         py: Python<'py>,
         wheel: &std::path::Path,
         stamp: SourceStamp<'_>,
-        origin: &str,
+        origin: impl FnOnce() -> String,
     ) -> Option<Bound<'py, PyAny>> {
         let pack = match self.published.as_ref()?.pack(wheel) {
             PublishedPack::Open(pack) => pack,
@@ -259,7 +259,7 @@ impl Runtime {
         FIX_CO_FILENAME
             .import(py, "_imp", "_fix_co_filename")
             .ok()?
-            .call1((&code, origin))
+            .call1((&code, origin()))
             .ok()?;
         self.cache_hits.fetch_add(1, Ordering::Relaxed);
         self.published_hits.fetch_add(1, Ordering::Relaxed);
