@@ -72,7 +72,7 @@ def _cmd_drop(args: argparse.Namespace) -> int:
     if args.compile:
         from wheelhook import _publish
 
-        _report_published(_publish.publish(dropped, [], [sys.flags.optimize]), json_out=False)
+        return _report_published(_publish.publish(dropped, [], [sys.flags.optimize]), False)
     return EXIT_OK
 
 
@@ -105,28 +105,33 @@ def _cmd_compile(args: argparse.Namespace) -> int:
         if not wheels:
             raise UsageError(f"No wheel to compile in {os.pathsep.join(dirs)}.")
     levels = sorted(set(args.optimize)) if args.optimize else [sys.flags.optimize]
-    _report_published(_publish.publish(wheels, args.python, levels), json_out=args.json)
-    return EXIT_OK
+    return _report_published(_publish.publish(wheels, args.python, levels), json_out=args.json)
 
 
-def _report_published(written: Sequence[_publish.Written], json_out: bool) -> None:
-    """What `compile` wrote: one line per pack on stdout, the summary on stderr."""
+def _report_published(written: Sequence[_publish.Written], json_out: bool) -> int:
+    """What `compile` wrote: one line per pack on stdout, the summary on stderr; exit 2 when a
+    wheel could not be read (the others are compiled all the same)."""
+    failed = [w for w in written if w.failed]
     if json_out:
         _dump([w.row() for w in written])
-        return
+        return EXIT_BAD_INPUT if failed else EXIT_OK
     for w in written:
-        if w.note:
+        if w.failed:
+            print(f"FAILED  {w.wheel}: {w.failed}")
+        elif w.note:
             print(f"{w.note}: {w.wheel} ({w.python})")
         else:
             print(f"wrote {w.pack}: {w.modules} modules, {w.bytes} bytes")
         for skipped in w.skipped:
             print(f"  skipped {skipped['member']}: {skipped['error']}")
-    packs = [w for w in written if not w.note]
+    packs = [w for w in written if not (w.note or w.failed)]
     skipped_count = sum(len(w.skipped) for w in written)
     _say(
         f"{len(packs)} pack(s), {sum(w.modules for w in packs)} modules, "
         f"{sum(w.bytes for w in packs)} bytes; {skipped_count} module(s) did not compile"
+        + (f"; {len(failed)} wheel(s) could not be read" if failed else "")
     )
+    return EXIT_BAD_INPUT if failed else EXIT_OK
 
 
 def _pip_index_options(args: argparse.Namespace) -> list[str]:

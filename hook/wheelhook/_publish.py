@@ -117,7 +117,10 @@ class Written:
     modules: int = 0
     bytes: int = 0
     skipped: list[dict[str, str]] = field(default_factory=list)
+    #: Why no pack was written, when none was.
     note: str = ""
+    #: Why the wheel could not be compiled at all.
+    failed: str = ""
 
     def row(self) -> dict[str, object]:
         return {
@@ -128,6 +131,7 @@ class Written:
             "bytes": self.bytes,
             "skipped": self.skipped,
             "note": self.note,
+            "failed": self.failed,
         }
 
 
@@ -206,9 +210,12 @@ def compile_wheel(
     one pack for each, under the store's lock. A module that does not compile is left out (its
     import compiles it from source and raises its own SyntaxError) and reported."""
     wheel = os.path.abspath(wheel)
-    before = _identity(wheel)
-    sources = _native.wheel_sources(wheel)
     out: list[Written] = []
+    try:
+        before = _identity(wheel)
+        sources = _native.wheel_sources(wheel)
+    except (OSError, ValueError, ImportError) as exc:
+        return [Written(wheel, "", "", failed=f"cannot be read: {exc}")]
     for server in servers:
         for level in levels:
             written = Written(wheel, server.cache_tag, pack_path(wheel, server.cache_tag, level))
@@ -217,7 +224,7 @@ def compile_wheel(
                 written.note = "not for this interpreter (its tags)"
                 continue
             entries: list[tuple[str, int, int, bytes]] = []
-            for _module, member, filename, crc32, size, source in sources:
+            for member, filename, crc32, size, source in sources:
                 code, error = server.compile(filename, source, level)
                 if code is None:
                     written.skipped.append({"member": member, "error": error})

@@ -231,14 +231,13 @@ pub fn precompile(py: Python<'_>, path: PathBuf) -> PyResult<usize> {
     Ok(runtime.compiled.load(std::sync::atomic::Ordering::Relaxed) as usize)
 }
 
-/// One module's source, as `wheel_sources` lists it: (module, member, filename, CRC-32, size,
-/// source bytes).
-type Source<'py> = (String, String, String, u32, u64, Bound<'py, PyBytes>);
+/// One module's source, as `wheel_sources` lists it: (member, filename, CRC-32, size, source).
+type Source<'py> = (String, String, u32, u64, Bound<'py, PyBytes>);
 
-/// The Python modules of a wheel with what compiling and publishing them needs: the module's
-/// name, its member, the file name its code gets (its path inside the wheel's path), the
-/// member's CRC-32 and size from the central directory (what a pack entry is checked against),
-/// and its source bytes, sorted by member (`wheelhook compile`).
+/// The Python modules of a wheel with what compiling and publishing them needs: the member, the
+/// file name its code gets (its path inside the wheel's path), the member's CRC-32 and size from
+/// the central directory (what a pack entry is checked against) and its source bytes, sorted by
+/// member (`wheelhook compile`).
 #[pyfunction]
 pub fn wheel_sources<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Vec<Source<'py>>> {
     let dist = open_dist(py, &path)?;
@@ -252,7 +251,6 @@ pub fn wheel_sources<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Vec<Source
         };
         let source = dist.read(&entry.member).map_err(Error::from)?;
         out.push((
-            name,
             entry.member.clone(),
             dist.member_path(&entry.member),
             info.crc32,
@@ -260,7 +258,7 @@ pub fn wheel_sources<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Vec<Source
             PyBytes::new(py, &source),
         ));
     }
-    out.sort_by(|a, b| a.1.cmp(&b.1));
+    out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }
 

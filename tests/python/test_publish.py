@@ -148,6 +148,17 @@ def test_wheel_for_another_python_is_not_compiled(host: Env, store: Path) -> Non
     assert pack(store, abi3.name).exists()
 
 
+def test_unreadable_wheel_is_reported_and_the_others_compiled(host: Env, published: Path) -> None:
+    broken = published / "broken-1.0-py3-none-any.whl"
+    broken.write_bytes(b"not a zip archive")
+    proc = host.run_args("-m", "wheelhook", "compile", "--store", str(published), check=False)
+    assert proc.returncode == 2
+    assert f"FAILED  {broken}: cannot be read:" in proc.stdout
+    assert "1 wheel(s) could not be read" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert pack(published, KAPPA).exists() and pack(published, SIX).exists()
+
+
 def test_store_mounted_elsewhere_fixes_co_filename(
     host: Env, published: Path, tmp_path: Path
 ) -> None:
