@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import Env, WheelSpec, build_wheel, new_env, pypi_wheel
+from helpers import Env, WheelSpec, build_wheel, child_environ, new_env, pypi_wheel
 
 DEEP = """\
 def boom():
@@ -339,3 +339,36 @@ def test_read_only_store_is_refused(host: Env, published: Path) -> None:
     assert f"The store {published} is read-only" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (published / ".wheelhook").exists()
+
+
+def test_one_open_per_wheel_whatever_its_modules(
+    host: Env, published: Path, tmp_path: Path
+) -> None:
+    """A wheel's pack is opened once however many of its modules are imported, and a wheel with
+    no pack costs one failed open, not one per module."""
+    strace = shutil.which("strace")
+    if strace is None:
+        pytest.skip("strace is not installed")
+    compile_store(host, published)
+    files = {f"plain/m{i}.py": f"X = {i}\n" for i in range(10)}
+    files["plain/__init__.py"] = "".join(f"from plain import m{i}\n" for i in range(10))
+    build_wheel(WheelSpec("plain", "1.0", files), published)  # no pack of its own
+    trace = tmp_path / "trace.txt"
+    script = tmp_path / "program.py"
+    script.write_text(
+        "import wheelhook\n"
+        "wheelhook.require('kappa==1.0', 'plain==1.0')\n"
+        "import kappa, kappa.deep, plain\n"
+    )
+    env = {"WHEELHOOK_PATH": str(published), "WHEELHOOK_CACHE": str(tmp_path / "cache")}
+    host.run_args(str(script), env=env)  # the activation is remembered: the traced run is warm
+    command = [strace, "-f", "-e", "trace=open,openat,openat2", "-o", str(trace)]
+    proc = subprocess.run(
+        [*command, str(host.python), str(script)], env=child_environ(env), capture_output=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    opens = [line for line in trace.read_text().splitlines() if "/.wheelhook/code/" in line]
+    kappa_pack = [line for line in opens if f"/{KAPPA}." in line]
+    plain_pack = [line for line in opens if "/plain-1.0-py3-none-any.whl." in line]
+    assert len(kappa_pack) == 1 and "ENOENT" not in kappa_pack[0], opens
+    assert len(plain_pack) == 1 and "ENOENT" in plain_pack[0], opens
