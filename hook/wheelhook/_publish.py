@@ -251,7 +251,7 @@ def _write(wheel: str, before: tuple[int, int, int, int], dest: str, data: bytes
         except FileNotFoundError:
             return False
         code_dir = os.path.dirname(dest)
-        os.makedirs(code_dir, exist_ok=True)
+        _make_readable_dirs(store, code_dir)
         collect_stale(code_dir)
 
         def write(out: BinaryIO) -> None:
@@ -259,6 +259,23 @@ def _write(wheel: str, before: tuple[int, int, int, int], dest: str, data: bytes
 
         atomic_write(dest, write)
     return True
+
+
+def _make_readable_dirs(store: str, code_dir: str) -> None:
+    """Creates the folders from `store` down to `code_dir` that do not exist, mode 0755 whatever
+    the umask: every user of the store must reach the packs (a 0700 folder would make each of
+    their processes warn that it cannot read them)."""
+    missing: list[str] = []
+    path = code_dir
+    while path != store and not os.path.isdir(path):
+        missing.append(path)
+        path = os.path.dirname(path)
+    for path in reversed(missing):
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            continue
+        os.chmod(path, 0o755)
 
 
 def publish(wheels: Sequence[str], pythons: Sequence[str], levels: Sequence[int]) -> list[Written]:

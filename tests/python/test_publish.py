@@ -128,6 +128,14 @@ def test_fresh_node_imports_with_no_compile(host: Env, published: Path, tmp_path
     assert proc.returncode == 1 and "SyntaxError" in proc.stderr
 
 
+def test_packs_are_readable_whatever_the_umask(host: Env, published: Path) -> None:
+    command = f'umask 077 && exec "{host.python}" -m wheelhook compile --store "{published}"'
+    subprocess.run(["sh", "-c", command], check=True, capture_output=True, env=child_environ())
+    for path in (published / ".wheelhook", published / ".wheelhook" / "code"):
+        assert path.stat().st_mode & 0o777 == 0o755
+    assert pack(published, KAPPA).stat().st_mode & 0o777 == 0o644
+
+
 def test_json_lists_every_pack(host: Env, published: Path) -> None:
     rows = json.loads(compile_store(host, published, "--json").stdout)
     by_wheel = {Path(r["wheel"]).name: r for r in rows}
