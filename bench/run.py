@@ -287,6 +287,7 @@ class Setup:
         fill_dir(self.main_eggs, big_eggs + self.pad_eggs[: config.scale_wheels], "sym")
         self.main_wheels = big
         self.warm_cache = work.path("cache-warm")
+        self.published_store = work.path("store-published")
         self.start_cache = work.path("cache-start")
         self.floor_table = work.path("floor.json")
         self.stdlib_list = work.path("stdlib.json")
@@ -311,6 +312,19 @@ class Setup:
                              capture_output=True, text=True).stdout  # fmt: skip
         with open(self.stdlib_list, "w") as f:
             f.write(out)
+        self.publish(config)
+
+    def publish(self, config: Config) -> None:
+        """sympy and mpmath in a store of their own, with the compiled code of the wheels the
+        figures import published beside them (`wheelhook compile`), afresh."""
+        shutil.rmtree(self.published_store, ignore_errors=True)
+        os.makedirs(self.published_store)
+        for wheel in self.main_wheels:
+            os.link(wheel, os.path.join(self.published_store, os.path.basename(wheel)))
+        wanted = [self.downloads["mpmath"]] if config.quick else self.main_wheels
+        names = [os.path.basename(w) for w in wanted]
+        subprocess.run([self.wh, "-m", "wheelhook", "compile", "--store", self.published_store,
+                        *names], env=clean_env(), check=True, capture_output=True)  # fmt: skip
 
 
 # -- measuring ----------------------------------------------------------------------------------
@@ -505,6 +519,11 @@ def import_jobs(s: Setup, c: Config) -> list[Job]:
         # Compiling alone, as a plain directory without `__pycache__` that may not write one.
         Job("site-packages, cold, writing no __pycache__", s.site, [CHILD, "import", "site"],
             clean_env(PYTHONDONTWRITEBYTECODE="1", **mod), slow, fresh_pycache=True),
+        # A fresh node of a shared store: the private cache empty, the store's code published.
+        Job("wheelhook, published code (empty private cache)", s.wh,
+            [CHILD, "import", "wheelhook"],
+            clean_env(**{**wh_env, "WHEELHOOK_PATH": s.published_store}, **mod), slow,
+            fresh_cache=True),
     ]  # fmt: skip
 
 
