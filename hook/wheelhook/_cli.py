@@ -62,6 +62,11 @@ def _limits(args: argparse.Namespace) -> dict[str, int]:
 
 def _cmd_drop(args: argparse.Namespace) -> int:
     store = args.store or _drop.default_store()
+    if args.compile:  # before anything is dropped
+        from wheelhook import _publish
+
+        _publish.check_writable(store)
+        _publish.check_publisher(store)
     dropped: list[str] = []
     for wheel in args.wheels:
         # With --compile, the published code serves this interpreter: no private copy.
@@ -70,8 +75,6 @@ def _cmd_drop(args: argparse.Namespace) -> int:
         print(f"dropped {info['name']} {info['version']} -> {info['path']}")
         dropped.append(info["path"])
     if args.compile:
-        from wheelhook import _publish
-
         return _report_published(_publish.publish(dropped, [], [sys.flags.optimize]), False)
     return EXIT_OK
 

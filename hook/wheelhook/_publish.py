@@ -154,6 +154,20 @@ def check_writable(store: str) -> None:
         )
 
 
+def check_publisher(store: str) -> None:
+    """Refuses to publish as a user whose packs no process would trust: only the store
+    directory's owner's and root's are executed."""
+    if not hasattr(os, "geteuid") or not os.path.isdir(store):
+        return
+    owner, me = os.stat(store).st_uid, os.geteuid()
+    if me not in (0, owner):
+        raise UsageError(
+            f"The store {store} is owned by uid {owner}: compiled code published by uid {me} "
+            f"would be ignored (only the store owner's and root's is used). Run compile as uid "
+            f"{owner} or as root."
+        )
+
+
 def remove_packs(wheel: str) -> list[str]:
     """Removes every pack published for `wheel` (whatever the interpreter); the caller holds the
     store's lock. Returns the paths removed."""
@@ -282,6 +296,7 @@ def publish(wheels: Sequence[str], pythons: Sequence[str], levels: Sequence[int]
     """Compiles `wheels` for the running interpreter and each of `pythons`, at each level."""
     for store in sorted({os.path.dirname(os.path.abspath(w)) for w in wheels}):
         check_writable(store)
+        check_publisher(store)
     servers: list[CompileServer] = []
     try:
         for python in [sys.executable, *pythons]:

@@ -330,6 +330,23 @@ def test_drop_compile_replace_and_remove(host: Env, store: Path, tmp_path: Path)
     assert not pack(store, KAPPA).exists()
 
 
+def test_publishing_as_another_user_is_refused(
+    published: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wheelhook import _publish
+    from wheelhook.errors import UsageError
+
+    owner = published.stat().st_uid
+    stranger = owner + 4242
+    monkeypatch.setattr(os, "geteuid", lambda: stranger)
+    with pytest.raises(UsageError, match=f"owned by uid {owner}: compiled code published by uid"):
+        _publish.check_publisher(str(published))
+    monkeypatch.setattr(os, "geteuid", lambda: owner)
+    _publish.check_publisher(str(published))
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    _publish.check_publisher(str(published))
+
+
 def test_read_only_store_is_refused(host: Env, published: Path) -> None:
     if shutil.which("unshare") is None or os.geteuid() != 0:
         pytest.skip("a read-only bind mount needs unshare and root")
