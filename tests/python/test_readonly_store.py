@@ -32,7 +32,15 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from helpers import PYPI_CACHE, child_environ, pypi_wheel, site_packages
+from helpers import (
+    PYPI_CACHE,
+    Env,
+    WheelSpec,
+    build_wheel,
+    child_environ,
+    pypi_wheel,
+    site_packages,
+)
 
 #: The store's wheels: pure (six), native with bundled `pillow.libs` (pillow), a namespace package
 #: across two wheels (jaraco.*), one that reads its own resources (certifi) and one with a console
@@ -470,3 +478,30 @@ def test_writable_store_passes_a_store_this_process_can_write(
     store = tmp_path / "a" / "store" if missing else tmp_path
     _drop.writable_store(str(store))
     assert not store.exists() if missing else list(store.iterdir()) == []
+
+
+def test_drop_writes_only_what_the_store_lacks(host: Env, tmp_path: Path, store: Path) -> None:
+    """A byte-identical copy is not written again (no lock file either); a wheel of the same name
+    with other bytes replaces the stored one, as before."""
+    spec = WheelSpec("same", "1.0", {"same.py": "V = 1\n"})
+    first = build_wheel(spec, tmp_path)
+    drop = ["-m", "wheelhook", "drop", "--store", str(store)]
+    cache = {"WHEELHOOK_CACHE": str(tmp_path / "cache")}
+    host.run_args(*drop, str(first), env=cache)
+    stored = store / first.name
+    (store / ".wheelhook.lock").unlink()
+    before = snapshot(store)
+
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copyfile(first, copy / first.name)
+    again = host.run_args(*drop, str(copy / first.name), env=cache)
+    assert again.stdout == f"already in the store: same 1.0 -> {stored}\n"
+    assert snapshot(store) == before
+
+    other = tmp_path / "other"
+    other.mkdir()
+    changed = build_wheel(WheelSpec("same", "1.0", {"same.py": "V = 2\n"}), other)
+    replaced = host.run_args(*drop, str(changed), env=cache)
+    assert replaced.stdout == f"dropped same 1.0 -> {stored}\n"
+    assert stored.read_bytes() == changed.read_bytes()
