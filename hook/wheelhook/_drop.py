@@ -84,7 +84,8 @@ def writable_store(store: str) -> None:
 
 def already_stored(wheel: str, dest: str) -> bool:
     """Whether `dest` exists and is `wheel`, or a file with the same bytes (compared only when
-    the sizes agree): dropping it again would write nothing new."""
+    the sizes agree): dropping it again would write nothing new. False when `dest` cannot be
+    read (writing it is then the way to find out)."""
     try:
         if os.path.samefile(wheel, dest):
             return True
@@ -93,11 +94,11 @@ def already_stored(wheel: str, dest: str) -> bool:
         with open(wheel, "rb") as a, open(dest, "rb") as b:
             while True:
                 block = a.read(1 << 20)
-                if block != b.read(len(block) or 1):
+                if block != b.read(len(block)):
                     return False
                 if not block:
                     return True
-    except FileNotFoundError:
+    except OSError:
         return False
 
 
