@@ -115,10 +115,10 @@ print(json.dumps({
 """
 
 DRIVER = """
-import json, subprocess, sys
+import json, os, subprocess, sys
 out = []
 for step in json.loads(sys.argv[1]):
-    env = dict(__import__("os").environ, **step.get("env", {}))
+    env = dict(os.environ, **step.get("env", {}))
     proc = subprocess.run(step["argv"], capture_output=True, text=True, env=env)
     out.append({"rc": proc.returncode, "out": proc.stdout, "err": proc.stderr})
 print(json.dumps(out))
@@ -133,8 +133,6 @@ class Mechanism:
     name: str
     #: What the refusal's message says about the store.
     reason: str
-    #: Whether the interpreter's site-packages is read-only for the child too (`enable`).
-    site_read_only: bool
     prepare: Callable[[Path, list[Path]], None]
     wrap: Callable[[list[str], list[Path]], list[str]]
     skip: str | None = None
@@ -186,7 +184,6 @@ def _mechanisms() -> list[Mechanism]:
         Mechanism(
             "read-only mount",
             "it is on a read-only file system",
-            True,
             _mounted,
             lambda cmd, ro: [
                 "unshare",
@@ -204,7 +201,6 @@ def _mechanisms() -> list[Mechanism]:
         Mechanism(
             "owned by another user",
             "it is owned by uid 0",
-            True,
             _own(NOBODY),
             lambda cmd, ro: [*AS_NOBODY, *cmd],
             setpriv_skip,
@@ -212,7 +208,6 @@ def _mechanisms() -> list[Mechanism]:
         Mechanism(
             "mode 0555",
             "not writable by this user (mode 0555)",
-            True,
             _mode_0555,
             lambda cmd, ro: [*AS_NOBODY, *cmd],
             setpriv_skip,
@@ -421,7 +416,7 @@ def test_commands_that_write_refuse_and_leave_the_store_untouched(
         wheelhook("remove", "six==1.16.0", "--store", store),
         {"argv": [sys.executable, "-c", api]},
     ]
-    if writer.mechanism.site_read_only and not enabled_before:
+    if not enabled_before:  # site-packages is read-only for the child too
         steps.append(wheelhook("enable"))
     before = snapshot(writer.store)
     results, trace = writer.run(steps, [writer.store, site])
