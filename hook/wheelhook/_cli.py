@@ -62,7 +62,8 @@ def _cmd_drop(args: argparse.Namespace) -> int:
     store = args.store or _drop.default_store()
     for wheel in args.wheels:
         info = _drop.drop(wheel, store, **_limits(args))
-        print(f"dropped {info['name']} {info['version']} -> {info['path']}")
+        done = "dropped" if info["stored"] == "added" else "already in the store:"
+        print(f"{done} {info['name']} {info['version']} -> {info['path']}")
     return EXIT_OK
 
 
@@ -114,7 +115,8 @@ def _cmd_add(args: argparse.Namespace) -> int:
         for i, wheel in enumerate(wheels, 1):
             _say(f"[{i}/{len(wheels)}] dropping {os.path.basename(wheel)}")
             info = _drop.drop(wheel, store, **_limits(args))
-            print(f"added {info['name']} {info['version']} -> {info['path']}")
+            done = "added" if info["stored"] == "added" else "already in the store:"
+            print(f"{done} {info['name']} {info['version']} -> {info['path']}")
     return EXIT_OK
 
 
