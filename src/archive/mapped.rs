@@ -9,7 +9,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use memmap2::Mmap;
+use memmap2::{Mmap, MmapOptions};
 
 use super::error::ArchiveError;
 use super::format::{self, FLAG_UTF8, LOCAL_LEN};
@@ -103,11 +103,15 @@ impl Archive {
                 ),
             ));
         }
+        // The length just read: without it memmap2 would `fstat` the file a second time
+        // (one more metadata call per wheel on the store, which may be a network file system).
+        let len = usize::try_from(meta.len())
+            .map_err(|_| ArchiveError::invalid(path, "file is too large to map"))?;
         // SAFETY: the map is read-only and wheels are immutable once published:
         // replacements are new files renamed into place, never truncated or
         // rewritten (DESIGN §2, ANCHORS "Memory maps"), so the bytes cannot
         // change or vanish under the map while this process holds it.
-        let map = unsafe { Mmap::map(&file) }.map_err(io)?;
+        let map = unsafe { MmapOptions::new().len(len).map(&file) }.map_err(io)?;
         Self::index(path.to_path_buf(), map)
     }
 
