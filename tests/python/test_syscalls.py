@@ -1,0 +1,85 @@
+"""The metadata-operation budget on the store: a wheel of 50 modules costs the store the same
+file-system system calls as a wheel of 5, cold or warm, and a warm start a small constant (counted
+under strace exactly as `bench/syscalls.py` counts them: counts, not times, so the test is exact)."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from helpers import ROOT, WheelSpec, build_wheel, child_environ
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("strace") is None,
+    reason="strace is not installed (bash scripts/system-deps.sh installs it)",
+)
+
+#: How long a directory must have been left alone before a resolution that read it is kept
+#: (`activation::SETTLE`, plus a margin).
+SETTLE = 2.3
+
+PROGRAM = """
+import json, wheelhook
+wheelhook.require("many")
+import many
+stats = wheelhook.finder().stats()
+print(json.dumps({"modules": len(many.ALL), "hits": stats["activation_hits"],
+                  "compiled": stats["compiled"]}))
+"""
+
+
+def counter() -> ModuleType:
+    """bench/syscalls.py: the strace run and the attribution of each call to a place."""
+    spec = importlib.util.spec_from_file_location("bench_syscalls", ROOT / "bench" / "syscalls.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def many_wheel(store: Path, modules: int) -> Path:
+    """`many` 1.0: a package that imports its `modules` submodules."""
+    names = [f"m{i}" for i in range(modules)]
+    files: dict[str, bytes | str] = {f"many/{n}.py": f"VALUE = {i}\n" for i, n in enumerate(names)}
+    files["many/__init__.py"] = f"from . import {', '.join(names)}\nALL = [{', '.join(names)}]\n"
+    store.mkdir()
+    return build_wheel(WheelSpec("many", "1.0", files), store)
+
+
+def test_store_calls_do_not_grow_with_the_modules(tmp_path: Path) -> None:
+    syscalls = counter()
+    program = tmp_path / "program" / "main.py"
+    program.parent.mkdir()
+    program.write_text(PROGRAM)
+    sizes = (5, 50)
+    for n in sizes:
+        many_wheel(tmp_path / f"store-{n}", n)
+    time.sleep(SETTLE)  # the directories settle: the first start remembers its activation
+    store: dict[tuple[int, str], dict[str, int]] = {}
+    for n in sizes:
+        roots = {"store": str(tmp_path / f"store-{n}"), "private cache": str(tmp_path / f"c{n}")}
+        env = child_environ(
+            {"WHEELHOOK_PATH": roots["store"], "WHEELHOOK_CACHE": roots["private cache"]}
+        )
+        for start in ("cold", "warm"):
+            counts, out = syscalls.strace_counts([sys.executable, str(program)], env, roots)
+            assert out["modules"] == n
+            # The first start lists the store and compiles; the second recalls both.
+            assert (out["hits"], out["compiled"] == 0) == (
+                (0, False) if start == "cold" else (1, True)
+            )
+            store[n, start] = counts["store"]
+            if start == "warm":
+                # The private cache holds what the wheel's modules compiled to.
+                assert sum(counts["private cache"].values()) >= n
+    for start in ("cold", "warm"):
+        assert store[5, start] == store[50, start], start
+    # A warm start: the store directory's stamp, and the wheel opened and examined once.
+    warm = store[5, "warm"]
+    assert warm["getdents"] == 0, "a remembered activation does not list the store"
+    assert warm["open"] == 1 and sum(warm.values()) <= 4, warm
