@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::atomic::{collect_stale, write_atomic};
+use super::atomic::{collect_stale, read_small, write_atomic};
 use crate::archive::{check_name, Archive, MemberInfo};
 use crate::hash::sha256;
 use crate::import::ActiveDist;
@@ -119,7 +119,7 @@ impl NativeCache {
         let dir = self.wheel_dir(&wheel);
         let marker = dir.join(UNPACKED_MARKER);
         let fingerprint = format!("{:016x}\n", members_fingerprint(archive));
-        if std::fs::read_to_string(&marker).is_ok_and(|m| m == fingerprint) {
+        if read_small(&marker).is_ok_and(|m| m == fingerprint) {
             return Ok(dir);
         }
         let excluded = |name: &str| {

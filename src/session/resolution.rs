@@ -13,7 +13,7 @@ use pep508_rs::Requirement;
 use super::{Host, LockSpec, Request, SessionError};
 use crate::archive::Archive;
 use crate::cache::activation::{self, Chosen, Identity, Stamps};
-use crate::cache::write_atomic;
+use crate::cache::{read_small, write_atomic};
 use crate::candidate::{Candidate, Origin};
 use crate::import::ActiveDist;
 use crate::lock::{self, Digests, Lock, LockError, Unusable};
@@ -161,7 +161,7 @@ fn locked(
 /// wheel's stamp is taken from the file the activation maps (one open and one `fstat` a
 /// wheel, not a `stat` of its path besides); on a miss the maps are dropped.
 fn recall(entry: &Entry) -> Option<(Vec<Chosen>, HashMap<PathBuf, Arc<Archive>>)> {
-    let text = std::fs::read_to_string(&entry.path).ok()?;
+    let text = read_small(&entry.path).ok()?;
     let mut opened = HashMap::new();
     let chosen = activation::decode_with(&text, &entry.identity, &entry.stamps, |path| {
         let archive = Archive::open(path).ok()?;
