@@ -31,6 +31,9 @@ pub struct Entry {
     pub stamps: Stamps,
 }
 
+/// Wheels opened by a recall, by path.
+pub type Opened = HashMap<PathBuf, Arc<Archive>>;
+
 /// What a resolution chose, and how.
 #[derive(Debug)]
 pub struct Resolved {
@@ -38,8 +41,8 @@ pub struct Resolved {
     pub chosen: Vec<Chosen>,
     /// The store, when it was listed for this resolution (`None`: recalled).
     pub listed: Option<Arc<Store>>,
-    /// The wheels a recall opened to check their stamps, by path: activating maps them once.
-    pub opened: HashMap<PathBuf, Arc<Archive>>,
+    /// The wheels a recall opened to check their stamps: activating maps them once.
+    pub opened: Opened,
     /// Where to remember the resolution, when it should be.
     pub remember: Option<Entry>,
 }
@@ -160,7 +163,7 @@ fn locked(
 /// The entry's resolution, when it matches the file system, with its wheels opened. Each
 /// wheel's stamp is taken from the file the activation maps (one open and one `fstat` a
 /// wheel, not a `stat` of its path besides); on a miss the maps are dropped.
-fn recall(entry: &Entry) -> Option<(Vec<Chosen>, HashMap<PathBuf, Arc<Archive>>)> {
+fn recall(entry: &Entry) -> Option<(Vec<Chosen>, Opened)> {
     let text = read_small(&entry.path).ok()?;
     let mut opened = HashMap::new();
     let chosen = activation::decode_with(&text, &entry.identity, &entry.stamps, |path| {
