@@ -88,7 +88,7 @@ impl NativeCache {
                 member: member.name.clone(),
                 reason,
             };
-            let target = target_for(&dir, member, &mut collected).map_err(member_err)?;
+            let target = target_for(&dir, member).map_err(member_err)?;
             let expected = expected_digest(&record, &member.name).map_err(member_err)?;
             if file_digest(&target).is_some_and(|d| d == expected) {
                 continue; // checked against RECORD in this process: loaded as it is
@@ -99,6 +99,7 @@ impl NativeCache {
             if sha256(&data) != expected {
                 return Err(member_err("the bytes do not match the RECORD hash".into()));
             }
+            collect_before_writing(&target, &mut collected);
             write_atomic(&target, &data, true)
                 .map_err(|e| member_err(format!("cannot write {}: {e}", target.display())))?;
             set_executable(&target);
@@ -145,10 +146,11 @@ impl NativeCache {
                 member: member.name.clone(),
                 reason,
             };
-            let target = target_for(&dir, member, &mut collected).map_err(member_err)?;
+            let target = target_for(&dir, member).map_err(member_err)?;
             let data = archive
                 .read_unmarked(&member.name)
                 .map_err(|e| member_err(e.to_string()))?;
+            collect_before_writing(&target, &mut collected);
             write_atomic(&target, &data, false)
                 .map_err(|e| member_err(format!("cannot write {}: {e}", target.display())))?;
             if is_native(&member.name) {
@@ -208,7 +210,7 @@ impl NativeCache {
         let mut collected = HashSet::new();
         for info in files {
             let name = info.name.as_str();
-            let target = target_for(&dir, info, &mut collected).map_err(|r| member_err(name, r))?;
+            let target = target_for(&dir, info).map_err(|r| member_err(name, r))?;
             let expected = expected_digest(&record, name).map_err(|r| member_err(name, r))?;
             if file_digest(&target).is_some_and(|d| d == expected) {
                 continue;
@@ -222,6 +224,7 @@ impl NativeCache {
                     "the bytes do not match the RECORD hash".into(),
                 ));
             }
+            collect_before_writing(&target, &mut collected);
             write_atomic(&target, &data, false)
                 .map_err(|e| member_err(name, format!("cannot write {}: {e}", target.display())))?;
         }
@@ -260,22 +263,22 @@ impl NativeCache {
 }
 
 /// Where `member` is written under `dir`, once its name is known to be safe (a wheel put into a
-/// store by hand was never validated: `../../x.so` must not write outside the cache). The first
-/// time a directory receives a file, the temporary files killed writers left there are collected.
-fn target_for(
-    dir: &Path,
-    member: &MemberInfo,
-    collected: &mut HashSet<PathBuf>,
-) -> Result<PathBuf, String> {
+/// store by hand was never validated: `../../x.so` must not write outside the cache).
+fn target_for(dir: &Path, member: &MemberInfo) -> Result<PathBuf, String> {
     check_name(&member.name, member.utf8_flag())
         .map_err(|reason| format!("unsafe member name: {reason}"))?;
-    let target = dir.join(&member.name);
+    Ok(dir.join(&member.name))
+}
+
+/// Before the first file a call writes into `target`'s directory: collects the temporary files
+/// killed writers left there. Only a directory about to receive a file is listed (a warm start,
+/// which writes nothing, lists none).
+fn collect_before_writing(target: &Path, collected: &mut HashSet<PathBuf>) {
     if let Some(parent) = target.parent() {
         if collected.insert(parent.to_path_buf()) {
             collect_stale(parent, STALE_AFTER);
         }
     }
-    Ok(target)
 }
 
 /// How old a temporary file must be to be collected even if its writer seems alive.
