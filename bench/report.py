@@ -255,24 +255,28 @@ def _syscalls(sc: dict[str, Any]) -> list[str]:
         f"Counted at commit {sc['commit']}, {sc['date']}. One process each: start, activate, "
         "import the set's top-level modules. Calls that ask the file system for metadata or "
         "names (open, stat, access, readlink, getdents families), by where they land; "
-        "`per wheel` is the store's calls divided by the wheels activated. Published code: "
-        f"{sc['published']}.",
+        "`per wheel` is the store's calls divided by the wheels activated.",
         "",
         "| set | case | total | store | per wheel | private cache | site-packages | rest "
         "| modules | compiled |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    measured = [row for row in sc["rows"] if row["counts"] is not None]
     for row in sc["rows"]:
+        if row["counts"] is None:
+            out.append(f"| {row['set']} | {row['case']} | {row['unavailable']} |" + " |" * 7)
+            continue
         n = {place: sum(fam.values()) for place, fam in row["counts"].items()}
         on_store = not row["case"].startswith("installed")
-        per = f"{n['store'] / row['wheels']:.1f} ({row['wheels']} wheels)" if on_store else ""
+        wheels = f"{row['wheels']} wheel" + ("s" if row["wheels"] != 1 else "")
+        per = f"{n['store'] / row['wheels']:.1f} ({wheels})" if on_store else ""
         compiled = "" if row.get("compiled") is None else str(row["compiled"])
         out.append(
             f"| {row['set']} | {row['case']} | {sum(n.values()):,} | {n['store']:,} | {per} | "
             f"{n['private cache']:,} | {n['site-packages']:,} | {n['rest']:,} | "
             f"{row.get('modules', '')} | {compiled} |"
         )
-    families = list(next(iter(sc["rows"]))["counts"]["rest"]) if sc["rows"] else []
+    families = list(measured[0]["counts"]["rest"]) if measured else []
     out += [
         "",
         "By family: the whole process, and (after the slash) the store's share.",
@@ -280,7 +284,7 @@ def _syscalls(sc: dict[str, Any]) -> list[str]:
         "| set | case | " + " | ".join(families) + " |",
         "|---|---|" + "---|" * len(families),
     ]
-    for row in sc["rows"]:
+    for row in measured:
         cells = []
         for family in families:
             total = sum(fam[family] for fam in row["counts"].values())

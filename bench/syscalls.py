@@ -229,22 +229,26 @@ def _settle(*dirs: str) -> None:
         time.sleep(wait)
 
 
-def _publish(s: Setup, prep: Prepared) -> str | None:
-    """A copy of the store with code published by `wheelhook compile`; `None` when the command
-    wrote no pack."""
+def _publish(s: Setup, prep: Prepared) -> tuple[str | None, str]:
+    """A fresh copy of the store with code published by `wheelhook compile` (run again each
+    time: the packs belong to the wheelhook measured), or `None` and why not."""
     from run import clean_env, fill_dir
 
     store = s.work.path(f"syscalls-published-{prep.pset.name}")
+    shutil.rmtree(store, ignore_errors=True)
+    fill_dir(store, prep.wheels, "hard")
+    wheels = [os.path.join(store, os.path.basename(w)) for w in prep.wheels]
+    env = clean_env(WHEELHOOK_PATH=store)
+    proc = subprocess.run(
+        [s.wh, "-m", "wheelhook", "compile", *wheels], env=env, capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+        return None, f"`wheelhook compile` failed: {last}"
     code = os.path.join(store, ".wheelhook", "code")
-    if not (os.path.isdir(code) and len(os.listdir(code)) >= len(prep.wheels)):
-        shutil.rmtree(store, ignore_errors=True)
-        fill_dir(store, prep.wheels, "hard")
-        env = clean_env(WHEELHOOK_PATH=store)
-        subprocess.run([s.wh, "-m", "wheelhook", "compile",
-                        *(os.path.join(store, os.path.basename(w)) for w in prep.wheels)],
-                       env=env, check=True, capture_output=True)  # fmt: skip
-    packs = os.listdir(code) if os.path.isdir(code) else []
-    return store if packs else None
+    if not (os.path.isdir(code) and os.listdir(code)):
+        return None, "`wheelhook compile` wrote no pack"
+    return store, ""
 
 
 def measure_set(s: Setup, prep: Prepared, publish: bool) -> list[dict[str, object]]:
@@ -289,13 +293,16 @@ def measure_set(s: Setup, prep: Prepared, publish: bool) -> list[dict[str, objec
         roots = {"store": prep.store, "private cache": cache, "site-packages": wh_site}
         row("store, empty private cache", s.wh, {**env, "WHEELHOOK_CACHE": cache}, roots)
     # (d) published code beside the wheels, empty private cache.
-    published = _publish(s, prep) if publish else None
-    if published is not None:
-        with tempfile.TemporaryDirectory(prefix="wheelhook-syscalls-") as tmp:
-            cache = os.path.join(tmp, "cache")
-            roots = {"store": published, "private cache": cache, "site-packages": wh_site}
-            row("store, published code, empty private cache", s.wh,
-                {**env, "WHEELHOOK_PATH": published, "WHEELHOOK_CACHE": cache}, roots)  # fmt: skip
+    case = "store, published code, empty private cache"
+    published, why = _publish(s, prep) if publish else (None, "no `wheelhook compile` here")
+    if published is None:
+        rows.append({"set": pset.name, "case": case, "counts": None, "wheels": len(prep.wheels),
+                     "unavailable": f"not available ({why})"})  # fmt: skip
+        return rows
+    with tempfile.TemporaryDirectory(prefix="wheelhook-syscalls-") as tmp:
+        cache = os.path.join(tmp, "cache")
+        roots = {"store": published, "private cache": cache, "site-packages": wh_site}
+        row(case, s.wh, {**env, "WHEELHOOK_PATH": published, "WHEELHOOK_CACHE": cache}, roots)
     return rows
 
 
@@ -317,7 +324,6 @@ def figure_syscalls(s: Setup, c: Config) -> dict[str, object]:
                             capture_output=True, text=True).stdout.strip()  # fmt: skip
     return {
         "rows": rows,
-        "published": "measured" if publish else "not available (no `wheelhook compile`)",
         "commit": commit,
         "date": time.strftime("%Y-%m-%d %H:%M"),
     }
@@ -340,13 +346,18 @@ def main() -> None:
     out_dir = os.path.join(HERE, "results")
     path = os.path.join(out_dir, "latest.json")
     results: dict[str, object] = {"quick": False, "module": config.module, "seconds": 0}
+    indent = 1  # as run.py writes it
     if os.path.exists(path):
         with open(path) as f:
-            results = json.load(f)
+            text = f.read()
+        results = json.loads(text)
+        # The file's own indentation, so that the figure is all the change.
+        second = text.splitlines()[1] if text.count("\n") > 1 else ""
+        indent = len(second) - len(second.lstrip()) or indent
     results.setdefault("machine", machine(setup))
     results["syscalls"] = figure
     with open(path, "w") as f:
-        json.dump(results, f, indent=1)
+        json.dump(results, f, indent=indent)
     with open(os.path.join(out_dir, "latest.md"), "w") as f:
         f.write(write_report(results))
     print(json.dumps(figure["rows"] if "rows" in figure else figure, indent=1))

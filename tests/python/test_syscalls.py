@@ -1,6 +1,6 @@
 """The metadata-operation budget on the store: a wheel of 50 modules costs the store the same
-file-system system calls as a wheel of 5, cold or warm, and a warm start a small constant (counted
-under strace exactly as `bench/syscalls.py` counts them: counts, not times, so the test is exact)."""
+file-system system calls as a wheel of 5, cold or warm, and a warm start a small constant
+(counted under strace as `bench/syscalls.py` counts them: counts, not times, so it is exact)."""
 
 from __future__ import annotations
 
