@@ -269,18 +269,7 @@ pub fn decode_with(
                     return None;
                 }
                 let filename = WheelFilename::from_str(path.file_name()?.to_str()?).ok()?;
-                let layout = Layout {
-                    dist_info: (*dist_info).to_owned(),
-                    root_is_purelib: match *purelib {
-                        "1" => true,
-                        "0" => false,
-                        _ => return None,
-                    },
-                    by_path: match *by_path {
-                        "archive" => None,
-                        reason => Some(reason.parse().ok()?),
-                    },
-                };
+                let layout = layout_fields(dist_info, purelib, by_path)?;
                 let candidate = Candidate {
                     name: filename.name.clone(),
                     version: filename.version.clone(),
@@ -310,6 +299,23 @@ pub fn decode_with(
         }
     }
     Some(chosen)
+}
+
+/// A wheel's layout from its line's fields, as [`encode_with`] writes them; `None` for anything
+/// else.
+fn layout_fields(dist_info: &str, purelib: &str, by_path: &str) -> Option<Layout> {
+    Some(Layout {
+        dist_info: dist_info.to_owned(),
+        root_is_purelib: match purelib {
+            "1" => true,
+            "0" => false,
+            _ => return None,
+        },
+        by_path: match by_path {
+            "archive" => None,
+            reason => Some(reason.parse().ok()?),
+        },
+    })
 }
 
 /// Removes all but the [`KEEP`] most recently written entries of `dir` (a removed entry costs
