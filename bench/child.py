@@ -5,8 +5,9 @@ Usage: python child.py MODE PEER. MODE is `import` (activate, then time importin
 modules listed in `BENCH_STDLIB`), `rss` (activate, report peak RSS), `manifest` (list the cached
 bytecode a warm import uses, for the floor) or `probe` (list the standard-library modules that
 import cleanly). PEER says how distributions are activated: `site` (installed normally: nothing
-to do), `floor`, `wheelhook`, `pkg_resources`, `zipimport`, `distlib`, `none`. Configuration comes from `BENCH_*` environment variables, so the
-command line stays the same across peers. Only the standard library is imported before timing.
+to do), `floor`, `wheelhook`, `pkg_resources`, `zipimport`, `distlib`, `none`. Configuration
+comes from `BENCH_*` environment variables, so the command line stays the same across peers. Only
+the standard library is imported before timing.
 """
 
 from __future__ import annotations

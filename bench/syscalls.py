@@ -110,12 +110,14 @@ def _path(call: str, args: str) -> str:
     if call in PATH_FIRST:
         plain = _PATH_ARG.match(args)
         return _unescape(plain.group(1)) if plain else ""
+    assert call in FD_CALLS, call
     fd = _FD_ARG.match(args)
     return (fd.group(2) or "") if fd else ""
 
 
 def place_of(path: str, roots: dict[str, list[str]]) -> str:
-    """Where `path` lands: the first place in `PLACES` one of whose roots holds it."""
+    """Where `path` lands: the first place of `roots` (in its order) one of whose directories
+    holds it, else "rest"."""
     path = os.path.normpath(path) if path else path
     for place, dirs in roots.items():
         if any(path == d or path.startswith(d + "/") for d in dirs):

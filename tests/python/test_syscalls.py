@@ -14,7 +14,7 @@ from types import ModuleType
 import pytest
 from helpers import ROOT, WheelSpec, build_wheel, child_environ
 
-pytestmark = pytest.mark.skipif(
+needs_strace = pytest.mark.skipif(
     shutil.which("strace") is None,
     reason="strace is not installed (bash scripts/system-deps.sh installs it)",
 )
@@ -51,6 +51,50 @@ def many_wheel(store: Path, modules: int) -> Path:
     return build_wheel(WheelSpec("many", "1.0", files), store)
 
 
+#: Lines as `strace -f -y` writes them, and where each counted call lands.
+TRACE = r"""
+7  openat(AT_FDCWD</work>, "rel/../x.py", O_RDONLY|O_CLOEXEC) = 3</work/x.py>
+7  statx(3</store/a-1.0-py3-none-any.whl>, "", AT_EMPTY_PATH, STATX_BASIC_STATS, {}) = 0
+7  newfstatat(4</cache/bytecode>, "e.whc", {st_mode=S_IFREG|0600}, 0) = 0
+8  getdents64(5</store>, 0x55d0 /* 3 entries */, 32768) = 80
+8  openat(AT_FDCWD</work>, "/store/a \"b\".whl", O_RDONLY <unfinished ...>
+7  <... openat resumed>) = 3</work/x.py>
+7  stat("/cache", {st_mode=S_IFDIR|0700}) = 0
+7  access("/etc/ld.so.preload", R_OK) = -1 ENOENT (No such file or directory)
+7  fstat(3</site/six.py>, {st_mode=S_IFREG|0644}) = 0
+7  read(3</site/six.py>, "", 5) = 0
+7  readlinkat(AT_FDCWD</work>, "/proc/self/exe", "/usr/bin/python3.11", 4096) = 19
++++ exited with 0 +++
+"""
+
+
+def test_each_call_lands_where_its_path_does() -> None:
+    syscalls = counter()
+    pairs = syscalls.calls(TRACE)
+    assert pairs == [
+        ("openat", "/work/rel/../x.py"),
+        ("statx", "/store/a-1.0-py3-none-any.whl"),
+        ("newfstatat", "/cache/bytecode/e.whc"),
+        ("getdents64", "/store"),
+        ("openat", '/store/a "b".whl'),
+        ("stat", "/cache"),
+        ("access", "/etc/ld.so.preload"),
+        ("fstat", "/site/six.py"),
+        ("readlinkat", "/proc/self/exe"),
+    ]
+    roots = {"store": ["/store"], "private cache": ["/cache"], "site-packages": ["/site"]}
+    counts = syscalls.tally(pairs, roots)
+    assert {place: sum(fam.values()) for place, fam in counts.items()} == {
+        "store": 3,
+        "private cache": 2,
+        "site-packages": 1,
+        "rest": 3,
+    }
+    assert counts["store"] == {"open": 1, "stat": 1, "access": 0, "readlink": 0, "getdents": 1}
+    assert counts["rest"]["readlink"] == counts["rest"]["access"] == counts["rest"]["open"] == 1
+
+
+@needs_strace
 def test_store_calls_do_not_grow_with_the_modules(tmp_path: Path) -> None:
     syscalls = counter()
     program = tmp_path / "program" / "main.py"
