@@ -812,7 +812,7 @@ def main() -> None:
         "entry_points": figure_entry_points,
         "tool": figure_tool,
     }
-    if not args.quick:  # minutes under strace: a measurement, not part of the smoke run
+    if not args.quick:  # counts under strace: a measurement, not part of the smoke run
         figures["syscalls"] = figure_syscalls
     only = set(args.only.split(",")) if args.only else {*figures, "sitewide"}
     results: dict[str, object] = {
