@@ -1,12 +1,13 @@
 """The measured side of the benchmarks: run by each peer's interpreter, prints one JSON line.
 
 Usage: python child.py MODE PEER. MODE is `import` (activate, then time importing
-`BENCH_MODULE`), `stdlib` (time importing the modules listed in `BENCH_STDLIB`), `rss` (activate,
-report peak RSS), `manifest` (list the cached bytecode a warm import uses, for the floor) or
-`probe` (list the standard-library modules that import cleanly). PEER says how distributions are
-activated: `site` (installed normally: nothing to do), `floor`, `wheelhook`, `pkg_resources`,
-`zipimport`, `distlib`, `none`. Configuration comes from `BENCH_*` environment variables, so the
-command line stays the same across peers. Only the standard library is imported before timing.
+`BENCH_MODULE`: one module, or several separated by spaces), `stdlib` (time importing the
+modules listed in `BENCH_STDLIB`), `rss` (activate, report peak RSS), `manifest` (list the cached
+bytecode a warm import uses, for the floor) or `probe` (list the standard-library modules that
+import cleanly). PEER says how distributions are activated: `site` (installed normally: nothing
+to do), `floor`, `wheelhook`, `pkg_resources`, `zipimport`, `distlib`, `none`. Configuration
+comes from `BENCH_*` environment variables, so the command line stays the same across peers. Only
+the standard library is imported before timing.
 """
 
 from __future__ import annotations
@@ -131,10 +132,11 @@ def main() -> None:
     out: dict[str, object] = {"peer": peer}
     if mode == "import":
         out.update(activate(peer))
-        module = os.environ["BENCH_MODULE"]
+        modules = os.environ["BENCH_MODULE"].split()
         before = len(sys.modules)
         t0 = time.perf_counter()
-        __import__(module)
+        for module in modules:
+            __import__(module)
         out["seconds"] = time.perf_counter() - t0
         out["modules"] = len(sys.modules) - before
         out["sys_path"] = len(sys.path)

@@ -240,5 +240,54 @@ def write_report(r: dict[str, Any]) -> str:
             "(paired per round; the `.pth` trigger loads neither the package nor its extension "
             "when nothing is declared).",
         ]
+    if "syscalls" in r:
+        out += _syscalls(r["syscalls"])
     out.append("")
     return "\n".join(out)
+
+
+def _syscalls(sc: dict[str, Any]) -> list[str]:
+    """The system-call figure (bench/syscalls.py): counts by place, then by family."""
+    out = ["", "### File-system system calls of one process (strace)", ""]
+    if "skipped" in sc:
+        return [*out, f"Not measured: {sc['skipped']}.", ""]
+    out += [
+        f"Counted at commit {sc['commit']}, {sc['date']}. One process each: start, activate, "
+        "import the set's top-level modules. Calls that ask the file system for metadata or "
+        "names (open, stat, access, readlink, getdents families), by where they land; "
+        "`per wheel` is the store's calls divided by the wheels activated.",
+        "",
+        "| set | case | total | store | per wheel | private cache | site-packages | rest "
+        "| modules | compiled |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    measured = [row for row in sc["rows"] if row["counts"] is not None]
+    for row in sc["rows"]:
+        if row["counts"] is None:
+            out.append(f"| {row['set']} | {row['case']} | {row['unavailable']} |" + " |" * 7)
+            continue
+        n = {place: sum(fam.values()) for place, fam in row["counts"].items()}
+        on_store = not row["case"].startswith("installed")
+        wheels = f"{row['wheels']} wheel" + ("s" if row["wheels"] != 1 else "")
+        per = f"{n['store'] / row['wheels']:.1f} ({wheels})" if on_store else ""
+        compiled = "" if row.get("compiled") is None else str(row["compiled"])
+        out.append(
+            f"| {row['set']} | {row['case']} | {sum(n.values()):,} | {n['store']:,} | {per} | "
+            f"{n['private cache']:,} | {n['site-packages']:,} | {n['rest']:,} | "
+            f"{row.get('modules', '')} | {compiled} |"
+        )
+    families = list(measured[0]["counts"]["rest"]) if measured else []
+    out += [
+        "",
+        "By family: the whole process, and (after the slash) the store's share.",
+        "",
+        "| set | case | " + " | ".join(families) + " |",
+        "|---|---|" + "---|" * len(families),
+    ]
+    for row in measured:
+        cells = []
+        for family in families:
+            total = sum(fam[family] for fam in row["counts"].values())
+            cells.append(f"{total:,} / {row['counts']['store'][family]}")
+        out.append(f"| {row['set']} | {row['case']} | " + " | ".join(cells) + " |")
+    return [*out, ""]

@@ -37,6 +37,7 @@ from fixtures import (  # noqa: E402
 )
 from plugins import figure_entry_points, figure_tool, pinned_uv  # noqa: E402
 from report import write_report  # noqa: E402
+from syscalls import figure_syscalls  # noqa: E402
 
 SYMPY = "sympy==1.13.3"
 MPMATH = "mpmath==1.3.0"
@@ -72,6 +73,8 @@ class Config:
         # quick mode mpmath alone (~60 modules), to keep the slow peers short.
         self.module = "mpmath" if quick else "sympy"
         self.requirement = MPMATH if quick else SYMPY
+        # The package sets of the system-call figure (empty: all of them).
+        self.syscall_sets: set[str] = set()
 
 
 class Work:
@@ -233,7 +236,9 @@ def install_floor_extension(python: str) -> None:
 
 
 class Setup:
-    def __init__(self, args: argparse.Namespace, config: Config) -> None:
+    def __init__(self, args: argparse.Namespace, config: Config, light: bool = False) -> None:
+        """`light`: only the tools and the wheelhook venv (what the system-call figure needs
+        when it runs alone)."""
         work = self.work = Work(os.path.join(HERE, ".work"))
         os.makedirs(work.root, exist_ok=True)
         python = args.python
@@ -245,6 +250,12 @@ class Setup:
         self.wh = make_venv(work, "wheelhook", python)
         install_wheelhook(work, self.wh, wheel)
         self.args_python, self.wheel = python, wheel
+        if light:
+            self.pyver = subprocess.run(
+                [self.wh, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                check=True, capture_output=True, text=True,
+            ).stdout.strip()  # fmt: skip
+            return
         self.site = make_venv(work, "site", python, "--no-index", "--find-links",
                               work.downloads, SYMPY, MPMATH)  # fmt: skip
         self.peers = make_venv(work, "peers", python, SETUPTOOLS, DISTLIB)
@@ -820,6 +831,8 @@ def main() -> None:
         "entry_points": figure_entry_points,
         "tool": figure_tool,
     }
+    if not args.quick:  # counts under strace: a measurement, not part of the smoke run
+        figures["syscalls"] = figure_syscalls
     only = set(args.only.split(",")) if args.only else {*figures, "sitewide"}
     results: dict[str, object] = {
         "quick": args.quick,

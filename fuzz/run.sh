@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 SECONDS_EACH=${1:-25}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(archive wheel_filename dist_info requirement)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(archive wheel_filename dist_info requirement code_pack)
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
     echo "fuzz: the nightly toolchain is missing (rustup toolchain install nightly): skipping"

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         LockedWheelsMissing,
         ResolutionError,
         StdlibConflict,
+        StoreReadOnly,
         VersionConflict,
         WheelhookError,
     )
@@ -33,6 +34,7 @@ __all__ = [
     "LockedWheelsMissing",
     "ResolutionError",
     "StdlibConflict",
+    "StoreReadOnly",
     "VersionConflict",
     "WheelhookError",
     "active",
@@ -59,6 +61,7 @@ _LAZY = {
     "LockedWheelsMissing": "wheelhook.errors",
     "ResolutionError": "wheelhook.errors",
     "StdlibConflict": "wheelhook.errors",
+    "StoreReadOnly": "wheelhook.errors",
     "VersionConflict": "wheelhook.errors",
     "WheelhookError": "wheelhook.errors",
 }

@@ -65,14 +65,15 @@ def _cmd_drop(args: argparse.Namespace) -> int:
     if args.compile:  # before anything is dropped
         from wheelhook import _publish
 
-        _publish.check_writable(store)
+        _drop.writable_store(store)
         _publish.check_publisher(store)
     dropped: list[str] = []
     for wheel in args.wheels:
         # With --compile, the published code serves this interpreter: no private copy.
         place = _drop.place if args.compile else _drop.drop
         info = place(wheel, store, **_limits(args))
-        print(f"dropped {info['name']} {info['version']} -> {info['path']}")
+        done = "dropped" if info["stored"] == "added" else "already in the store:"
+        print(f"{done} {info['name']} {info['version']} -> {info['path']}")
         dropped.append(info["path"])
     if args.compile:
         return _report_published(_publish.publish(dropped, [], [sys.flags.optimize]), False)
@@ -185,7 +186,8 @@ def _cmd_add(args: argparse.Namespace) -> int:
         for i, wheel in enumerate(wheels, 1):
             _say(f"[{i}/{len(wheels)}] dropping {os.path.basename(wheel)}")
             info = _drop.drop(wheel, store, **_limits(args))
-            print(f"added {info['name']} {info['version']} -> {info['path']}")
+            done = "added" if info["stored"] == "added" else "already in the store:"
+            print(f"{done} {info['name']} {info['version']} -> {info['path']}")
     return EXIT_OK
 
 

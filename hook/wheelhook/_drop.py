@@ -1,5 +1,12 @@
 """Dropping wheels into a store and removing them: atomic, and serialised on the store's lock
-file (readers never lock)."""
+file (readers never lock).
+
+A store may be read-only (a shared network or software-distribution file system): every writer
+first calls `writable_store(store)`, a stable name other writers use too, which raises
+`StoreReadOnly` naming the store and why before anything is created there. A wheel the store
+already holds, byte for byte, is not written again, so `drop` and `add` of what is there succeed
+on a read-only store.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,7 @@ import sys
 from wheelhook import _native
 from wheelhook._files import atomic_copy, collect_stale, fsync_dir
 from wheelhook._names import normalize
-from wheelhook.errors import InvalidWheel
+from wheelhook.errors import InvalidWheel, StoreReadOnly
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -20,11 +27,88 @@ if TYPE_CHECKING:
 LOCK_NAME = ".wheelhook.lock"
 
 
+def _unwritable(directory: str) -> tuple[str, bool] | None:
+    """Why this process cannot create files in the existing `directory` (and whether it is a
+    read-only file system), or None when it can. `access(2)` asks the kernel, so capabilities,
+    ACLs and the server of a network file system have their say."""
+    if os.statvfs(directory).f_flag & os.ST_RDONLY:
+        return "it is on a read-only file system", True
+    if os.access(directory, os.W_OK | os.X_OK):
+        return None
+    st = os.stat(directory)
+    uid = os.geteuid()
+    if st.st_uid != uid:
+        return f"it is owned by {_user(st.st_uid)} and not writable by {_user(uid)}", False
+    return f"it is not writable by this user (mode {st.st_mode & 0o7777:04o})", False
+
+
+def _user(uid: int) -> str:
+    """Ex) `uid 65534 (nobody)`"""
+    import pwd
+
+    try:
+        return f"uid {uid} ({pwd.getpwuid(uid).pw_name})"
+    except KeyError:
+        return f"uid {uid}"
+
+
+def writable_store(store: str) -> None:
+    """Raises `StoreReadOnly` when this process cannot write to `store`: a read-only file
+    system, a directory owned by another user or without write permission for this one, or a
+    lock file it cannot open for writing. A store that does not exist yet is judged by the
+    nearest directory above it that does (it would be created there). Writers call this before
+    they create anything in the store, so a refused store is left untouched; its name is
+    stable."""
+    path = os.path.abspath(store)
+    existing = path
+    while not os.path.isdir(existing) and os.path.dirname(existing) != existing:
+        existing = os.path.dirname(existing)
+    found = _unwritable(existing)
+    lock = os.path.join(path, LOCK_NAME)
+    if found is None and os.path.exists(lock) and not os.access(lock, os.W_OK):
+        found = f"its lock file {lock} is not writable by {_user(os.geteuid())}", False
+    if found is None:
+        return
+    reason, read_only_fs = found
+    where = path if existing == path else f"{path} (to be created in {existing})"
+    fix = "where it is mounted read-write" if read_only_fs else "as a user who can write to it"
+    raise StoreReadOnly(
+        f"The store {where} is read-only for this process: {reason}. Nothing was written. "
+        "Commands that only read it (list, resolve, verify, run, tool, lock, and importing) "
+        f"work as they are; to change it, run this command {fix}.",
+        path,
+        reason,
+        read_only_fs,
+    )
+
+
+def already_stored(wheel: str, dest: str) -> bool:
+    """Whether `dest` exists and is `wheel`, or a file with the same bytes (compared only when
+    the sizes agree): dropping it again would write nothing new. False when `dest` cannot be
+    read (writing it is then the way to find out)."""
+    try:
+        if os.path.samefile(wheel, dest):
+            return True
+        if os.path.getsize(wheel) != os.path.getsize(dest):
+            return False
+        with open(wheel, "rb") as a, open(dest, "rb") as b:
+            while True:
+                block = a.read(1 << 20)
+                if block != b.read(len(block)):
+                    return False
+                if not block:
+                    return True
+    except OSError:
+        return False
+
+
 @contextlib.contextmanager
 def locked(store: str) -> Iterator[None]:
-    """Serialises writers to one store (readers never lock)."""
+    """Serialises writers to one store (readers never lock); refuses a store this process
+    cannot write (`writable_store`) before creating the store or its lock file."""
     import fcntl
 
+    writable_store(store)
     os.makedirs(store, exist_ok=True)
     fd = os.open(os.path.join(store, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -42,9 +126,9 @@ def drop(
     max_total_size: int | None = None,
 ) -> dict[str, str]:
     """Validates `wheel` and copies it into `store` (`place`), then compiles its modules into
-    the private cache; returns its description."""
+    the private cache when it was added; returns its description."""
     info = place(wheel, store, max_member_size, max_total_size)
-    if info.pop("copied") and not sys.dont_write_bytecode:
+    if info["stored"] == "added" and not sys.dont_write_bytecode:
         info["compiled"] = str(_native.precompile(info["path"]))
     return info
 
@@ -55,24 +139,25 @@ def place(
     max_member_size: int | None = None,
     max_total_size: int | None = None,
 ) -> dict[str, str]:
-    """Validates `wheel` and copies it into `store`; returns its description, with "copied"
-    ("" when it was there already). The size limits replace the default budgets on what the
-    wheel inflates to (`inspect_wheel`). A wheel that replaces one of the same name takes the
-    compiled code published for the old one with it."""
+    """Validates `wheel` and copies it into `store`; returns its description, whose `stored` is
+    `added`, or `present` when the store already holds these very bytes (then nothing is
+    written, so this works on a read-only store). The size limits replace the default budgets
+    on what the wheel inflates to (`inspect_wheel`). A wheel that replaces another of the same
+    name takes the compiled code published for the old one with it."""
     from wheelhook._publish import remove_packs
 
     if not os.path.isfile(wheel):
         raise InvalidWheel(f"{wheel}: no such file")
     info: dict[str, str] = _native.inspect_wheel(wheel, max_member_size, max_total_size)
     dest = os.path.join(store, os.path.basename(wheel))
+    if already_stored(wheel, dest):
+        return {**info, "path": dest, "stored": "present"}
     with locked(store):
-        if os.path.exists(dest) and os.path.samefile(dest, wheel):
-            return {**info, "path": dest, "copied": ""}
         replacing = os.path.exists(dest)
         atomic_copy(wheel, dest)
         if replacing:
             remove_packs(dest)
-    return {**info, "path": dest, "copied": "yes"}
+    return {**info, "path": dest, "stored": "added"}
 
 
 def pip_download(dest: str, targets: Sequence[str], options: Sequence[str], deps: bool) -> int:

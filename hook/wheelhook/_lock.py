@@ -62,6 +62,7 @@ def fetch(
     if not missing:
         say(f"all {len(wanted)} locked distributions are in the store")
         return []
+    _drop.writable_store(store)  # before fetching what could not be added
     expected = {e["filename"]: e["sha256"] for w in missing for e in w["wheels"]}
     base = os.path.dirname(os.path.abspath(lock))
     with tempfile.TemporaryDirectory(prefix="wheelhook-add-") as tmp:

@@ -143,17 +143,6 @@ def pack_path(wheel: str, cache_tag: str, optimize: int) -> str:
     return os.path.join(store, CODE_DIR, f"{name}.{tag}{PACK_SUFFIX}")
 
 
-def check_writable(store: str) -> None:
-    """Refuses, before anything is written, a store this user cannot write (a read-only mount,
-    another user's store). The one check `compile` makes; a fuller one that says which of the
-    two it is takes its place."""
-    if os.path.isdir(store) and not os.access(store, os.W_OK):
-        raise UsageError(
-            f"The store {store} is read-only for this user: compiled code can be published only "
-            "by a user who may write the store (its owner)."
-        )
-
-
 def check_publisher(store: str) -> None:
     """Refuses to publish as a user whose packs no process would trust: only the store
     directory's owner's and root's are executed."""
@@ -295,7 +284,7 @@ def _make_readable_dirs(store: str, code_dir: str) -> None:
 def publish(wheels: Sequence[str], pythons: Sequence[str], levels: Sequence[int]) -> list[Written]:
     """Compiles `wheels` for the running interpreter and each of `pythons`, at each level."""
     for store in sorted({os.path.dirname(os.path.abspath(w)) for w in wheels}):
-        check_writable(store)
+        _drop.writable_store(store)
         check_publisher(store)
     servers: list[CompileServer] = []
     try:

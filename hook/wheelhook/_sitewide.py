@@ -77,6 +77,9 @@ def enable(user: bool = False, pkg_resources: bool = False) -> tuple[str, bool]:
         return path, False
     if current is not None and not current.startswith(PTH_MARKER):
         raise ValueError(f"{path} exists and was not written by wheelhook: remove it first.")
+    from wheelhook._drop import writable_store
+
+    writable_store(directory)  # site-packages is a store directory too
     os.makedirs(directory, exist_ok=True)
     atomic_write(path, lambda f: f.write(text.encode("utf-8")))
     return path, True
@@ -93,5 +96,8 @@ def disable(user: bool = False) -> tuple[str, bool]:
         return path, False
     if not ours:
         raise ValueError(f"{path} was not written by wheelhook: it is left in place.")
+    from wheelhook._drop import writable_store
+
+    writable_store(os.path.dirname(path))
     os.unlink(path)
     return path, True

@@ -1,5 +1,7 @@
 """The exceptions wheelhook raises; each also inherits the builtin a caller would catch."""
 
+import errno as _errno
+
 __all__ = [
     "DistributionNotFound",
     "InvalidLock",
@@ -9,6 +11,7 @@ __all__ = [
     "ResolutionError",
     "ScriptMetadataError",
     "StdlibConflict",
+    "StoreReadOnly",
     "UnknownExtra",
     "UnsupportedPython",
     "UsageError",
@@ -76,3 +79,18 @@ class ProgramError(WheelhookError, ValueError):
 
 class UsageError(WheelhookError, ValueError):
     """Bad input on the command line."""
+
+
+class StoreReadOnly(WheelhookError, PermissionError):
+    """A command that writes to a store (`drop`, `add`, `remove`, `compile`, `enable`) was given
+    one this process cannot write: on a read-only file system, owned by another user, or not
+    writable by this one. Raised before anything is created there (the store's lock file
+    included), so the store is untouched. The message names the store and why; `store` is the
+    directory and `reason` the why. `errno` is `EROFS` for a read-only file system, else
+    `EACCES`, as the write itself would have failed."""
+
+    def __init__(self, message: str, store: str, reason: str, read_only_fs: bool = False) -> None:
+        super().__init__(message)
+        self.store = store
+        self.reason = reason
+        self.errno = _errno.EROFS if read_only_fs else _errno.EACCES

@@ -9,7 +9,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use memmap2::Mmap;
+use memmap2::{Mmap, MmapOptions};
 
 use super::error::ArchiveError;
 use super::format::{self, FLAG_UTF8, LOCAL_LEN};
@@ -29,6 +29,9 @@ pub struct Archive {
     /// Members whose CRC-32 a previous read already verified.
     pub(crate) verified: Box<[AtomicBool]>,
     pub(crate) end: format::EndRecord,
+    /// The file's metadata as [`Archive::open`] read it from the open file; `None` for an
+    /// archive held in memory.
+    file: Option<std::fs::Metadata>,
 }
 
 /// What the central directory says of one member.
@@ -103,12 +106,19 @@ impl Archive {
                 ),
             ));
         }
+        // The length just read: without it memmap2 would `fstat` the file a second time
+        // (one more metadata call per wheel on the store, which may be a network file system).
+        let len = usize::try_from(meta.len())
+            .map_err(|_| ArchiveError::invalid(path, "file is too large to map"))?;
         // SAFETY: the map is read-only and wheels are immutable once published:
         // replacements are new files renamed into place, never truncated or
         // rewritten (DESIGN §2, ANCHORS "Memory maps"), so the bytes cannot
         // change or vanish under the map while this process holds it.
-        let map = unsafe { Mmap::map(&file) }.map_err(io)?;
-        Self::index(path.to_path_buf(), map)
+        let map = unsafe { MmapOptions::new().len(len).map(&file) }.map_err(io)?;
+        Ok(Self {
+            file: Some(meta),
+            ..Self::index(path.to_path_buf(), map)?
+        })
     }
 
     /// Indexes an archive held in memory (a private anonymous map of a copy of `data`),
@@ -150,12 +160,20 @@ impl Archive {
             slots,
             verified,
             end,
+            file: None,
         })
     }
 
     /// The file this archive was opened from.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The metadata of the file as it was when opened (read from the open file, so it is the
+    /// metadata of the mapped bytes: no second look-up by path); `None` for
+    /// [`Archive::from_bytes`].
+    pub fn file_metadata(&self) -> Option<&std::fs::Metadata> {
+        self.file.as_ref()
     }
 
     /// Every member, in central-directory order.

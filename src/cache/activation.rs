@@ -21,6 +21,7 @@ use std::time::{Duration, SystemTime};
 
 use pep440_rs::Version;
 
+use crate::archive::Archive;
 use crate::candidate::{Candidate, Origin};
 use crate::import::Layout;
 use crate::wheel::{PackageName, WheelFilename};
@@ -109,6 +110,12 @@ impl Stamps {
     }
 }
 
+/// The stamp of an opened wheel, from the metadata its open file gave (what [`stamp`] of its
+/// path says, without looking the path up again).
+pub fn archive_stamp(archive: &Archive) -> Option<String> {
+    archive.file_metadata().map(|meta| metadata_stamp(meta).0)
+}
+
 /// One directory's (or file's) stamp, and when it last changed; "absent" for a missing path.
 pub fn stamp(path: &Path) -> Option<(String, Option<SystemTime>)> {
     match std::fs::metadata(path) {
@@ -150,6 +157,11 @@ fn metadata_stamp(meta: &std::fs::Metadata) -> (String, Option<SystemTime>) {
     (format!("{}:{nanos}", meta.len()), modified)
 }
 
+/// A wheel's stamp, looked up by its path.
+fn path_stamp(path: &Path) -> Option<String> {
+    stamp(path).map(|(text, _)| text)
+}
+
 /// Appends one line of tab-separated fields; `None` when a field holds a tab or a line break.
 fn push_line(out: &mut String, fields: &[&str]) -> Option<()> {
     for (i, field) in fields.iter().enumerate() {
@@ -177,13 +189,24 @@ pub struct Chosen {
 /// candidate cannot be written (a path with a line break), or a chosen wheel cannot be stamped
 /// or comes without its layout.
 pub fn encode(identity: &Identity, stamps: &Stamps, chosen: &[Chosen]) -> Option<String> {
+    encode_with(identity, stamps, chosen, path_stamp)
+}
+
+/// [`encode`], each wheel stamped by `stamp_wheel` (Ex) [`archive_stamp`] of the wheel just
+/// opened, which saves looking its path up again).
+pub fn encode_with(
+    identity: &Identity,
+    stamps: &Stamps,
+    chosen: &[Chosen],
+    mut stamp_wheel: impl FnMut(&Path) -> Option<String>,
+) -> Option<String> {
     let mut text = identity.text.clone();
     text.push_str(&stamps.text);
     push_line(&mut text, &["end-of-stamps"])?;
     for Chosen { candidate, layout } in chosen {
         match &candidate.origin {
             Origin::Wheel { path, .. } => {
-                let (stamp, _) = stamp(path)?;
+                let stamp = stamp_wheel(path)?;
                 let rank = candidate.rank.to_string();
                 let layout = layout.as_ref()?;
                 let purelib = if layout.root_is_purelib { "1" } else { "0" };
@@ -221,6 +244,18 @@ pub fn encode(identity: &Identity, stamps: &Stamps, chosen: &[Chosen]) -> Option
 /// and every wheel it names is still the same file (so its layout still holds); `None`
 /// otherwise (a miss).
 pub fn decode(text: &str, identity: &Identity, stamps: &Stamps) -> Option<Vec<Chosen>> {
+    decode_with(text, identity, stamps, path_stamp)
+}
+
+/// [`decode`], each wheel's stamp now given by `stamp_wheel` (`None`: it cannot be had, a
+/// miss). Ex) opening the wheel and taking [`archive_stamp`]: the open that activating needs
+/// anyway, and no look-up of its path besides.
+pub fn decode_with(
+    text: &str,
+    identity: &Identity,
+    stamps: &Stamps,
+    mut stamp_wheel: impl FnMut(&Path) -> Option<String>,
+) -> Option<Vec<Chosen>> {
     let rest = text.strip_prefix(identity.text.as_str())?;
     let rest = rest.strip_prefix(stamps.text.as_str())?;
     let rest = rest.strip_prefix("end-of-stamps\n")?;
@@ -230,23 +265,11 @@ pub fn decode(text: &str, identity: &Identity, stamps: &Stamps) -> Option<Vec<Ch
         match fields.as_slice() {
             ["wheel", rank, path, saved, dist_info, purelib, by_path] => {
                 let path = PathBuf::from(path);
-                let (now, _) = stamp(&path)?;
-                if now != *saved {
+                if stamp_wheel(&path)? != *saved {
                     return None;
                 }
                 let filename = WheelFilename::from_str(path.file_name()?.to_str()?).ok()?;
-                let layout = Layout {
-                    dist_info: (*dist_info).to_owned(),
-                    root_is_purelib: match *purelib {
-                        "1" => true,
-                        "0" => false,
-                        _ => return None,
-                    },
-                    by_path: match *by_path {
-                        "archive" => None,
-                        reason => Some(reason.parse().ok()?),
-                    },
-                };
+                let layout = layout_fields(dist_info, purelib, by_path)?;
                 let candidate = Candidate {
                     name: filename.name.clone(),
                     version: filename.version.clone(),
@@ -276,6 +299,23 @@ pub fn decode(text: &str, identity: &Identity, stamps: &Stamps) -> Option<Vec<Ch
         }
     }
     Some(chosen)
+}
+
+/// A wheel's layout from its line's fields, as [`encode_with`] writes them; `None` for anything
+/// else.
+fn layout_fields(dist_info: &str, purelib: &str, by_path: &str) -> Option<Layout> {
+    Some(Layout {
+        dist_info: dist_info.to_owned(),
+        root_is_purelib: match purelib {
+            "1" => true,
+            "0" => false,
+            _ => return None,
+        },
+        by_path: match by_path {
+            "archive" => None,
+            reason => Some(reason.parse().ok()?),
+        },
+    })
 }
 
 /// Removes all but the [`KEEP`] most recently written entries of `dir` (a removed entry costs

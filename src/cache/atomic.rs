@@ -1,5 +1,6 @@
 //! Atomic writes into the cache: a unique temporary file beside the destination, then a rename,
-//! and the collection of temporaries that writers which died left behind.
+//! and the collection of temporaries that writers which died left behind; and the reading of a
+//! small file so written, whole.
 //!
 //! A temporary is named `.{dest}.{pid}.{attempt}.tmp`: its writer's process id tells a live
 //! writer's file from an orphan's.
@@ -38,6 +39,19 @@ pub fn write_atomic(dest: &Path, data: &[u8], durable: bool) -> std::io::Result<
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// The text of a small file (an activation entry, a marker), read whole without first asking
+/// for its size: `fs::read_to_string` `fstat`s the file to size its buffer, one metadata call
+/// per file that a network file system pays as a round trip.
+pub fn read_small(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    // `Take` gives no size hint, so the default read loop grows the buffer instead.
+    std::fs::File::open(path)?
+        .take(u64::MAX)
+        .read_to_string(&mut text)?;
+    Ok(text)
 }
 
 /// Removes temporary files left in `dir` by writers that died (their process is gone) or that
@@ -146,6 +160,21 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("entry.bin")]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn ok_read_small_reads_the_whole_file() {
+        let dir = scratch("read");
+        let dest = dir.join("entry");
+        // Longer than the first reads of the growing buffer.
+        let text = "wheel\tstamp\n".repeat(5000);
+        write_atomic(&dest, text.as_bytes(), false).unwrap();
+        assert_eq!(read_small(&dest).unwrap(), text);
+        write_atomic(&dest, b"", false).unwrap();
+        assert_eq!(read_small(&dest).unwrap(), "");
+        let err = read_small(&dir.join("missing")).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

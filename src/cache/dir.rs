@@ -37,10 +37,15 @@ pub fn default_dir(env: impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
 
 /// Creates `dir` (0700) when missing and checks that only this user can write to it.
 pub fn open_dir(dir: &Path) -> Result<PathBuf, CacheError> {
-    if std::fs::symlink_metadata(dir).is_err() {
-        create_private(dir).map_err(|e| CacheError::Create(dir.to_path_buf(), e.to_string()))?;
+    // An existing directory is checked on the metadata that found it: one `lstat`, not two.
+    match std::fs::symlink_metadata(dir) {
+        Ok(meta) => check_metadata(dir, &meta)?,
+        Err(_) => {
+            create_private(dir)
+                .map_err(|e| CacheError::Create(dir.to_path_buf(), e.to_string()))?;
+            check_private(dir)?;
+        }
     }
-    check_private(dir)?;
     Ok(dir.to_path_buf())
 }
 
@@ -62,11 +67,16 @@ fn create_private(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Refuses a symlink, another owner, or group/world write permission.
-#[cfg(unix)]
 pub fn check_private(dir: &Path) -> Result<(), CacheError> {
-    use std::os::unix::fs::MetadataExt;
     let meta = std::fs::symlink_metadata(dir)
         .map_err(|e| CacheError::Create(dir.to_path_buf(), e.to_string()))?;
+    check_metadata(dir, &meta)
+}
+
+/// [`check_private`] on `meta`, the `lstat` of `dir`.
+#[cfg(unix)]
+fn check_metadata(dir: &Path, meta: &std::fs::Metadata) -> Result<(), CacheError> {
+    use std::os::unix::fs::MetadataExt;
     if meta.file_type().is_symlink() {
         return Err(CacheError::Symlink(dir.to_path_buf()));
     }
@@ -82,7 +92,7 @@ pub fn check_private(dir: &Path) -> Result<(), CacheError> {
 }
 
 #[cfg(not(unix))]
-pub fn check_private(_dir: &Path) -> Result<(), CacheError> {
+fn check_metadata(_dir: &Path, _meta: &std::fs::Metadata) -> Result<(), CacheError> {
     Ok(())
 }
 

@@ -12,7 +12,7 @@ mod pack;
 mod published;
 mod writer;
 
-pub use atomic::write_atomic;
+pub use atomic::{read_small, write_atomic};
 pub use bytecode::{BytecodeCache, SourceStamp};
 pub use dir::{default_dir, open_dir, CacheError};
 pub use native::{NativeCache, NativeError};

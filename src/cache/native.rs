@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::atomic::{collect_stale, write_atomic};
+use super::atomic::{collect_stale, read_small, write_atomic};
 use crate::archive::{check_name, Archive, MemberInfo};
 use crate::hash::sha256;
 use crate::import::ActiveDist;
@@ -76,6 +76,7 @@ impl NativeCache {
         let dir = self.wheel_dir(&wheel);
         // Each directory that receives files: collect what killed writers left there, once.
         let mut collected = HashSet::new();
+        let mut written = Vec::new();
         for member in dist
             .archive
             .members()
@@ -87,10 +88,10 @@ impl NativeCache {
                 member: member.name.clone(),
                 reason,
             };
-            let target = target_for(&dir, member, &mut collected).map_err(member_err)?;
+            let target = target_for(&dir, member).map_err(member_err)?;
             let expected = expected_digest(&record, &member.name).map_err(member_err)?;
             if file_digest(&target).is_some_and(|d| d == expected) {
-                continue;
+                continue; // checked against RECORD in this process: loaded as it is
             }
             let data = dist
                 .read(&member.name)
@@ -98,12 +99,16 @@ impl NativeCache {
             if sha256(&data) != expected {
                 return Err(member_err("the bytes do not match the RECORD hash".into()));
             }
+            collect_before_writing(&target, &mut collected);
             write_atomic(&target, &data, true)
                 .map_err(|e| member_err(format!("cannot write {}: {e}", target.display())))?;
             set_executable(&target);
-            // Verified again below, like every file that was already there.
+            written.push(member);
         }
-        self.verify(dist, &record, &dir)?;
+        // What was written is read back and checked like a file found in place; a file found in
+        // place was checked above (reading it twice, as this once did, doubled the opens, the
+        // `fstat`s and the hashing of every native file of a warm start).
+        self.verify(dist, &record, &dir, &written)?;
         Ok(dir)
     }
 
@@ -119,7 +124,7 @@ impl NativeCache {
         let dir = self.wheel_dir(&wheel);
         let marker = dir.join(UNPACKED_MARKER);
         let fingerprint = format!("{:016x}\n", members_fingerprint(archive));
-        if std::fs::read_to_string(&marker).is_ok_and(|m| m == fingerprint) {
+        if read_small(&marker).is_ok_and(|m| m == fingerprint) {
             return Ok(dir);
         }
         let excluded = |name: &str| {
@@ -141,10 +146,11 @@ impl NativeCache {
                 member: member.name.clone(),
                 reason,
             };
-            let target = target_for(&dir, member, &mut collected).map_err(member_err)?;
+            let target = target_for(&dir, member).map_err(member_err)?;
             let data = archive
                 .read_unmarked(&member.name)
                 .map_err(|e| member_err(e.to_string()))?;
+            collect_before_writing(&target, &mut collected);
             write_atomic(&target, &data, false)
                 .map_err(|e| member_err(format!("cannot write {}: {e}", target.display())))?;
             if is_native(&member.name) {
@@ -204,7 +210,7 @@ impl NativeCache {
         let mut collected = HashSet::new();
         for info in files {
             let name = info.name.as_str();
-            let target = target_for(&dir, info, &mut collected).map_err(|r| member_err(name, r))?;
+            let target = target_for(&dir, info).map_err(|r| member_err(name, r))?;
             let expected = expected_digest(&record, name).map_err(|r| member_err(name, r))?;
             if file_digest(&target).is_some_and(|d| d == expected) {
                 continue;
@@ -218,21 +224,23 @@ impl NativeCache {
                     "the bytes do not match the RECORD hash".into(),
                 ));
             }
+            collect_before_writing(&target, &mut collected);
             write_atomic(&target, &data, false)
                 .map_err(|e| member_err(name, format!("cannot write {}: {e}", target.display())))?;
         }
         Ok(dir.join(member))
     }
 
-    /// Checks every materialised native file of `dist` against `RECORD`: a file changed on disk
-    /// since it was written is never executed.
-    fn verify(&self, dist: &ActiveDist, record: &Record, dir: &Path) -> Result<(), NativeError> {
-        for member in dist
-            .archive
-            .members()
-            .iter()
-            .filter(|m| !m.is_dir && is_native(&m.name))
-        {
+    /// Checks the materialised copies of `members` (native members of `dist`) against `RECORD`:
+    /// a file changed on disk since it was written is never executed.
+    fn verify(
+        &self,
+        dist: &ActiveDist,
+        record: &Record,
+        dir: &Path,
+        members: &[&MemberInfo],
+    ) -> Result<(), NativeError> {
+        for member in members {
             let expected =
                 expected_digest(record, &member.name).map_err(|reason| NativeError::Member {
                     wheel: dist.path().to_path_buf(),
@@ -255,22 +263,22 @@ impl NativeCache {
 }
 
 /// Where `member` is written under `dir`, once its name is known to be safe (a wheel put into a
-/// store by hand was never validated: `../../x.so` must not write outside the cache). The first
-/// time a directory receives a file, the temporary files killed writers left there are collected.
-fn target_for(
-    dir: &Path,
-    member: &MemberInfo,
-    collected: &mut HashSet<PathBuf>,
-) -> Result<PathBuf, String> {
+/// store by hand was never validated: `../../x.so` must not write outside the cache).
+fn target_for(dir: &Path, member: &MemberInfo) -> Result<PathBuf, String> {
     check_name(&member.name, member.utf8_flag())
         .map_err(|reason| format!("unsafe member name: {reason}"))?;
-    let target = dir.join(&member.name);
+    Ok(dir.join(&member.name))
+}
+
+/// Before the first file a call writes into `target`'s directory: collects the temporary files
+/// killed writers left there. Only a directory about to receive a file is listed (a warm start,
+/// which writes nothing, lists none).
+fn collect_before_writing(target: &Path, collected: &mut HashSet<PathBuf>) {
     if let Some(parent) = target.parent() {
         if collected.insert(parent.to_path_buf()) {
             collect_stale(parent, STALE_AFTER);
         }
     }
-    Ok(target)
 }
 
 /// How old a temporary file must be to be collected even if its writer seems alive.

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::cache::activation::{stamp, SETTLE};
-use crate::cache::write_atomic;
+use crate::cache::{read_small, write_atomic};
 
 /// Lowercase hex of 32 bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -60,7 +60,7 @@ impl Digests {
 
 /// The remembered digest, when the entry is for `path` as `stamp` shows it.
 fn recall(entry: &Path, path: &Path, stamp: &str) -> Option<String> {
-    let text = std::fs::read_to_string(entry).ok()?;
+    let text = read_small(entry).ok()?;
     let mut fields = text.strip_suffix('\n')?.split('\t');
     let (p, s, hex) = (fields.next()?, fields.next()?, fields.next()?);
     (p == path.to_str()? && s == stamp && hex.len() == 64 && fields.next().is_none())

@@ -208,9 +208,10 @@ fn open_wheels(
         let Origin::Wheel { path, .. } = &candidate.origin else {
             continue;
         };
-        let archive = match &resolved.listed {
-            Some(store) => store.archive(path)?,
-            None => Arc::new(Archive::open(path)?),
+        let archive = match (&resolved.listed, resolved.opened.get(path)) {
+            (Some(store), _) => store.archive(path)?,
+            (None, Some(opened)) => opened.clone(),
+            (None, None) => Arc::new(Archive::open(path)?),
         };
         let mut dist = ActiveDist::with_layout(
             candidate.clone(),

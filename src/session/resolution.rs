@@ -11,8 +11,9 @@ use pep440_rs::Version;
 use pep508_rs::Requirement;
 
 use super::{Host, LockSpec, Request, SessionError};
+use crate::archive::Archive;
 use crate::cache::activation::{self, Chosen, Identity, Stamps};
-use crate::cache::write_atomic;
+use crate::cache::{read_small, write_atomic};
 use crate::candidate::{Candidate, Origin};
 use crate::import::ActiveDist;
 use crate::lock::{self, Digests, Lock, LockError, Unusable};
@@ -30,6 +31,9 @@ pub struct Entry {
     pub stamps: Stamps,
 }
 
+/// Wheels opened by a recall, by path.
+pub type Opened = HashMap<PathBuf, Arc<Archive>>;
+
 /// What a resolution chose, and how.
 #[derive(Debug)]
 pub struct Resolved {
@@ -37,6 +41,8 @@ pub struct Resolved {
     pub chosen: Vec<Chosen>,
     /// The store, when it was listed for this resolution (`None`: recalled).
     pub listed: Option<Arc<Store>>,
+    /// The wheels a recall opened to check their stamps: activating maps them once.
+    pub opened: Opened,
     /// Where to remember the resolution, when it should be.
     pub remember: Option<Entry>,
 }
@@ -54,6 +60,7 @@ impl Resolved {
                 })
                 .collect(),
             listed: Some(store),
+            opened: HashMap::new(),
             remember,
         }
     }
@@ -71,10 +78,11 @@ pub fn resolve(
     } else {
         None
     };
-    if let Some(chosen) = entry.as_ref().and_then(recall) {
+    if let Some((chosen, opened)) = entry.as_ref().and_then(recall) {
         return Ok(Resolved {
             chosen,
             listed: None,
+            opened,
             remember: None,
         });
     }
@@ -152,10 +160,19 @@ fn locked(
     Ok(Resolved::listed(chosen, store, remember))
 }
 
-/// The entry's resolution, when it matches the file system.
-fn recall(entry: &Entry) -> Option<Vec<Chosen>> {
-    let text = std::fs::read_to_string(&entry.path).ok()?;
-    activation::decode(&text, &entry.identity, &entry.stamps)
+/// The entry's resolution, when it matches the file system, with its wheels opened. Each
+/// wheel's stamp is taken from the file the activation maps (one open and one `fstat` a
+/// wheel, not a `stat` of its path besides); on a miss the maps are dropped.
+fn recall(entry: &Entry) -> Option<(Vec<Chosen>, Opened)> {
+    let text = read_small(&entry.path).ok()?;
+    let mut opened = HashMap::new();
+    let chosen = activation::decode_with(&text, &entry.identity, &entry.stamps, |path| {
+        let archive = Archive::open(path).ok()?;
+        let stamp = activation::archive_stamp(&archive)?;
+        opened.insert(path.to_path_buf(), Arc::new(archive));
+        Some(stamp)
+    })?;
+    Some((chosen, opened))
 }
 
 /// Where the activation cache keeps the entry for this request, with the directories' stamps
@@ -214,8 +231,15 @@ pub fn remember(host: &impl Host, entry: Entry, chosen: &[Candidate], wheels: &[
                 .map(|d| d.layout()),
         })
         .collect();
+    // Each wheel stamped from the file it was opened from: no look-up of its path again.
+    let stamp_wheel = |path: &Path| match wheels.iter().find(|d| d.archive.path() == path) {
+        Some(dist) => activation::archive_stamp(&dist.archive),
+        None => activation::stamp(path).map(|(text, _)| text),
+    };
     host.detached(|| {
-        let Some(text) = activation::encode(&entry.identity, &entry.stamps, &chosen) else {
+        let Some(text) =
+            activation::encode_with(&entry.identity, &entry.stamps, &chosen, stamp_wheel)
+        else {
             return;
         };
         if write_atomic(&entry.path, text.as_bytes(), false).is_ok() {
