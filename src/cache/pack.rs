@@ -172,6 +172,17 @@ impl Pack {
     /// Maps the pack at `path`, after checking that `trust` allows its owner and mode, and its
     /// table. `Ok(None)` when there is no such file.
     pub fn open(path: &Path, magic: &[u8; 4], trust: Trust) -> Result<Option<Self>, PackError> {
+        Self::open_trusting(path, magic, || Ok(trust))
+    }
+
+    /// As [`Pack::open`], with whose packs may be executed asked only once the file is found
+    /// (`Err`: nobody's, and why): a published pack's trust needs its store directory's owner,
+    /// which is then read only where a pack exists.
+    pub fn open_trusting(
+        path: &Path,
+        magic: &[u8; 4],
+        trust: impl FnOnce() -> Result<Trust, String>,
+    ) -> Result<Option<Self>, PackError> {
         let io = |source| PackError::Io {
             path: path.to_path_buf(),
             source,
@@ -181,6 +192,10 @@ impl Pack {
             other => other.map_err(io)?,
         };
         let meta = file.metadata().map_err(io)?;
+        let trust = trust().map_err(|reason| PackError::Untrusted {
+            path: path.to_path_buf(),
+            reason,
+        })?;
         check_trust(path, &meta, trust)?;
         let len = usize::try_from(meta.len()).map_err(|_| invalid(path, "too large"))?;
         if len < TRAILER_LEN {

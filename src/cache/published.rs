@@ -3,7 +3,8 @@
 //! missing, an untrusted or invalid one refused once and then ignored.
 //!
 //! The trust decision needs the owner of the store directory: it is read once per directory per
-//! process, and only for a directory where a pack is looked up. A refusal is reported to the
+//! process, and only once a pack was found there (a wheel with no pack costs one failed open,
+//! nothing more). A refusal is reported to the
 //! caller exactly once per pack (it warns), so a process warns once per bad pack, not once per
 //! module.
 
@@ -100,10 +101,11 @@ impl Published {
             return Ok(None);
         };
         let store = wheel.parent().unwrap_or(Path::new("."));
-        let Some(owner) = self.owner(store) else {
-            return Ok(None);
-        };
-        Pack::open(&path, &self.magic, Trust::Publisher(owner))
+        Pack::open_trusting(&path, &self.magic, || {
+            self.owner(store)
+                .map(Trust::Publisher)
+                .ok_or_else(|| format!("the owner of {} cannot be read", store.display()))
+        })
     }
 
     /// The owner of a store directory, read once.

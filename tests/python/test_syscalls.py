@@ -123,7 +123,8 @@ def test_store_calls_do_not_grow_with_the_modules(tmp_path: Path) -> None:
                 assert sum(counts["private cache"].values()) >= n
     for start in ("cold", "warm"):
         assert store[5, start] == store[50, start], start
-    # A warm start: the store directory's stamp, and the wheel opened and examined once.
+    # A warm start: the store directory's stamp, the wheel opened and examined once, and one
+    # failed open of the code pack the store's owner did not publish for it.
     warm = store[5, "warm"]
     assert warm["getdents"] == 0, "a remembered activation does not list the store"
-    assert warm["open"] == 1 and sum(warm.values()) <= 4, warm
+    assert warm["open"] == 2 and sum(warm.values()) <= 5, warm
