@@ -109,7 +109,8 @@ def _cmd_compile(args: argparse.Namespace) -> int:
         if not wheels:
             raise UsageError(f"No wheel to compile in {os.pathsep.join(dirs)}.")
     levels = sorted(set(args.optimize)) if args.optimize else [sys.flags.optimize]
-    return _report_published(_publish.publish(wheels, args.python, levels), json_out=args.json)
+    written = _publish.publish(wheels, args.python, levels, force=args.force)
+    return _report_published(written, json_out=args.json)
 
 
 def _report_published(written: Sequence[_publish.Written], json_out: bool) -> int:
@@ -122,6 +123,8 @@ def _report_published(written: Sequence[_publish.Written], json_out: bool) -> in
     for w in written:
         if w.failed:
             print(f"FAILED  {w.wheel}: {w.failed}")
+        elif w.note == "up to date":
+            print(f"up to date: {w.pack}")
         elif w.note:
             print(f"{w.note}: {w.wheel} ({w.python})")
         else:
@@ -130,9 +133,11 @@ def _report_published(written: Sequence[_publish.Written], json_out: bool) -> in
             print(f"  skipped {skipped['member']}: {skipped['error']}")
     packs = [w for w in written if not (w.note or w.failed)]
     skipped_count = sum(len(w.skipped) for w in written)
+    current = sum(w.note == "up to date" for w in written)
     _say(
-        f"{len(packs)} pack(s), {sum(w.modules for w in packs)} modules, "
-        f"{sum(w.bytes for w in packs)} bytes; {skipped_count} module(s) did not compile"
+        f"{len(packs)} pack(s) written, {sum(w.modules for w in packs)} modules, "
+        f"{sum(w.bytes for w in packs)} bytes; {current} up to date; "
+        f"{skipped_count} module(s) did not compile"
         + (f"; {len(failed)} wheel(s) could not be read" if failed else "")
     )
     return EXIT_BAD_INPUT if failed else EXIT_OK
@@ -502,6 +507,11 @@ def _args_compile(p: argparse.ArgumentParser) -> None:
         choices=[0, 1, 2],
         metavar="LEVEL",
         help="optimisation level, as python -O/-OO (repeatable; default: this interpreter's)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="rewrite every pack, also those younger than their wheel and with no stale entry",
     )
     _json_flag(p)
 

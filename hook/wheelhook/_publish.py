@@ -206,41 +206,60 @@ def _identity(path: str) -> tuple[int, int, int, int]:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
+def up_to_date(wheel: str, pack: str, magic: bytes) -> bool:
+    """Whether `pack` needs no rewrite: younger than its wheel, for this interpreter, and with
+    no entry stale for the wheel (as CPython judges a `.pyc` by its source's time)."""
+    try:
+        if os.stat(pack).st_mtime_ns < os.stat(wheel).st_mtime_ns:
+            return False
+    except OSError:
+        return False
+    return _native.code_pack_matches(pack, magic, wheel)
+
+
 def compile_wheel(
-    wheel: str, servers: Sequence[CompileServer], levels: Iterable[int]
+    wheel: str, servers: Sequence[CompileServer], levels: Iterable[int], force: bool = False
 ) -> list[Written]:
     """Compiles every module of `wheel` with each server at each optimisation level and writes
-    one pack for each, under the store's lock. A module that does not compile is left out (its
-    import compiles it from source and raises its own SyntaxError) and reported."""
+    one pack for each, under the store's lock, unless the pack is up to date (`up_to_date`;
+    `force`: rewrite it anyway). A module that does not compile is left out (its import
+    compiles it from source and raises its own SyntaxError) and reported."""
     wheel = os.path.abspath(wheel)
     out: list[Written] = []
-    try:
-        before = _identity(wheel)
-        sources = _native.wheel_sources(wheel)
-    except (OSError, ValueError, ImportError) as exc:
-        return [Written(wheel, "", "", failed=f"cannot be read: {exc}")]
+    todo: list[tuple[Written, CompileServer, int]] = []
     for server in servers:
         for level in levels:
             written = Written(wheel, server.cache_tag, pack_path(wheel, server.cache_tag, level))
             out.append(written)
             if not runs_on(wheel, server.cache_tag):
                 written.note = "not for this interpreter (its tags)"
-                continue
-            entries: list[tuple[str, int, int, bytes]] = []
-            for member, filename, crc32, size, source in sources:
-                code, error = server.compile(filename, source, level)
-                if code is None:
-                    written.skipped.append({"member": member, "error": error})
-                else:
-                    entries.append((member, crc32, size, code))
-            if not entries:
-                written.note = "no module to publish"
-                continue
-            data = _native.encode_code_pack(server.magic, entries)
-            if _write(wheel, before, written.pack, data):
-                written.modules, written.bytes = len(entries), len(data)
+            elif not force and up_to_date(wheel, written.pack, server.magic):
+                written.note = "up to date"
             else:
-                written.note = "the wheel was replaced while it compiled: run compile again"
+                todo.append((written, server, level))
+    if not todo:
+        return out
+    try:
+        before = _identity(wheel)
+        sources = _native.wheel_sources(wheel)
+    except (OSError, ValueError, ImportError) as exc:
+        return [Written(wheel, "", "", failed=f"cannot be read: {exc}")]
+    for written, server, level in todo:
+        entries: list[tuple[str, int, int, bytes]] = []
+        for member, filename, crc32, size, source in sources:
+            code, error = server.compile(filename, source, level)
+            if code is None:
+                written.skipped.append({"member": member, "error": error})
+            else:
+                entries.append((member, crc32, size, code))
+        if not entries:
+            written.note = "no module to publish"
+            continue
+        data = _native.encode_code_pack(server.magic, entries)
+        if _write(wheel, before, written.pack, data):
+            written.modules, written.bytes = len(entries), len(data)
+        else:
+            written.note = "the wheel was replaced while it compiled: run compile again"
     return out
 
 
@@ -281,8 +300,11 @@ def _make_readable_dirs(store: str, code_dir: str) -> None:
         os.chmod(path, 0o755)
 
 
-def publish(wheels: Sequence[str], pythons: Sequence[str], levels: Sequence[int]) -> list[Written]:
-    """Compiles `wheels` for the running interpreter and each of `pythons`, at each level."""
+def publish(
+    wheels: Sequence[str], pythons: Sequence[str], levels: Sequence[int], force: bool = False
+) -> list[Written]:
+    """Compiles `wheels` for the running interpreter and each of `pythons`, at each level
+    (`force`: packs that are up to date too)."""
     for store in sorted({os.path.dirname(os.path.abspath(w)) for w in wheels}):
         _drop.writable_store(store)
         check_publisher(store)
@@ -296,7 +318,7 @@ def publish(wheels: Sequence[str], pythons: Sequence[str], levels: Sequence[int]
                 servers.append(server)
         out: list[Written] = []
         for wheel in wheels:
-            out.extend(compile_wheel(wheel, servers, levels))
+            out.extend(compile_wheel(wheel, servers, levels, force))
         return out
     finally:
         for server in servers:

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::loader::Loader;
 use super::runtime::Runtime;
 use crate::archive::{Archive, Limits, MAX_MEMBER_SIZE};
-use crate::cache::{encode_pack, PackEntry, SourceStamp};
+use crate::cache::{encode_pack, Pack, PackEntry, SourceStamp};
 use crate::candidate::{Candidate, Origin};
 use crate::error::Error;
 use crate::import::{ActiveDist, ModuleKind};
@@ -260,6 +260,31 @@ pub fn wheel_sources<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Vec<Source
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
+}
+
+/// Whether the code pack at `pack` is for the interpreter with `magic` and holds nothing stale
+/// for the wheel at `wheel`: it opens and passes its checks, and each entry names a member of
+/// the wheel with the CRC-32 and size it was compiled from (`wheelhook compile` rewrites a pack
+/// only when it is not, or is older than its wheel). False when either cannot be read.
+#[pyfunction]
+pub fn code_pack_matches(pack: PathBuf, magic: &[u8], wheel: PathBuf) -> bool {
+    let Ok(magic) = <[u8; 4]>::try_from(magic) else {
+        return false;
+    };
+    // Only whether the bytes are a sound pack matters here: whoever owns the file.
+    let Ok(data) = std::fs::read(&pack) else {
+        return false;
+    };
+    let (Ok(pack), Ok(archive)) = (Pack::from_bytes(&pack, data, &magic), Archive::open(&wheel))
+    else {
+        return false;
+    };
+    let stale = pack.entries().any(|entry| {
+        archive
+            .member(entry.stamp.member)
+            .is_none_or(|info| info.crc32 != entry.stamp.crc32 || info.size != entry.stamp.size)
+    });
+    !stale && pack.entries().count() == pack.len()
 }
 
 /// A code pack for the interpreter whose magic number is `magic`: `entries` are (member,

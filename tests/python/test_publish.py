@@ -106,7 +106,7 @@ def test_fresh_node_imports_with_no_compile(host: Env, published: Path, tmp_path
     assert f"wrote {pack(published, KAPPA)}: 2 modules" in out.stdout
     assert f"wrote {pack(published, SIX)}: 1 modules" in out.stdout
     assert "skipped kappa/bad.py: SyntaxError" in out.stdout
-    assert "2 pack(s), 3 modules" in out.stderr
+    assert "2 pack(s) written, 3 modules" in out.stderr
     assert "1 module(s) did not compile" in out.stderr
     mode = pack(published, KAPPA).stat().st_mode & 0o777
     assert mode == 0o644
@@ -134,6 +134,27 @@ def test_packs_are_readable_whatever_the_umask(host: Env, published: Path) -> No
     for path in (published / ".wheelhook", published / ".wheelhook" / "code"):
         assert path.stat().st_mode & 0o777 == 0o755
     assert pack(published, KAPPA).stat().st_mode & 0o777 == 0o644
+
+
+def test_only_what_changed_is_rewritten(host: Env, published: Path) -> None:
+    compile_store(host, published)
+    packs = {name: pack(published, name) for name in (KAPPA, SIX)}
+    first = {name: path.stat().st_ino for name, path in packs.items()}
+    out = compile_store(host, published)
+    assert out.stdout.count("up to date: ") == 2
+    assert "0 pack(s) written" in out.stderr and "2 up to date" in out.stderr
+    assert {name: path.stat().st_ino for name, path in packs.items()} == first
+    # kappa replaced by hand with other content, its pack made younger than it: the stale entry
+    # shows, and only kappa's pack is written again.
+    (published / KAPPA).unlink()
+    kappa(published, value="5")
+    os.utime(packs[KAPPA])
+    out = compile_store(host, published)
+    assert f"wrote {packs[KAPPA]}" in out.stdout and f"up to date: {packs[SIX]}" in out.stdout
+    assert packs[SIX].stat().st_ino == first[SIX]
+    out = compile_store(host, published, "--force")
+    assert out.stdout.count("wrote ") == 2
+    assert packs[SIX].stat().st_ino != first[SIX]
 
 
 def test_json_lists_every_pack(host: Env, published: Path) -> None:
