@@ -70,9 +70,7 @@ pub fn check_private(dir: &Path) -> Result<(), CacheError> {
     if meta.file_type().is_symlink() {
         return Err(CacheError::Symlink(dir.to_path_buf()));
     }
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let uid = unsafe { geteuid() };
-    if meta.uid() != uid {
+    if meta.uid() != euid() {
         return Err(CacheError::NotOwned(dir.to_path_buf()));
     }
     if meta.mode() & 0o022 != 0 {
@@ -89,6 +87,18 @@ pub fn check_private(_dir: &Path) -> Result<(), CacheError> {
 #[cfg(unix)]
 extern "C" {
     fn geteuid() -> u32;
+}
+
+/// The user whose files the cache trusts: the process's effective user.
+#[cfg(unix)]
+pub fn euid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { geteuid() }
+}
+
+#[cfg(not(unix))]
+pub fn euid() -> u32 {
+    0
 }
 
 /// The directory of one wheel's entries under `root`: the wheel's file name, for people, and a
