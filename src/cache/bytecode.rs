@@ -28,16 +28,6 @@ pub const CODE_DIR: &str = "code";
 /// How old a temporary file must be before it is collected even if its writer seems alive.
 const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// What an entry must match to be used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SourceStamp<'a> {
-    /// The member's name inside the archive. Ex) `six.py`
-    pub member: &'a str,
-    /// CRC-32 and uncompressed size from the central directory.
-    pub crc32: u32,
-    pub size: u64,
-}
-
 /// The part of a pack's name that tells interpreters apart: `sys.implementation.cache_tag`, and
 /// `sys.flags.optimize` when it is set, as CPython names `.pyc` files (PEP 488), since code
 /// compiled under `-O` has no asserts and must not be served to a process without it, nor the
@@ -154,6 +144,7 @@ impl OpenPacks {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cache::SourceStamp;
 
     const MAGIC: [u8; 4] = [0xa7, 0x0d, 0x0d, 0x0a];
     const WHEEL: &str = "/store/pkg-1.0-py3-none-any.whl";

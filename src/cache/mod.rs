@@ -12,10 +12,12 @@ mod pack;
 mod writer;
 
 pub use atomic::write_atomic;
-pub use bytecode::{interpreter_tag, BytecodeCache, OpenPacks, SourceStamp, CODE_DIR};
+pub use bytecode::{interpreter_tag, BytecodeCache, OpenPacks, CODE_DIR};
 pub use dir::{default_dir, open_dir, CacheError};
 pub use native::{NativeCache, NativeError};
-pub use pack::{encode as encode_pack, published_path, Pack, PackEntry, PackError, Trust};
+pub use pack::{
+    encode as encode_pack, published_path, Pack, PackEntry, PackError, SourceStamp, Trust,
+};
 pub use writer::{Job, Writer, IDLE, QUEUE_CAP};
 
 /// An empty directory for one test of this folder, unique to the process.

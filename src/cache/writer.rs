@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
-use super::bytecode::{BytecodeCache, SourceStamp};
-use super::pack::PackEntry;
+use super::bytecode::BytecodeCache;
+use super::pack::{PackEntry, SourceStamp};
 
 /// How many bytes of marshalled code may wait to be written before callers write them.
 pub const QUEUE_CAP: usize = 64 << 20;
