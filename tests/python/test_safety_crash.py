@@ -195,7 +195,7 @@ def test_sigkill_during_cold_import(tmp_path: Path) -> None:
         assert ok, (after.stdout, after.stderr, warm.stdout, warm.stderr)
     FIGURES["cache SIGKILLs"] += kills
     FIGURES["cache corrupt states"] += corrupt
-    # Never read as entries; nothing collects them yet (see the report on src/import/cache.rs).
+    # Never read as packs; the first write of a later process collects them.
     FIGURES["cache temp files left by kills"] += left
 
 
