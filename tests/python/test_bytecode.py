@@ -104,7 +104,9 @@ def damaged(data: bytes, how: str) -> bytes:
     return data[:at] + b"\x00\x00\r\n" + data[at + 4 :]
 
 
-@pytest.mark.parametrize("how", ["torn", "empty", "trailing byte", "table bit", "other interpreter"])
+@pytest.mark.parametrize(
+    "how", ["torn", "empty", "trailing byte", "table bit", "other interpreter"]
+)
 def test_damaged_pack_is_recompiled_and_replaced(
     host: Env, make_wheel, store: Path, tmp_path: Path, how: str
 ) -> None:
