@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 
-#: The kinds of entry the cache holds, one directory each: compiled code, native code and
-#: unpacked copies, remembered resolutions, the sha256 of wheels checked against locks, and
-#: resources extracted for `resource_filename`.
-KINDS = ("bytecode", "native", "activations", "lock-digests", "resources")
+#: The kinds of entry the cache holds, one directory each: compiled code (one pack per wheel and
+#: interpreter), native code and unpacked copies, remembered resolutions, the sha256 of wheels
+#: checked against locks, and resources extracted for `resource_filename`.
+KINDS = ("code", "native", "activations", "lock-digests", "resources")
+
+#: Directories of formats the cache no longer reads, removed by `clear`: compiled code as one
+#: file per module.
+FORMER = ("bytecode",)
 
 
 def cache_dir() -> str | None:
@@ -41,7 +45,7 @@ def clear(directory: str) -> list[str]:
     them; they rebuild what they miss. Only the known kinds are touched, never the directory
     itself (it may be one `WHEELHOOK_CACHE` points at). Returns what was removed."""
     removed: list[str] = []
-    for kind in KINDS:
+    for kind in KINDS + FORMER:
         path = os.path.join(directory, kind)
         if os.path.islink(path) or not os.path.isdir(path):
             continue
@@ -50,6 +54,6 @@ def clear(directory: str) -> list[str]:
         shutil.rmtree(doomed)
         removed.append(path)
     for name in os.listdir(directory):  # leftovers of an interrupted clear
-        if name.startswith(tuple(f".{k}.removing-" for k in KINDS)):
+        if name.startswith(tuple(f".{k}.removing-" for k in KINDS + FORMER)):
             shutil.rmtree(os.path.join(directory, name), ignore_errors=True)
     return removed

@@ -70,13 +70,16 @@ class CompileServer:
         except OSError as exc:
             raise UsageError(f"{python}: cannot run this interpreter: {exc.strerror}.") from None
         kind, hello = self._receive()
-        if kind != b"M" or len(hello) <= 4:
+        if kind != b"M" or len(hello) < 4:
             self.close()
             raise UsageError(
                 f"{python}: no magic number and cache tag from this interpreter (is it CPython "
                 "3.9 or newer?)."
             )
-        self.magic, self.cache_tag = hello[:4], hello[4:].decode()
+        # An interpreter with no cache tag is named by its magic number, as the extension
+        # names it (`interpreter_tag`).
+        self.magic = hello[:4]
+        self.cache_tag = hello[4:].decode() or f"magic-{self.magic.hex()}"
 
     def _receive(self) -> tuple[bytes, bytes]:
         assert self._proc.stdout is not None  # opened with a pipe

@@ -1,276 +1,269 @@
-//! The bytecode cache: code compiled from archive sources, kept so a warm import unmarshals.
+//! The private bytecode cache: code compiled from archive sources, kept so a warm import
+//! unmarshals, as one code pack per wheel and interpreter.
 //!
-//! One file per module under `<cache>/bytecode/<wheel file name>-<path hash>/<member hash>.whc`.
-//! An entry is valid only for the interpreter's magic number and for the member's CRC-32 and size
-//! as the archive's central directory gives them, so the wheel is never hashed; the payload
-//! carries its own checksum, so a torn or corrupt entry is ignored (and rewritten), never trusted.
+//! `<cache>/code/<wheel file name>-<path hash>.<cache tag>[.opt-N].whcp`: a process maps a
+//! wheel's pack once, on the first lookup of one of its modules, so a warm import opens one file
+//! per wheel, not one per module. An entry is valid only for the interpreter's magic number and
+//! for the member's CRC-32 and size as the archive's central directory gives them, so the wheel
+//! is never hashed; the payload carries its own checksum, so a torn or corrupt entry is ignored
+//! (and rewritten), never trusted (see [`super::pack`]).
 //!
-//! The payload comes first and the fields that validate it last, so a warm import reads an entry
-//! straight into the bytes object it hands to `marshal.loads` (which ignores what follows the
-//! one object it reads): no copy of the code in user space.
+//! A pack is never changed in place: a writer reads the pack on disk as it is at that moment,
+//! adds its new entries and renames a whole new pack over it. Two processes writing one wheel's
+//! pack at once may lose each other's new entries (they are compiled again later), never corrupt
+//! the pack, and a process that has the old one mapped keeps reading it.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
-/// Identifies the file format; bumped when the layout changes.
-const FORMAT: &[u8; 5] = b"WHBC3";
+use parking_lot::Mutex;
+
+use super::pack::{self, Pack, PackEntry, Trust};
+
+/// The folder of the cache directory holding the packs.
+pub const CODE_DIR: &str = "code";
 
 /// How old a temporary file must be before it is collected even if its writer seems alive.
 const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// What an entry must match to be used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SourceStamp<'a> {
-    /// The member's name inside the archive. Ex) `six.py`
-    pub member: &'a str,
-    /// CRC-32 and uncompressed size from the central directory.
-    pub crc32: u32,
-    pub size: u64,
+/// The part of a pack's name that tells interpreters apart: `sys.implementation.cache_tag`, and
+/// `sys.flags.optimize` when it is set, as CPython names `.pyc` files (PEP 488), since code
+/// compiled under `-O` has no asserts and must not be served to a process without it, nor the
+/// reverse. An interpreter with no cache tag is named by its magic number.
+/// Ex) `cpython-311`, `cpython-311.opt-2`, `magic-a70d0d0a`
+pub fn interpreter_tag(cache_tag: Option<&str>, magic: &[u8; 4], optimize: u32) -> String {
+    let mut tag = match cache_tag {
+        Some(tag) if !tag.is_empty() => tag.to_owned(),
+        _ => format!("magic-{:08x}", u32::from_be_bytes(*magic)),
+    };
+    if optimize > 0 {
+        tag.push_str(&format!(".opt-{optimize}"));
+    }
+    tag
 }
 
-/// The on-disk bytecode cache of one interpreter (one magic number).
+/// The on-disk bytecode cache of one interpreter (one magic number and optimisation level).
 #[derive(Debug, Clone)]
 pub struct BytecodeCache {
     root: PathBuf,
     magic: [u8; 4],
+    /// Ex) `cpython-311` (see [`interpreter_tag`])
+    tag: String,
+    /// Whose packs are executed: this process's effective user's.
+    owner: u32,
+    /// Whether this process has collected the temporary files that writers killed mid-write
+    /// left (with its first write). A flag of the process's own, so no lock is shared between
+    /// writers (one held across a `fork` would stay held in the child).
+    swept: Arc<AtomicBool>,
 }
-
-/// The wheel directories one writer has written to. The first write into each collects the
-/// temporary files that writers killed mid-write left there; a writer keeps its own record, so
-/// no lock is shared between writers (one held across a `fork` would stay held in the child).
-#[derive(Debug, Default)]
-pub struct WheelDirs(HashSet<PathBuf>);
 
 impl BytecodeCache {
-    /// `root` is the private cache directory (already checked); `magic` is `importlib.util.MAGIC_NUMBER`.
-    pub fn new(root: &Path, magic: [u8; 4]) -> Self {
+    /// `root` is the private cache directory (already checked); `magic` is
+    /// `importlib.util.MAGIC_NUMBER`; `tag` names the interpreter (see [`interpreter_tag`]).
+    pub fn new(root: &Path, magic: [u8; 4], tag: &str) -> Self {
         Self {
-            root: root.join("bytecode"),
+            root: root.join(CODE_DIR),
             magic,
+            tag: tag.to_owned(),
+            owner: super::dir::euid(),
+            swept: Arc::new(AtomicBool::new(false)),
         }
     }
 
-    /// The directory of one wheel's entries.
-    pub fn wheel_dir(&self, wheel: &Path) -> PathBuf {
-        super::dir::wheel_dir(&self.root, wheel)
+    /// The pack of `wheel`'s compiled code: the wheel's file name, for people, and a hash of its
+    /// full path, so two stores' wheels of the same name never share entries.
+    /// Ex) `<cache>/code/six-1.16.0-py2.py3-none-any.whl-0f3c9a2e4b1d7c55.cpython-311.whcp`
+    pub fn pack_path(&self, wheel: &Path) -> PathBuf {
+        let base = super::dir::wheel_dir(&self.root, wheel);
+        let mut name = base.into_os_string();
+        name.push(format!(".{}.{}", self.tag, pack::EXTENSION));
+        PathBuf::from(name)
     }
 
-    /// The file of `member`'s entry inside its wheel's directory.
-    fn entry_path(dir: &Path, member: &str) -> PathBuf {
-        dir.join(format!(
-            "{:016x}.whc",
-            crate::hash::fnv64(member.as_bytes())
-        ))
+    /// `wheel`'s pack, mapped and its table checked; `None` when there is none, or when it is
+    /// unusable (torn, corrupt, another interpreter's, another user's, writable by others): its
+    /// modules are then compiled, and the next write replaces it.
+    pub fn open(&self, wheel: &Path) -> Option<Pack> {
+        Pack::open(
+            &self.pack_path(wheel),
+            &self.magic,
+            Trust::Owner(self.owner),
+        )
+        .ok()
+        .flatten()
     }
 
-    /// The marshalled code for `stamp`, if a valid entry exists.
-    pub fn load(&self, wheel: &Path, stamp: SourceStamp<'_>) -> Option<Vec<u8>> {
-        let (mut data, len) = self.read(wheel, stamp, |len| Some(vec![0; len]))?;
-        data.truncate(len);
-        Some(data)
-    }
-
-    /// Reads the entry for `stamp` into the buffer `alloc(file length)` returns, and returns
-    /// it with the payload's length when the entry is valid. The payload starts the buffer, so
-    /// a caller can hand the buffer on whole, without a copy (see the module's doc).
-    pub fn read<B: AsMut<[u8]>>(
+    /// Writes `wheel`'s pack anew: the valid entries of the pack on disk now (another process
+    /// may have written it since this one read it), with `entries` replacing those of the same
+    /// members. Atomic (temporary file + rename; no fsync: a torn pack fails its checks and its
+    /// modules are recompiled, so durability would only cost time).
+    pub fn store<'a>(
         &self,
         wheel: &Path,
-        stamp: SourceStamp<'_>,
-        alloc: impl FnOnce(usize) -> Option<B>,
-    ) -> Option<(B, usize)> {
-        use std::io::Read;
-        let path = Self::entry_path(&self.wheel_dir(wheel), stamp.member);
-        let mut file = std::fs::File::open(path).ok()?;
-        let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
-        let mut buffer = alloc(len)?;
-        // An entry is replaced by rename, never rewritten in place: the open file is whole.
-        file.read_exact(buffer.as_mut()).ok()?;
-        let payload = decode(buffer.as_mut(), &self.magic, stamp)?.len();
-        Some((buffer, payload))
-    }
-
-    /// Writes an entry atomically (temporary file + rename; no fsync: a torn entry fails its
-    /// checksum and is recompiled, so durability would only cost time). `dirs` is the writer's
-    /// record of the wheel directories it has written to.
-    pub fn store(
-        &self,
-        dirs: &mut WheelDirs,
-        wheel: &Path,
-        stamp: SourceStamp<'_>,
-        code: &[u8],
+        entries: impl IntoIterator<Item = PackEntry<'a>>,
     ) -> std::io::Result<()> {
-        let dir = self.wheel_dir(wheel);
-        let entry = Self::entry_path(&dir, stamp.member);
-        if !dirs.0.contains(&dir) {
-            super::atomic::collect_stale(&dir, STALE_AFTER);
-            dirs.0.insert(dir);
+        if !self.swept.swap(true, Ordering::Relaxed) {
+            super::atomic::collect_stale(&self.root, STALE_AFTER);
         }
-        super::atomic::write_atomic(&entry, &encode(&self.magic, stamp, code), false)
+        let on_disk = self.open(wheel);
+        let kept = on_disk.iter().flat_map(|pack| pack.entries());
+        // Rebuilt to borrow no longer than the pack on disk (which is dropped first).
+        let new = entries.into_iter().map(|e| PackEntry {
+            stamp: e.stamp,
+            code: e.code,
+        });
+        let data = pack::encode(&self.magic, kept.chain(new));
+        super::atomic::write_atomic(&self.pack_path(wheel), &data, false)
     }
 }
 
-/// Serialises an entry: the payload, then the member's name, the magic number, the stamp, the
-/// payload's checksum and length, and the format last.
-pub fn encode(magic: &[u8; 4], stamp: SourceStamp<'_>, code: &[u8]) -> Vec<u8> {
-    let name = stamp.member.as_bytes();
-    let mut out = Vec::with_capacity(code.len() + name.len() + 41);
-    out.extend_from_slice(code);
-    out.extend_from_slice(name);
-    out.extend_from_slice(magic);
-    out.extend_from_slice(&stamp.crc32.to_le_bytes());
-    out.extend_from_slice(&stamp.size.to_le_bytes());
-    out.extend_from_slice(&(name.len() as u32).to_le_bytes());
-    out.extend_from_slice(&checksum(code).to_le_bytes());
-    out.extend_from_slice(&(code.len() as u64).to_le_bytes());
-    out.extend_from_slice(FORMAT);
-    out
-}
+/// The packs a process has opened, by wheel: each is opened and mapped once, on the first lookup
+/// of one of its wheel's modules, and a missing or unusable one is remembered as missing (a pack
+/// this process writes later serves the next process).
+#[derive(Debug, Default)]
+pub struct OpenPacks(Mutex<HashMap<PathBuf, Option<Arc<Pack>>>>);
 
-/// The payload of a valid entry for `stamp` under `magic`; `None` for anything else.
-pub fn decode<'d>(data: &'d [u8], magic: &[u8; 4], stamp: SourceStamp<'_>) -> Option<&'d [u8]> {
-    let mut rest = data.strip_suffix(FORMAT.as_slice())?;
-    // Fields are taken from the end, last first.
-    let mut take = |n: usize| -> Option<&'d [u8]> {
-        let at = rest.len().checked_sub(n)?;
-        let (head, tail) = rest.split_at(at);
-        rest = head;
-        Some(tail)
-    };
-    let len = u64::from_le_bytes(take(8)?.try_into().ok()?);
-    let checksum = u64::from_le_bytes(take(8)?.try_into().ok()?);
-    let name_len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
-    let size = u64::from_le_bytes(take(8)?.try_into().ok()?);
-    let crc = u32::from_le_bytes(take(4)?.try_into().ok()?);
-    if take(4)? != magic {
-        return None;
+impl OpenPacks {
+    /// `wheel`'s pack, opened by `open` on the first call for that wheel.
+    pub fn get(&self, wheel: &Path, open: impl FnOnce() -> Option<Pack>) -> Option<Arc<Pack>> {
+        if let Some(known) = self.0.lock().get(wheel) {
+            return known.clone();
+        }
+        // Opened outside the lock; of two threads that both open it, the first one kept wins.
+        let opened = open().map(Arc::new);
+        self.0
+            .lock()
+            .entry(wheel.to_path_buf())
+            .or_insert(opened)
+            .clone()
     }
-    let name = take(name_len)?;
-    let payload = rest;
-    let valid = crc == stamp.crc32
-        && size == stamp.size
-        && name == stamp.member.as_bytes()
-        && u64::try_from(payload.len()).ok() == Some(len)
-        && self::checksum(payload) == checksum;
-    valid.then_some(payload)
-}
-
-/// The payload checksum: CRC-32 (SIMD-accelerated by `crc32fast`), since every warm import
-/// checks every byte it unmarshals, and a byte-at-a-time hash shows in a warm import's cost
-/// (see BENCHMARKS.md, "Measurements behind design choices").
-fn checksum(payload: &[u8]) -> u64 {
-    u64::from(crc32fast::hash(payload))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cache::SourceStamp;
 
     const MAGIC: [u8; 4] = [0xa7, 0x0d, 0x0d, 0x0a];
+    const WHEEL: &str = "/store/pkg-1.0-py3-none-any.whl";
 
-    fn stamp() -> SourceStamp<'static> {
+    fn stamp(member: &str, crc32: u32) -> SourceStamp<'_> {
         SourceStamp {
-            member: "pkg/mod.py",
-            crc32: 0xdead_beef,
+            member,
+            crc32,
             size: 42,
         }
     }
 
-    #[test]
-    fn ok_round_trip() {
-        let data = encode(&MAGIC, stamp(), b"marshalled code");
-        assert_eq!(
-            decode(&data, &MAGIC, stamp()),
-            Some(&b"marshalled code"[..])
-        );
-        // The payload starts the entry: a reader may hand the whole entry to `marshal.loads`.
-        assert!(data.starts_with(b"marshalled code"));
-        assert_eq!(
-            decode(&encode(&MAGIC, stamp(), b""), &MAGIC, stamp()),
-            Some(&b""[..])
-        );
+    fn entry<'a>(member: &'a str, crc32: u32, code: &'a [u8]) -> PackEntry<'a> {
+        PackEntry {
+            stamp: stamp(member, crc32),
+            code,
+        }
     }
 
     #[test]
-    fn err_stale_or_corrupt_entries_are_ignored() {
-        let data = encode(&MAGIC, stamp(), b"marshalled code");
+    fn ok_interpreter_tag() {
         assert_eq!(
-            decode(&data, &[0, 0, 0, 0], stamp()),
-            None,
-            "other interpreter"
+            interpreter_tag(Some("cpython-311"), &MAGIC, 0),
+            "cpython-311"
         );
         assert_eq!(
-            decode(
-                &data,
-                &MAGIC,
-                SourceStamp {
-                    crc32: 1,
-                    ..stamp()
-                }
-            ),
-            None,
-            "source changed"
+            interpreter_tag(Some("cpython-311"), &MAGIC, 2),
+            "cpython-311.opt-2"
         );
-        assert_eq!(
-            decode(
-                &data,
-                &MAGIC,
-                SourceStamp {
-                    size: 43,
-                    ..stamp()
-                }
-            ),
-            None,
-            "size changed"
-        );
-        assert_eq!(
-            decode(
-                &data,
-                &MAGIC,
-                SourceStamp {
-                    member: "pkg/other.py",
-                    ..stamp()
-                }
-            ),
-            None
-        );
-        for cut in 0..data.len() {
-            assert_eq!(decode(&data[..cut], &MAGIC, stamp()), None, "torn at {cut}");
-        }
-        for at in 0..data.len() {
-            let mut flipped = data.clone();
-            flipped[at] ^= 1;
-            assert_eq!(decode(&flipped, &MAGIC, stamp()), None, "bit flip at {at}");
-        }
-        let mut longer = data.clone();
-        longer.push(0);
-        assert_eq!(decode(&longer, &MAGIC, stamp()), None, "trailing bytes");
-        let mut front = vec![0];
-        front.extend_from_slice(&data);
-        assert_eq!(decode(&front, &MAGIC, stamp()), None, "a byte in front");
+        assert_eq!(interpreter_tag(None, &MAGIC, 0), "magic-a70d0d0a");
+        assert_eq!(interpreter_tag(Some(""), &MAGIC, 1), "magic-a70d0d0a.opt-1");
     }
 
     #[test]
-    fn ok_store_and_load() {
-        let root = std::env::temp_dir().join(format!("wheelhook-bytecode-{}", std::process::id()));
-        let cache = BytecodeCache::new(&root, MAGIC);
-        let wheel = Path::new("/store/pkg-1.0-py3-none-any.whl");
-        assert_eq!(cache.load(wheel, stamp()), None);
+    fn ok_pack_path_names_wheel_path_and_interpreter() {
+        let cache = BytecodeCache::new(Path::new("/c"), MAGIC, "cpython-311");
+        let path = cache.pack_path(Path::new(WHEEL));
+        let name = path.file_name().unwrap().to_str().unwrap();
+        assert!(path.starts_with("/c/code"), "{path:?}");
+        assert!(name.starts_with("pkg-1.0-py3-none-any.whl-"), "{name}");
+        assert!(name.ends_with(".cpython-311.whcp"), "{name}");
+        let other_store = cache.pack_path(Path::new("/other/pkg-1.0-py3-none-any.whl"));
+        assert_ne!(path, other_store);
+        let optimized = BytecodeCache::new(Path::new("/c"), MAGIC, "cpython-311.opt-1");
+        assert_ne!(path, optimized.pack_path(Path::new(WHEEL)));
+    }
+
+    #[test]
+    fn ok_store_merges_with_the_pack_on_disk() {
+        let root = super::super::scratch_dir("bytecode", "merge");
+        let cache = BytecodeCache::new(&root, MAGIC, "cpython-311");
+        let wheel = Path::new(WHEEL);
+        assert!(cache.open(wheel).is_none());
         cache
-            .store(&mut WheelDirs::default(), wheel, stamp(), b"code")
+            .store(wheel, [entry("a.py", 1, b"a1"), entry("b.py", 1, b"b1")])
             .unwrap();
-        assert_eq!(cache.load(wheel, stamp()).as_deref(), Some(&b"code"[..]));
-        assert_eq!(
-            cache.load(
-                wheel,
-                SourceStamp {
-                    crc32: 7,
-                    ..stamp()
-                }
-            ),
-            None
-        );
-        assert!(cache.wheel_dir(wheel).starts_with(root.join("bytecode")));
+        // Another writer (here, the same one later) adds and replaces entries: the others stay.
+        cache
+            .store(wheel, [entry("b.py", 2, b"b2"), entry("c.py", 1, b"c1")])
+            .unwrap();
+        let pack = cache.open(wheel).unwrap();
+        assert_eq!(pack.len(), 3);
+        assert_eq!(pack.get(stamp("a.py", 1)), Some(&b"a1"[..]));
+        assert_eq!(pack.get(stamp("b.py", 1)), None, "replaced");
+        assert_eq!(pack.get(stamp("b.py", 2)), Some(&b"b2"[..]));
+        assert_eq!(pack.get(stamp("c.py", 1)), Some(&b"c1"[..]));
+        // A corrupt pack on disk is replaced, not merged.
+        let path = cache.pack_path(wheel);
+        let mut data = std::fs::read(&path).unwrap();
+        let at = data.len() - 20;
+        data[at] ^= 1;
+        std::fs::write(&path, data).unwrap();
+        assert!(cache.open(wheel).is_none());
+        cache.store(wheel, [entry("d.py", 1, b"d1")]).unwrap();
+        let pack = cache.open(wheel).unwrap();
+        assert_eq!(pack.len(), 1);
+        assert_eq!(pack.get(stamp("d.py", 1)), Some(&b"d1"[..]));
+        let names: Vec<_> = std::fs::read_dir(root.join(CODE_DIR))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "no temporary file left: {names:?}");
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn ok_first_store_collects_orphans() {
+        let root = super::super::scratch_dir("bytecode", "orphans");
+        let code = root.join(CODE_DIR);
+        std::fs::create_dir_all(&code).unwrap();
+        // No process has pid 4294967.
+        let orphan = code.join(".x.whcp.4294967.0.tmp");
+        std::fs::write(&orphan, b"torn").unwrap();
+        let cache = BytecodeCache::new(&root, MAGIC, "cpython-311");
+        cache
+            .store(Path::new(WHEEL), [entry("a.py", 1, b"a")])
+            .unwrap();
+        assert!(!orphan.exists());
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn ok_open_packs_opens_once_and_remembers_missing() {
+        let packs = OpenPacks::default();
+        let wheel = Path::new(WHEEL);
+        let mut opened = 0;
+        for _ in 0..3 {
+            assert!(packs
+                .get(wheel, || {
+                    opened += 1;
+                    None
+                })
+                .is_none());
+        }
+        assert_eq!(opened, 1, "a missing pack is looked for once");
+        let data = pack::encode(&MAGIC, [entry("a.py", 1, b"a")]);
+        let other = Path::new("/store/other-1.0-py3-none-any.whl");
+        let first = packs.get(other, || Pack::from_bytes(other, data, &MAGIC).ok());
+        let again = packs.get(other, || panic!("opened twice"));
+        assert!(Arc::ptr_eq(&first.unwrap(), &again.unwrap()));
     }
 }

@@ -80,9 +80,7 @@ fn check_metadata(dir: &Path, meta: &std::fs::Metadata) -> Result<(), CacheError
     if meta.file_type().is_symlink() {
         return Err(CacheError::Symlink(dir.to_path_buf()));
     }
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let uid = unsafe { geteuid() };
-    if meta.uid() != uid {
+    if meta.uid() != euid() {
         return Err(CacheError::NotOwned(dir.to_path_buf()));
     }
     if meta.mode() & 0o022 != 0 {
@@ -99,6 +97,18 @@ fn check_metadata(_dir: &Path, _meta: &std::fs::Metadata) -> Result<(), CacheErr
 #[cfg(unix)]
 extern "C" {
     fn geteuid() -> u32;
+}
+
+/// The user whose files the cache trusts: the process's effective user.
+#[cfg(unix)]
+pub fn euid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { geteuid() }
+}
+
+#[cfg(not(unix))]
+pub fn euid() -> u32 {
+    0
 }
 
 /// The directory of one wheel's entries under `root`: the wheel's file name, for people, and a

@@ -1,7 +1,7 @@
-//! The private per-user cache: its directory policy, atomic writes, compiled bytecode and the
-//! thread that writes it, code packs (one wheel's compiled code in one file, private or
-//! published beside a store's wheels, and the published ones a process finds), materialised
-//! native extensions, and remembered activations.
+//! The private per-user cache: its directory policy, atomic writes, compiled bytecode (one
+//! code pack per wheel) and the thread that writes it, code packs (one wheel's compiled code in
+//! one file, private or published beside a store's wheels), the published packs a process finds,
+//! materialised native extensions, and remembered activations.
 
 pub mod activation;
 mod atomic;
@@ -13,12 +13,14 @@ mod published;
 mod writer;
 
 pub use atomic::{read_small, write_atomic};
-pub use bytecode::{BytecodeCache, SourceStamp};
+pub use bytecode::{interpreter_tag, BytecodeCache, OpenPacks, CODE_DIR};
 pub use dir::{default_dir, open_dir, CacheError};
 pub use native::{NativeCache, NativeError};
-pub use pack::{encode as encode_pack, published_path, Pack, PackEntry, PackError, Trust};
-pub use published::{pack_tag, Published, PublishedPack};
-pub use writer::{Job, Writer, QUEUE_CAP};
+pub use pack::{
+    encode as encode_pack, published_path, Pack, PackEntry, PackError, SourceStamp, Trust,
+};
+pub use published::{Published, PublishedPack};
+pub use writer::{Job, Writer, IDLE, QUEUE_CAP};
 
 /// An empty directory for one test of this folder, unique to the process.
 /// Ex) `/tmp/wheelhook-writer-test-queue-1234`

@@ -28,7 +28,16 @@ use std::path::{Path, PathBuf};
 use memmap2::Mmap;
 use thiserror::Error;
 
-use super::bytecode::SourceStamp;
+/// What an entry must match to be used: the member it was compiled from, as the wheel's central
+/// directory describes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceStamp<'a> {
+    /// The member's name inside the archive. Ex) `six.py`
+    pub member: &'a str,
+    /// CRC-32 and uncompressed size from the central directory.
+    pub crc32: u32,
+    pub size: u64,
+}
 
 /// Identifies the file format; a new layout gets a new value.
 const FORMAT: &[u8; 8] = b"WHCPACK1";

@@ -38,26 +38,16 @@ pub enum PublishedPack {
 #[derive(Debug)]
 pub struct Published {
     magic: [u8; 4],
-    /// What a pack's file name carries after the wheel's. Ex) `cpython-311`, `cpython-311.opt-1`
+    /// What a pack's file name carries after the wheel's (the private cache's packs carry the
+    /// same). Ex) `cpython-311`, `cpython-311.opt-1`
     tag: String,
     packs: Mutex<HashMap<PathBuf, Slot>>,
     /// Store directory -> its owner's uid (`None`: it cannot be read, so nothing is trusted).
     owners: Mutex<HashMap<PathBuf, Option<u32>>>,
 }
 
-/// The tag in a pack's file name: the interpreter's cache tag, with `.opt-N` when code is compiled
-/// at optimisation level N > 0, as CPython names `.pyc` files (PEP 488).
-/// Ex) `cpython-311`, `cpython-311.opt-2`
-pub fn pack_tag(cache_tag: &str, optimize: u8) -> String {
-    if optimize == 0 {
-        cache_tag.to_owned()
-    } else {
-        format!("{cache_tag}.opt-{optimize}")
-    }
-}
-
 impl Published {
-    /// `tag` as [`pack_tag`] gives it.
+    /// `tag` as [`super::interpreter_tag`] gives it. Ex) `cpython-311`, `cpython-311.opt-1`
     pub fn new(magic: [u8; 4], tag: String) -> Self {
         Self {
             magic,
@@ -132,8 +122,7 @@ fn dir_owner(dir: &Path) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::bytecode::SourceStamp;
-    use super::super::pack::{encode, PackEntry};
+    use super::super::pack::{encode, PackEntry, SourceStamp};
     use super::*;
 
     const MAGIC: [u8; 4] = [0xa7, 0x0d, 0x0d, 0x0a];
@@ -157,18 +146,12 @@ mod tests {
     }
 
     #[test]
-    fn ok_pack_tags() {
-        assert_eq!(pack_tag("cpython-311", 0), "cpython-311");
-        assert_eq!(pack_tag("cpython-311", 2), "cpython-311.opt-2");
-    }
-
-    #[test]
     fn ok_open_once_and_missing_remembered() {
         let store = super::super::scratch_dir("published", "open");
         let wheel = store.join("a-1.0-py3-none-any.whl");
         let other = store.join("b-1.0-py3-none-any.whl");
         let path = write_pack(&wheel, "cpython-311", 0o644);
-        let published = Published::new(MAGIC, pack_tag("cpython-311", 0));
+        let published = Published::new(MAGIC, "cpython-311".into());
         let PublishedPack::Open(first) = published.pack(&wheel) else {
             panic!("the pack opens")
         };
@@ -183,7 +166,7 @@ mod tests {
             matches!(published.pack(&other), PublishedPack::Absent),
             "a missing pack stays missing for the process"
         );
-        let opt = Published::new(MAGIC, pack_tag("cpython-311", 1));
+        let opt = Published::new(MAGIC, "cpython-311.opt-1".into());
         assert!(matches!(opt.pack(&other), PublishedPack::Absent));
         std::fs::remove_dir_all(&store).unwrap();
     }
@@ -194,7 +177,7 @@ mod tests {
         let store = super::super::scratch_dir("published", "refused");
         let wheel = store.join("a-1.0-py3-none-any.whl");
         write_pack(&wheel, "cpython-311", 0o666);
-        let published = Published::new(MAGIC, pack_tag("cpython-311", 0));
+        let published = Published::new(MAGIC, "cpython-311".into());
         match published.pack(&wheel) {
             PublishedPack::Refused(err) => assert!(
                 err.to_string().contains("writable by group or others"),
@@ -203,7 +186,7 @@ mod tests {
             other => panic!("refused, not {other:?}"),
         }
         assert!(matches!(published.pack(&wheel), PublishedPack::Absent));
-        let wrong = Published::new([0; 4], pack_tag("cpython-311", 0));
+        let wrong = Published::new([0; 4], "cpython-311".into());
         write_pack(&wheel, "cpython-311", 0o644);
         assert!(matches!(
             wrong.pack(&wheel),

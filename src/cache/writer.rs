@@ -1,22 +1,30 @@
 //! The background writer of the bytecode cache: an importing thread compiles and hands the
-//! marshalled code over; a thread of the writer's own writes the entries.
+//! marshalled code over; the writer collects a process's new entries and writes them, one new
+//! pack per wheel touched, at a few points of the process's life.
 //!
-//! A cold import then pays for compiling only, not for the file system calls of every entry.
-//! What is queued is written by `flush` (which the interpreter's exit calls), bounded in memory
-//! (past the cap the caller writes itself), and safe across `fork`: a child finds that the
-//! thread in its memory belongs to its parent and starts its own.
+//! A cold import then pays for compiling only, not for the file system calls of its entries, and
+//! a wheel's pack is rewritten a few times per process, not once per module. What is queued is
+//! written by `flush` (which the interpreter's exit calls), by the writer's own thread once the
+//! queue has been idle for a while (so a long-running server's work is kept), and early when it
+//! grows heavy; it is bounded in memory (past the cap the caller writes), and safe across
+//! `fork`: a child finds that the thread in its memory belongs to its parent and starts its own.
 
-use std::collections::VecDeque;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
-use super::bytecode::{BytecodeCache, SourceStamp, WheelDirs};
+use super::bytecode::BytecodeCache;
+use super::pack::{PackEntry, SourceStamp};
 
-/// How many bytes of marshalled code may wait to be written before callers write their own.
+/// How many bytes of marshalled code may wait to be written before callers write them.
 pub const QUEUE_CAP: usize = 64 << 20;
+
+/// How long the queue must stay idle before the writer thread writes it.
+pub const IDLE: Duration = Duration::from_secs(1);
 
 /// One entry to write: the wheel, what the entry must match, and the marshalled code.
 #[derive(Debug)]
@@ -39,11 +47,14 @@ impl Job {
         }
     }
 
-    fn stamp(&self) -> SourceStamp<'_> {
-        SourceStamp {
-            member: &self.member,
-            crc32: self.crc32,
-            size: self.size,
+    fn entry(&self) -> PackEntry<'_> {
+        PackEntry {
+            stamp: SourceStamp {
+                member: &self.member,
+                crc32: self.crc32,
+                size: self.size,
+            },
+            code: &self.code,
         }
     }
 
@@ -51,9 +62,17 @@ impl Job {
     fn weight(&self) -> usize {
         self.code.len() + self.member.len() + self.wheel.as_os_str().len()
     }
+}
 
-    fn write(&self, cache: &BytecodeCache, dirs: &mut WheelDirs) -> std::io::Result<()> {
-        cache.store(dirs, &self.wheel, self.stamp(), &self.code)
+/// Writes `jobs`: one new pack per wheel, its entries on disk now and the jobs'. A failed write
+/// only costs a compile next time.
+fn write_batch(cache: &BytecodeCache, jobs: &[Job]) {
+    let mut by_wheel: HashMap<&Path, Vec<PackEntry<'_>>> = HashMap::new();
+    for job in jobs {
+        by_wheel.entry(&job.wheel).or_default().push(job.entry());
+    }
+    for (wheel, entries) in by_wheel {
+        let _ = cache.store(wheel, entries);
     }
 }
 
@@ -62,7 +81,7 @@ impl Job {
 /// The thread runs at the lowest priority (on Linux, where priority is a thread's own): an entry
 /// is never more urgent than the import that made it, so on a busy machine the writes wait for
 /// idle time rather than take it from the importing thread. Nothing waits on that priority: a
-/// flush writes the queued entries itself, on the flushing thread, and waits only for the one
+/// flush writes the queued entries itself, on the flushing thread, and waits only for the batch
 /// the writer thread may be in the middle of.
 ///
 /// `flush` and `stop` only take a ticket (under a short lock); `Pending::wait` is what blocks.
@@ -72,9 +91,8 @@ impl Job {
 pub struct Writer {
     cache: BytecodeCache,
     cap: usize,
+    idle: Duration,
     state: Mutex<State>,
-    /// The record of synchronous writes (over the cap, or after `close`).
-    sync_dirs: Mutex<WheelDirs>,
 }
 
 #[derive(Debug, Default)]
@@ -97,68 +115,66 @@ struct Thread {
 #[derive(Debug)]
 struct Queue {
     cache: BytecodeCache,
+    /// The writer thread writes once the queued entries weigh this much, without waiting for
+    /// the queue to be idle (half the cap: callers seldom reach the cap).
+    heavy: usize,
+    idle: Duration,
     inner: Mutex<Inner>,
     /// The writer thread waits here for jobs (or for `stop`).
     work: Condvar,
-    /// Flushers wait here for the jobs being written to finish.
+    /// Flushers (and the writer thread) wait here for a batch being written to be done.
     done: Condvar,
-    /// The record of the flushers' writes.
-    helper_dirs: Mutex<WheelDirs>,
 }
 
 #[derive(Debug, Default)]
 struct Inner {
-    jobs: VecDeque<Job>,
+    jobs: Vec<Job>,
     /// The weight of the jobs not yet written (queued or being written).
     bytes: usize,
     /// Jobs queued so far; each job's number is the count before it.
     submitted: u64,
-    /// Jobs taken from the queue so far (they are taken in order).
-    taken: u64,
-    /// The numbers of the jobs being written now (by the thread, or by flushers).
-    writing: Vec<u64>,
+    /// Jobs written so far: the queue is written in batches, in order, one batch at a time.
+    written: u64,
+    /// A batch is being written (by the thread, or by a flusher): packs of one process are
+    /// written one at a time, so that two of its batches never race on one wheel's pack.
+    busy: bool,
+    /// When the last job was queued: the thread writes once the queue has been idle for `idle`.
+    last_submit: Option<Instant>,
     /// Asked to end once the queue is empty.
     stop: bool,
-    /// The thread ended without finishing (it panicked): it will not finish its job.
+    /// The thread ended without finishing (it panicked): it will not finish its batch.
     dead: bool,
 }
 
-impl Inner {
-    fn take(&mut self) -> Option<(u64, Job)> {
-        let job = self.jobs.pop_front()?;
-        let number = self.taken;
-        self.taken += 1;
-        self.writing.push(number);
-        Some((number, job))
-    }
-
-    fn finish(&mut self, number: u64, weight: usize) {
-        self.writing.retain(|&n| n != number);
-        self.bytes -= weight;
-    }
-
-    /// Whether every job numbered below `target` is written.
-    fn written_below(&self, target: u64) -> bool {
-        self.taken >= target && self.writing.iter().all(|&n| n >= target)
-    }
-}
-
 impl Queue {
-    /// Takes the next job and writes it outside the lock; `false` when the queue is empty.
-    fn write_next(&self, inner: &mut MutexGuard<'_, Inner>, dirs: &mut WheelDirs) -> bool {
-        let Some((number, job)) = inner.take() else {
+    /// Takes every queued job and writes them as one batch outside the lock; `false` when there
+    /// is nothing queued or another batch is being written.
+    fn write_batch(&self, inner: &mut MutexGuard<'_, Inner>) -> bool {
+        if inner.busy || inner.jobs.is_empty() {
             return false;
-        };
-        let weight = job.weight();
+        }
+        let jobs = std::mem::take(&mut inner.jobs);
+        let end = inner.submitted;
+        // Nothing was being written: every byte counted belongs to the jobs taken.
+        let weight = inner.bytes;
+        inner.busy = true;
         MutexGuard::unlocked(inner, || {
-            // A failed write only costs a compile next time.
-            let _ = job.write(&self.cache, dirs);
+            write_batch(&self.cache, &jobs);
             // Freed here, not under the lock.
-            drop(job);
+            drop(jobs);
         });
-        inner.finish(number, weight);
+        inner.busy = false;
+        inner.written = end;
+        inner.bytes -= weight;
         self.done.notify_all();
         true
+    }
+
+    /// Whether the writer thread should write the queue now rather than wait for more jobs.
+    fn due(&self, inner: &Inner, now: Instant) -> bool {
+        inner.stop
+            || inner.bytes >= self.heavy
+            || inner.last_submit.is_none_or(|at| now >= at + self.idle)
     }
 }
 
@@ -173,18 +189,20 @@ pub struct Pending {
 }
 
 impl Writer {
-    pub fn new(cache: BytecodeCache, cap: usize) -> Self {
+    /// A writer whose queue holds at most `cap` bytes, written once it has been idle for `idle`
+    /// (the process's flush points write it too).
+    pub fn new(cache: BytecodeCache, cap: usize, idle: Duration) -> Self {
         Self {
             cache,
             cap,
+            idle,
             state: Mutex::new(State::default()),
-            sync_dirs: Mutex::new(WheelDirs::default()),
         }
     }
 
     /// Queues `job` for the writer thread, starting the thread if none runs in this process.
-    /// Gives the job back when the caller should write it itself ([`Writer::write_now`]): the
-    /// queue is over its cap, the writer is closed, or no thread can be started.
+    /// Gives the job back when the caller should see it written ([`Writer::queue_past_cap`]):
+    /// the queue is over its cap, the writer is closed, or no thread can be started.
     pub fn submit(&self, job: Job) -> Result<(), Job> {
         let mut state = self.state.lock();
         if state.closed {
@@ -204,24 +222,52 @@ impl Writer {
         if inner.dead || inner.stop || inner.bytes.saturating_add(weight) > self.cap {
             return Err(job);
         }
+        let was_light = inner.bytes < queue.heavy;
+        let was_empty = inner.jobs.is_empty();
         inner.bytes += weight;
         inner.submitted += 1;
-        inner.jobs.push_back(job);
+        inner.jobs.push(job);
+        // A clock read, no system call (vDSO): the thread wakes when its deadline passes.
+        inner.last_submit = Some(Instant::now());
+        let wake = was_empty || (was_light && inner.bytes >= queue.heavy);
         drop(inner);
-        // No system call unless the writer thread is asleep.
-        queue.work.notify_one();
+        // The thread sleeps with no deadline only while the queue is empty: waking it for every
+        // job would cost a system call each.
+        if wake {
+            queue.work.notify_one();
+        }
         Ok(())
     }
 
-    /// Writes `job` on the calling thread. A failed write is returned, and only costs a compile
-    /// next time.
-    pub fn write_now(&self, job: Job) -> std::io::Result<()> {
-        // Contended only by another synchronous write (or, in a `fork` child, by a thread of the
-        // parent that held it): a fresh record then costs one more sweep, never a wait.
-        match self.sync_dirs.try_lock() {
-            Some(mut dirs) => job.write(&self.cache, &mut dirs),
-            None => job.write(&self.cache, &mut WheelDirs::default()),
-        }
+    /// For a job `submit` gave back: queued past the cap when a writer thread of this process
+    /// exists, with a ticket that writes it and everything queued before it on the waiting
+    /// thread (so the queue's memory stays bounded); given back again when there is no thread,
+    /// for [`Writer::write_alone`].
+    pub fn queue_past_cap(&self, job: Job) -> Result<Pending, Job> {
+        let mut state = self.state.lock();
+        let Some(thread) = own_thread(&mut state) else {
+            return Err(job);
+        };
+        let queue = thread.queue.clone();
+        drop(state);
+        let target = {
+            let mut inner = queue.inner.lock();
+            inner.bytes += job.weight();
+            inner.submitted += 1;
+            inner.jobs.push(job);
+            inner.submitted
+        };
+        Ok(Pending {
+            queue,
+            target,
+            handle: None,
+        })
+    }
+
+    /// Writes `job` into its wheel's pack on the calling thread, when no writer thread runs
+    /// (after the exit's flush, or in a writer that could not start one).
+    pub fn write_alone(&self, job: Job) {
+        write_batch(&self.cache, std::slice::from_ref(&job));
     }
 
     /// A ticket for everything submitted so far; `None` when no writer thread runs in this
@@ -267,10 +313,11 @@ impl Writer {
     fn start(&self) -> Option<Thread> {
         let queue = Arc::new(Queue {
             cache: self.cache.clone(),
+            heavy: self.cap / 2,
+            idle: self.idle,
             inner: Mutex::default(),
             work: Condvar::new(),
             done: Condvar::new(),
-            helper_dirs: Mutex::default(),
         });
         let shared = queue.clone();
         let handle = std::thread::Builder::new()
@@ -296,24 +343,17 @@ impl Drop for Writer {
 }
 
 impl Pending {
-    /// Writes the ticket's jobs still queued on the calling thread, then blocks until those the
-    /// writer thread is writing are done (or the thread has died).
+    /// Writes the jobs still queued on the calling thread, then blocks until the batch the
+    /// writer thread may be writing is done (or the thread has died).
     pub fn wait(self) {
         let queue = &*self.queue;
-        // Contended only by another flusher (or, in a `fork` child, by a thread of the parent
-        // that held it): a fresh record then costs one more sweep, never a wait.
-        let mut shared = queue.helper_dirs.try_lock();
-        let mut own = WheelDirs::default();
-        let dirs = shared.as_deref_mut().unwrap_or(&mut own);
         let mut inner = queue.inner.lock();
-        loop {
-            if inner.written_below(self.target) {
-                break;
-            }
-            if inner.taken < self.target && queue.write_next(&mut inner, dirs) {
+        while inner.written < self.target {
+            if queue.write_batch(&mut inner) {
                 continue;
             }
-            if inner.dead {
+            if inner.dead && !inner.busy {
+                // The dead thread's batch is lost (a compile next time); nothing is queued.
                 break;
             }
             queue.done.wait(&mut inner);
@@ -340,21 +380,30 @@ fn own_thread(state: &mut State) -> Option<&Thread> {
     state.thread.as_ref()
 }
 
-/// The writer thread: writes jobs one at a time in the order they came, so that a flusher
-/// writing the rest never waits for more than one.
+/// The writer thread: sleeps while the queue is empty, and writes it once it has been idle for
+/// a while, has grown heavy, or the thread is asked to stop.
 fn run(queue: &Queue) {
     let _mourner = Mourner(queue);
     lower_priority();
-    let mut dirs = WheelDirs::default();
     let mut inner = queue.inner.lock();
     loop {
-        if queue.write_next(&mut inner, &mut dirs) {
+        if inner.jobs.is_empty() {
+            if inner.stop {
+                return;
+            }
+            queue.work.wait(&mut inner);
             continue;
         }
-        if inner.stop {
-            return;
+        let now = Instant::now();
+        if queue.due(&inner, now) {
+            if !queue.write_batch(&mut inner) {
+                // A flusher is writing a batch: it wakes us when done.
+                queue.done.wait(&mut inner);
+            }
+            continue;
         }
-        queue.work.wait(&mut inner);
+        let deadline = inner.last_submit.map_or(now, |at| at + queue.idle);
+        queue.work.wait_until(&mut inner, deadline);
     }
 }
 
@@ -382,7 +431,10 @@ struct Mourner<'a>(&'a Queue);
 impl Drop for Mourner<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            self.0.inner.lock().dead = true;
+            let mut inner = self.0.inner.lock();
+            inner.dead = true;
+            inner.busy = false;
+            drop(inner);
             self.0.done.notify_all();
         }
     }
@@ -393,9 +445,14 @@ mod tests {
     use super::*;
 
     const MAGIC: [u8; 4] = [0xa7, 0x0d, 0x0d, 0x0a];
+    const WHEEL: &str = "/store/pkg-1.0-py3-none-any.whl";
+    /// Longer than any test takes: only flushes write.
+    const NEVER: Duration = Duration::from_secs(3600);
 
-    fn scratch(name: &str) -> PathBuf {
-        super::super::scratch_dir("writer", name)
+    fn cache(name: &str) -> (PathBuf, BytecodeCache) {
+        let root = super::super::scratch_dir("writer", name);
+        let cache = BytecodeCache::new(&root, MAGIC, "cpython-311");
+        (root, cache)
     }
 
     fn stamp(member: &str) -> SourceStamp<'_> {
@@ -406,58 +463,96 @@ mod tests {
         }
     }
 
-    const WHEEL: &str = "/store/pkg-1.0-py3-none-any.whl";
-
-    fn job(i: usize) -> Job {
+    fn job_of(wheel: &str, i: usize) -> Job {
         Job::new(
-            Path::new(WHEEL),
+            Path::new(wheel),
             stamp(&format!("pkg/m{i}.py")),
             format!("code {i}").into_bytes(),
         )
     }
 
-    fn entries(cache: &BytecodeCache) -> usize {
-        std::fs::read_dir(cache.wheel_dir(Path::new(WHEEL))).map_or(0, |d| d.flatten().count())
+    fn job(i: usize) -> Job {
+        job_of(WHEEL, i)
+    }
+
+    /// How many entries the wheel's pack holds.
+    fn entries(cache: &BytecodeCache, wheel: &str) -> usize {
+        cache.open(Path::new(wheel)).map_or(0, |p| p.len())
+    }
+
+    /// The files of the cache's code folder (packs and temporary files).
+    fn files(root: &Path) -> usize {
+        std::fs::read_dir(root.join("code")).map_or(0, |d| d.flatten().count())
+    }
+
+    fn wait_for(what: impl Fn() -> bool) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !what() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        what()
     }
 
     #[test]
-    fn ok_flush_waits_for_everything_submitted() {
-        let root = scratch("flush");
-        let cache = BytecodeCache::new(&root, MAGIC);
-        let writer = Writer::new(cache.clone(), QUEUE_CAP);
+    fn ok_flush_writes_one_pack_per_wheel() {
+        let (root, cache) = cache("flush");
+        let writer = Writer::new(cache.clone(), QUEUE_CAP, NEVER);
         assert!(writer.flush().is_none(), "nothing submitted");
+        let other = "/store/other-1.0-py3-none-any.whl";
         for i in 0..200 {
             writer.submit(job(i)).unwrap();
+            writer.submit(job_of(other, i)).unwrap();
         }
         writer.flush().unwrap().wait();
+        let pack = cache.open(Path::new(WHEEL)).unwrap();
         for i in 0..200 {
             let member = format!("pkg/m{i}.py");
             assert_eq!(
-                cache.load(Path::new(WHEEL), stamp(&member)),
-                Some(format!("code {i}").into_bytes())
+                pack.get(stamp(&member)),
+                Some(format!("code {i}").as_bytes())
             );
         }
-        assert_eq!(entries(&cache), 200, "no temporary file left");
+        assert_eq!((pack.len(), entries(&cache, other)), (200, 200));
+        assert_eq!(files(&root), 2, "two packs, no temporary file left");
         std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
-    fn ok_over_the_cap_the_job_comes_back() {
-        let root = scratch("cap");
-        let cache = BytecodeCache::new(&root, MAGIC);
-        let writer = Writer::new(cache.clone(), job(0).weight());
+    fn ok_an_idle_queue_is_written_without_a_flush() {
+        let (root, cache) = cache("idle");
+        let writer = Writer::new(cache.clone(), QUEUE_CAP, Duration::from_millis(50));
+        for i in 0..10 {
+            writer.submit(job(i)).unwrap();
+        }
+        assert!(wait_for(|| entries(&cache, WHEEL) == 10));
+        // Later work is added to the pack, not put in place of it.
+        for i in 10..20 {
+            writer.submit(job(i)).unwrap();
+        }
+        assert!(wait_for(|| entries(&cache, WHEEL) == 20));
+        assert_eq!(files(&root), 1);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn ok_over_the_cap_the_caller_writes_the_queue() {
+        let (root, cache) = cache("cap");
+        let writer = Writer::new(cache.clone(), job(0).weight() * 3, NEVER);
         let mut refused = 0;
         for i in 0..100 {
             if let Err(job) = writer.submit(job(i)) {
-                writer.write_now(job).unwrap();
                 refused += 1;
+                match writer.queue_past_cap(job) {
+                    Ok(pending) => pending.wait(),
+                    Err(job) => writer.write_alone(job),
+                }
+                let queue = writer.state.lock().thread.as_ref().unwrap().queue.clone();
+                assert_eq!(queue.inner.lock().bytes, 0, "the queue was written");
             }
         }
         writer.flush().unwrap().wait();
-        assert!(refused > 0, "a queue of one job's weight refuses some");
-        assert_eq!(entries(&cache), 100);
-        writer.submit(job(0)).expect("written jobs no longer count");
-        writer.flush().unwrap().wait();
+        assert!(refused > 10, "a queue of three jobs' weight refuses some");
+        assert_eq!(entries(&cache, WHEEL), 100);
         let huge = Job::new(Path::new(WHEEL), stamp("pkg/huge.py"), vec![0; 1 << 10]);
         assert!(writer.submit(huge).is_err(), "heavier than the cap alone");
         std::fs::remove_dir_all(&root).unwrap();
@@ -465,88 +560,59 @@ mod tests {
 
     #[test]
     fn ok_stop_writes_everything_and_the_next_job_restarts() {
-        let root = scratch("stop");
-        let cache = BytecodeCache::new(&root, MAGIC);
-        let writer = Writer::new(cache.clone(), QUEUE_CAP);
+        let (root, cache) = cache("stop");
+        let writer = Writer::new(cache.clone(), QUEUE_CAP, NEVER);
         for i in 0..50 {
             writer.submit(job(i)).unwrap();
         }
         writer.stop().unwrap().wait();
-        assert_eq!(entries(&cache), 50);
+        assert_eq!(entries(&cache, WHEEL), 50);
         assert!(writer.stop().is_none(), "no thread left");
         writer.submit(job(50)).unwrap();
         writer.flush().unwrap().wait();
-        assert_eq!(entries(&cache), 51);
+        assert_eq!(entries(&cache, WHEEL), 51);
         std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
     fn ok_a_dropped_writer_still_writes_what_is_queued() {
-        let root = scratch("dropped");
-        let cache = BytecodeCache::new(&root, MAGIC);
-        let writer = Writer::new(cache.clone(), QUEUE_CAP);
+        let (root, cache) = cache("dropped");
+        let writer = Writer::new(cache.clone(), QUEUE_CAP, NEVER);
         for i in 0..50 {
             writer.submit(job(i)).unwrap();
         }
         drop(writer);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while entries(&cache) < 50 && std::time::Instant::now() < deadline {
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        assert_eq!(entries(&cache), 50);
+        assert!(wait_for(|| entries(&cache, WHEEL) == 50));
         std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
-    fn ok_written_below_waits_for_every_earlier_job() {
-        let mut inner = Inner::default();
-        for i in 0..4 {
-            inner.jobs.push_back(job(i));
-            inner.bytes += job(i).weight();
-            inner.submitted += 1;
-        }
-        let (a, b, c) = (
-            inner.take().unwrap(),
-            inner.take().unwrap(),
-            inner.take().unwrap(),
-        );
-        assert!(inner.written_below(0));
-        assert!(!inner.written_below(3), "three being written");
-        inner.finish(c.0, c.1.weight());
-        inner.finish(a.0, a.1.weight());
-        assert!(inner.written_below(1));
-        assert!(
-            !inner.written_below(3),
-            "a later job done does not stand for an earlier one"
-        );
-        inner.finish(b.0, b.1.weight());
-        assert!(inner.written_below(3));
-        assert!(!inner.written_below(4), "the fourth is still queued");
-        assert_eq!(inner.bytes, job(3).weight());
-    }
-
-    #[test]
     fn ok_closed_gives_every_job_back() {
-        let root = scratch("closed");
-        let writer = Writer::new(BytecodeCache::new(&root, MAGIC), QUEUE_CAP);
+        let (root, cache) = cache("closed");
+        let writer = Writer::new(cache.clone(), QUEUE_CAP, NEVER);
         writer.close();
-        assert!(writer.submit(job(0)).is_err());
+        let job = writer.submit(job(0)).unwrap_err();
         assert!(writer.flush().is_none());
         assert!(!root.exists(), "nothing written");
+        let job = writer.queue_past_cap(job).unwrap_err();
+        writer.write_alone(job);
+        assert_eq!(entries(&cache, WHEEL), 1);
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
     fn err_failed_writes_are_silent_and_flush_returns() {
-        let root = scratch("failing");
+        let (root, cache) = cache("failing");
         std::fs::create_dir_all(root.parent().unwrap()).unwrap();
         // A file where the cache directory should be: every write fails.
         std::fs::write(&root, b"not a directory").unwrap();
-        let writer = Writer::new(BytecodeCache::new(&root, MAGIC), QUEUE_CAP);
+        let writer = Writer::new(cache.clone(), QUEUE_CAP, NEVER);
         for i in 0..10 {
             writer.submit(job(i)).unwrap();
         }
         writer.flush().unwrap().wait();
-        assert!(writer.write_now(job(10)).is_err());
+        writer.write_alone(job(10));
+        assert!(cache.store(Path::new(WHEEL), [job(11).entry()]).is_err());
         std::fs::remove_file(&root).unwrap();
     }
 }

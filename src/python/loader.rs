@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use parking_lot::RwLock;
@@ -24,42 +24,17 @@ static DECODE_SOURCE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 pub struct Loader {
     dist: Arc<ActiveDist>,
     runtime: Arc<Runtime>,
-    /// Whether the bytecode cache may hold entries of this wheel (`UNKNOWN` until the first
-    /// lookup; not a `OnceLock`, which a thread could block on holding the interpreter lock).
-    cached: AtomicU8,
     /// Names a module of this wheel is imported under besides its own (the path-entry finder
     /// found it through an alias's `__path__`): imported name -> the index's name.
     aliases: RwLock<HashMap<String, String>>,
 }
-
-const UNKNOWN: u8 = 0;
-const CACHED: u8 = 1;
-const UNCACHED: u8 = 2;
 
 impl Loader {
     pub fn new(dist: Arc<ActiveDist>, runtime: Arc<Runtime>) -> Self {
         Self {
             dist,
             runtime,
-            cached: AtomicU8::new(UNKNOWN),
             aliases: RwLock::new(HashMap::new()),
-        }
-    }
-
-    /// Whether looking up a module's cache entry can find one. A wheel whose entries had no
-    /// directory when its first module was looked up has none but those this process writes,
-    /// for modules it has already compiled: a cold import then makes no lookups, each of which
-    /// would fail, and would wait while the writer thread creates a file in that directory.
-    fn may_be_cached(&self, py: Python<'_>) -> bool {
-        match self.cached.load(Ordering::Relaxed) {
-            CACHED => true,
-            UNCACHED => false,
-            _ => {
-                let cached = self.runtime.may_have_entries(py, self.dist.path());
-                let state = if cached { CACHED } else { UNCACHED };
-                self.cached.store(state, Ordering::Relaxed);
-                cached
-            }
         }
     }
 
@@ -113,7 +88,7 @@ impl Loader {
             }
         }
         // Then the private cache.
-        if let Some(stamp) = stamp.filter(|_| self.may_be_cached(py)) {
+        if let Some(stamp) = stamp {
             if let Some(code) = self.runtime.load(py, self.dist.path(), stamp) {
                 return Ok(code);
             }

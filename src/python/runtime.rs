@@ -1,5 +1,5 @@
-//! What every loader of a process shares: the bytecode cache (or its in-memory fallback), its
-//! background writer, and the counters that show what an import cost.
+//! What every loader of a process shares: the bytecode cache (one pack per wheel, or an in-memory
+//! fallback), its background writer, and the counters that show what an import cost.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -14,8 +14,8 @@ use pyo3::types::{PyBytes, PyCFunction, PyDict};
 
 use crate::archive::Archive;
 use crate::cache::{
-    default_dir, open_dir, pack_tag, BytecodeCache, Job, NativeCache, NativeError, Published,
-    PublishedPack, SourceStamp, Writer, QUEUE_CAP,
+    default_dir, interpreter_tag, open_dir, BytecodeCache, Job, NativeCache, NativeError,
+    OpenPacks, Published, PublishedPack, SourceStamp, Writer, IDLE, QUEUE_CAP,
 };
 use crate::import::ActiveDist;
 
@@ -23,61 +23,26 @@ static MARSHAL_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static MARSHAL_DUMPS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static FIX_CO_FILENAME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// Where compiled code is kept: the on-disk cache (written in the background), or memory when
-/// the cache is refused.
+/// Where compiled code is kept: the on-disk cache, one pack per wheel (mapped once, on the first
+/// lookup of the wheel; written in the background), or memory when the cache is refused.
 #[derive(Debug)]
 enum CodeCache {
     Disk {
         cache: BytecodeCache,
+        packs: OpenPacks,
         writer: Arc<Writer>,
     },
     Memory(Mutex<HashMap<(PathBuf, String), Vec<u8>>>),
-}
-
-/// A valid bytecode cache entry, read straight into a new bytes object (no copy of the code in
-/// user space: the payload starts the entry); `None` for a missing or invalid one.
-fn read_entry<'py>(
-    py: Python<'py>,
-    cache: &BytecodeCache,
-    wheel: &std::path::Path,
-    stamp: SourceStamp<'_>,
-) -> Option<Bound<'py, PyBytes>> {
-    /// A bytes object this function alone holds, its contents not set yet.
-    struct Unfilled<'py>(Bound<'py, PyBytes>, usize);
-    impl AsMut<[u8]> for Unfilled<'_> {
-        fn as_mut(&mut self) -> &mut [u8] {
-            // SAFETY: the buffer of a bytes object no other code has seen, `self.1` bytes long.
-            unsafe {
-                std::slice::from_raw_parts_mut(
-                    pyo3::ffi::PyBytes_AsString(self.0.as_ptr()).cast::<u8>(),
-                    self.1,
-                )
-            }
-        }
-    }
-    let alloc = |len: usize| -> Option<Unfilled<'py>> {
-        let size = pyo3::ffi::Py_ssize_t::try_from(len).ok()?;
-        // SAFETY: a bytes object of `len` bytes, its contents left unset; the cache fills it
-        // before anything else can see it, as CPython's own readers fill theirs.
-        let bytes = unsafe {
-            let ptr = pyo3::ffi::PyBytes_FromStringAndSize(std::ptr::null(), size);
-            // A failed allocation raised MemoryError: fetched (cleared) here, a miss.
-            Bound::from_owned_ptr_or_err(py, ptr)
-                .ok()?
-                .cast_into_unchecked::<PyBytes>()
-        };
-        Some(Unfilled(bytes, len))
-    };
-    cache.read(wheel, stamp, alloc).map(|(filled, _)| filled.0)
 }
 
 /// Shared by the finder and its loaders.
 #[derive(Debug)]
 pub struct Runtime {
     magic: [u8; 4],
-    /// The packs published beside the store's wheels for this interpreter; `None` when it
-    /// caches no bytecode (`sys.implementation.cache_tag` is `None`).
-    published: Option<Published>,
+    /// Names the interpreter in pack names. Ex) `cpython-311`, `cpython-311.opt-1`
+    tag: String,
+    /// The packs published beside the store's wheels for this interpreter.
+    published: Published,
     /// `OnceLock`s initialised with `get_or_init_py_attached`: their initialisation calls
     /// Python (a warning), and a thread waiting for it must not hold the interpreter meanwhile.
     code_cache: OnceLock<CodeCache>,
@@ -110,10 +75,12 @@ impl Runtime {
             .getattr("implementation")?
             .getattr("cache_tag")?
             .extract()?;
-        let optimize: u8 = sys.getattr("flags")?.getattr("optimize")?.extract()?;
+        let optimize: u32 = sys.getattr("flags")?.getattr("optimize")?.extract()?;
+        let tag = interpreter_tag(cache_tag.as_deref(), &magic, optimize);
         Ok(Self {
             magic,
-            published: cache_tag.map(|tag| Published::new(magic, pack_tag(&tag, optimize))),
+            tag: tag.clone(),
+            published: Published::new(magic, tag),
             code_cache: OnceLock::new(),
             cache_dir: OnceLock::new(),
             native_dirs: Mutex::new(HashMap::new()),
@@ -214,20 +181,16 @@ impl Runtime {
         self.code_cache
             .get_or_init_py_attached(py, || match self.cache_dir(py) {
                 Some(dir) => {
-                    let cache = BytecodeCache::new(&dir, self.magic);
-                    let writer = Arc::new(Writer::new(cache.clone(), QUEUE_CAP));
-                    CodeCache::Disk { cache, writer }
+                    let cache = BytecodeCache::new(&dir, self.magic, &self.tag);
+                    let writer = Arc::new(Writer::new(cache.clone(), QUEUE_CAP, IDLE));
+                    CodeCache::Disk {
+                        cache,
+                        packs: OpenPacks::default(),
+                        writer,
+                    }
                 }
                 None => CodeCache::Memory(Mutex::new(HashMap::new())),
             })
-    }
-
-    /// Whether the cache may hold entries of `wheel`: on disk, whether its directory exists.
-    pub fn may_have_entries(&self, py: Python<'_>, wheel: &std::path::Path) -> bool {
-        match self.code_cache(py) {
-            CodeCache::Disk { cache, .. } => cache.wheel_dir(wheel).exists(),
-            CodeCache::Memory(_) => true,
-        }
     }
 
     /// The code object of a member from the pack published beside its wheel, when there is a
@@ -242,7 +205,7 @@ impl Runtime {
         stamp: SourceStamp<'_>,
         origin: impl FnOnce() -> String,
     ) -> Option<Bound<'py, PyAny>> {
-        let pack = match self.published.as_ref()?.pack(wheel) {
+        let pack = match self.published.pack(wheel) {
             PublishedPack::Open(pack) => pack,
             PublishedPack::Absent => return None,
             PublishedPack::Refused(err) => {
@@ -273,24 +236,38 @@ impl Runtime {
         wheel: &std::path::Path,
         stamp: SourceStamp<'_>,
     ) -> Option<Bound<'py, PyAny>> {
-        let data = match self.code_cache(py) {
-            CodeCache::Disk { cache, .. } => read_entry(py, cache, wheel, stamp)?,
-            CodeCache::Memory(map) => {
-                let map = map.lock_py_attached(py);
-                let code = map.get(&(wheel.to_path_buf(), stamp.member.to_owned()))?;
-                PyBytes::new(py, code)
-            }
-        };
+        let data = self.private_code(py, wheel, stamp)?;
         let loads = MARSHAL_LOADS.import(py, "marshal", "loads").ok()?;
         // A payload that passed its checksum but does not unmarshal is treated as a miss.
-        // (On disk the entry's trailer follows the payload: `marshal.loads` ignores it.)
         let code = loads.call1((data,)).ok()?;
         self.cache_hits.fetch_add(1, Ordering::Relaxed);
         Some(code)
     }
 
+    /// The marshalled code for a member from the private cache: a copy of its pack's entry (the
+    /// one copy of the code in user space), or the in-memory fallback's.
+    fn private_code<'py>(
+        &self,
+        py: Python<'py>,
+        wheel: &std::path::Path,
+        stamp: SourceStamp<'_>,
+    ) -> Option<Bound<'py, PyBytes>> {
+        match self.code_cache(py) {
+            CodeCache::Disk { cache, packs, .. } => {
+                let pack = packs.get(wheel, || cache.open(wheel))?;
+                Some(PyBytes::new(py, pack.get(stamp)?))
+            }
+            CodeCache::Memory(map) => {
+                let map = map.lock_py_attached(py);
+                let code = map.get(&(wheel.to_path_buf(), stamp.member.to_owned()))?;
+                Some(PyBytes::new(py, code))
+            }
+        }
+    }
+
     /// Keeps a freshly compiled code object, unless `sys.dont_write_bytecode` is set. On disk,
-    /// the entry is queued for the writer thread: the importing thread only marshals.
+    /// the entry is queued for the writer, which adds it to the wheel's pack at the next flush
+    /// point: the importing thread only marshals.
     pub fn save(
         &self,
         py: Python<'_>,
@@ -319,11 +296,12 @@ impl Runtime {
                         register_hooks(py, writer);
                     }
                 }
-                // Over the queue's cap, or after the exit flush: written here. A failed write
-                // only costs a compile next time.
-                Err(job) => {
-                    let _ = py.detach(|| writer.write_now(job));
-                }
+                // Over the queue's cap, or after the exit flush: written here, with what is
+                // queued. A failed write only costs a compile next time.
+                Err(job) => match writer.queue_past_cap(job) {
+                    Ok(pending) => py.detach(|| pending.wait()),
+                    Err(job) => py.detach(|| writer.write_alone(job)),
+                },
             },
             CodeCache::Memory(map) => {
                 map.lock_py_attached(py)

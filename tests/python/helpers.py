@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 import textwrap
@@ -111,6 +112,33 @@ def pip_download(dest: Path, *args: str, python: str = sys.executable) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     cmd = [python, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(dest)]
     subprocess.run([*cmd, *args], check=True)
+
+
+#: A code pack's trailer and records (src/cache/pack.rs): trailer = magic, record count, names
+#: offset, records offset, table CRC-32, format; record = name hash, name offset, name length,
+#: source CRC-32, source size, payload offset, payload length, payload CRC-32.
+PACK_TRAILER = struct.Struct("<4sIQQI8s")
+PACK_RECORD = struct.Struct("<QQIIQQQI")
+
+
+def pack_payloads(path: Path) -> dict[str, tuple[int, int]]:
+    """The members a code pack holds, and where each one's marshalled code lies in the file
+    (offset, length): for tests that damage or count entries."""
+    data = path.read_bytes()
+    _magic, count, _names, records, _crc, _format = PACK_TRAILER.unpack_from(
+        data, len(data) - PACK_TRAILER.size
+    )
+    out = {}
+    for i in range(count):
+        fields = PACK_RECORD.unpack_from(data, records + i * PACK_RECORD.size)
+        name_at, name_len, payload_at, payload_len = fields[1], fields[2], fields[5], fields[6]
+        out[data[name_at : name_at + name_len].decode()] = (payload_at, payload_len)
+    return out
+
+
+def packs(cache: Path) -> list[Path]:
+    """The code packs of a private cache directory, sorted."""
+    return sorted((cache / "code").glob("*.whcp"))
 
 
 def child_environ(extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -183,10 +183,15 @@ def test_cache_info_and_clear(host: Env, tmp_path: Path, store: Path) -> None:
     host.run_args("-m", "wheelhook", "drop", str(wheel), "--store", str(store), env=env)
     info = json.loads(host.run_args("-m", "wheelhook", "cache", "info", "--json", env=env).stdout)
     assert info["dir"] == str(cache)
-    assert info["kinds"]["bytecode"]["entries"] >= 1 and info["kinds"]["bytecode"]["bytes"] > 0
+    # One code pack for the wheel's modules.
+    assert info["kinds"]["code"]["entries"] == 1 and info["kinds"]["code"]["bytes"] > 0
+    assert "bytecode" not in info["kinds"]
+    # A cache of the former one-file-per-module format is removed with the rest.
+    (cache / "bytecode" / "upsilon-1.0-py3-none-any.whl-0123456789abcdef").mkdir(parents=True)
     host.run_args("-m", "wheelhook", "cache", "clear", env=env)
     info = json.loads(host.run_args("-m", "wheelhook", "cache", "info", "--json", env=env).stdout)
-    assert info["kinds"]["bytecode"] == {"entries": 0, "bytes": 0}
+    assert info["kinds"]["code"] == {"entries": 0, "bytes": 0}
+    assert not (cache / "bytecode").exists()
     assert cache.is_dir()  # the directory itself stays
 
 

@@ -339,7 +339,7 @@ def test_imports_read_the_store_and_write_only_the_private_cache(reader: Scene) 
         assert got["cacert"] == [hashlib.sha256(bundle).hexdigest()] * 4
         assert got["metadata"] == ["1.16.0", "10.4.0", "2023.7.22", ["pyflakes.api:main"]]
     kinds = {p.name for p in reader.cache.iterdir() if any(p.iterdir())}
-    assert {"bytecode", "native", "activations"} <= kinds
+    assert {"code", "native", "activations"} <= kinds
 
 
 def test_commands_that_only_read_work_and_never_write_there(reader: Scene) -> None:

@@ -13,7 +13,7 @@ import threading
 import time
 from pathlib import Path
 
-from helpers import child_environ
+from helpers import child_environ, pack_payloads, packs
 from safety_zip import FIGURES, STORED, build_zip, entries_for, wheel_files
 from wheelhook import _drop, _files, _native
 
@@ -195,39 +195,41 @@ def test_sigkill_during_cold_import(tmp_path: Path) -> None:
         assert ok, (after.stdout, after.stderr, warm.stdout, warm.stderr)
     FIGURES["cache SIGKILLs"] += kills
     FIGURES["cache corrupt states"] += corrupt
-    # Never read as entries; nothing collects them yet (see the report on src/import/cache.rs).
+    # Never read as packs; the first write of a later process collects them.
     FIGURES["cache temp files left by kills"] += left
 
 
 def test_corrupt_cache_entries_are_recompiled(tmp_path: Path) -> None:
-    """Torn, zeroed, flipped or swapped entries (what a crash without fsync can leave) fail
-    validation and are recompiled; the module's own code runs."""
+    """Zeroed, flipped, swapped or overwritten entries inside a pack fail their checks and are
+    recompiled, the rest of the pack still serves; a torn pack, or one with a byte more, is not
+    used at all. The module's own code runs."""
     store = tmp_path / "store"
     store.mkdir()
     (store / "evil-1.0-py3-none-any.whl").write_bytes(many_modules("1.0", blob=0))
     env = env_for(tmp_path, store)
     cmd = [sys.executable, "-c", IMPORT_ALL, "evil==1.0"]
     subprocess.run(cmd, env=env, check=True, capture_output=True)
-    entries = sorted((tmp_path / "cache").rglob("*.whc"))
+    [pack] = packs(tmp_path / "cache")
+    entries = pack_payloads(pack)
     assert len(entries) == MODULES + 1
+    good = pack.read_bytes()
+    data = bytearray(good)
     rng = random.Random(SEED + 2)
+    spans = sorted(entries.values())
     damaged = 0
-    for i, entry in enumerate(entries[:50]):
-        data = entry.read_bytes()
-        kind = i % 5
+    for i, (at, length) in enumerate(spans[:50]):
+        kind = i % 4
         if kind == 0:
-            data = data[: rng.randrange(len(data))]
+            data[at : at + length] = bytes(length)
         elif kind == 1:
-            data = bytes(len(data))
-        elif kind == 2:
-            pos = rng.randrange(len(data))
-            data = data[:pos] + bytes([data[pos] ^ 0x10]) + data[pos + 1 :]
-        elif kind == 3:
-            data = entries[-1].read_bytes()  # another module's valid entry
+            data[at + rng.randrange(length)] ^= 0x10
+        elif kind == 2:  # another module's valid code, cut or padded to this entry's length
+            other_at, other_length = spans[-1]
+            data[at : at + length] = good[other_at : other_at + other_length].ljust(length)[:length]
         else:
-            data = data + b"\0"
-        entry.write_bytes(data)
+            data[at : at + length] = rng.randbytes(length)
         damaged += 1
+    pack.write_bytes(bytes(data))
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     _, compiled, hits = out.stdout.split()
@@ -235,6 +237,12 @@ def test_corrupt_cache_entries_are_recompiled(tmp_path: Path) -> None:
     # An entry that was not recompiled was used: that would be the damaged code running.
     FIGURES["tampered cache entries executed"] += damaged - int(compiled)
     assert (int(compiled), int(hits)) == (damaged, MODULES + 1 - damaged)
+    for whole in (good[: rng.randrange(len(good))], good + b"\0"):
+        pack.write_bytes(whole)
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.split() == ["1.0", str(MODULES + 1), "0"]
+        FIGURES["corrupt code packs planted"] += 1
 
 
 def test_concurrent_cold_imports(tmp_path: Path) -> None:

@@ -242,7 +242,7 @@ def test_cache_dir_created_private(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["old", env["WHEELHOOK_CACHE"]]
     assert (tmp_path / "deep" / "cache").stat().st_mode & 0o777 == 0o700
-    assert any((tmp_path / "deep" / "cache").rglob("*.whc"))
+    assert any((tmp_path / "deep" / "cache" / "code").glob("*.whcp"))
 
 
 def _nobody() -> int:
