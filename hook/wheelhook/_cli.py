@@ -123,6 +123,8 @@ def _report_published(written: Sequence[_publish.Written], json_out: bool) -> in
     for w in written:
         if w.failed:
             print(f"FAILED  {w.wheel}: {w.failed}")
+        elif w.kind == "unpacked copy":
+            print(f"unpacked copy: {w.pack}")
         elif w.note == "up to date":
             print(f"up to date: {w.pack}")
         elif w.note:
@@ -131,12 +133,14 @@ def _report_published(written: Sequence[_publish.Written], json_out: bool) -> in
             print(f"wrote {w.pack}: {w.modules} modules, {w.bytes} bytes")
         for skipped in w.skipped:
             print(f"  skipped {skipped['member']}: {skipped['error']}")
-    packs = [w for w in written if not (w.note or w.failed)]
+    packs = [w for w in written if not (w.note or w.failed) and w.kind == "pack"]
+    copies = sum(w.kind == "unpacked copy" and not w.failed for w in written)
     skipped_count = sum(len(w.skipped) for w in written)
     current = sum(w.note == "up to date" for w in written)
     _say(
         f"{len(packs)} pack(s) written, {sum(w.modules for w in packs)} modules, "
         f"{sum(w.bytes for w in packs)} bytes; {current} up to date; "
+        f"{copies} unpacked {'copy' if copies == 1 else 'copies'} published; "
         f"{skipped_count} module(s) did not compile"
         + (f"; {len(failed)} wheel(s) could not be read" if failed else "")
     )

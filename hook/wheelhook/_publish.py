@@ -13,6 +13,7 @@ atomically and durably.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 
 #: Where a store keeps its published code, and the extension of a pack.
 CODE_DIR, PACK_SUFFIX = os.path.join(".wheelhook", "code"), ".whcp"
+#: Where a store keeps the unpacked copies it publishes (wheels whose packages open their own
+#: files by path, and have no native member), one folder per wheel, named as the wheel.
+UNPACKED_DIR = os.path.join(".wheelhook", "unpacked")
 
 #: The compile server, run by the target interpreter with `-I -S -c`: it says its magic number
 #: and cache tag, then answers each request (optimisation level, file name, source) with the
@@ -124,6 +128,8 @@ class Written:
     note: str = ""
     #: Why the wheel could not be compiled at all.
     failed: str = ""
+    #: "pack", or "unpacked copy" (then `pack` is the copy's folder).
+    kind: str = "pack"
 
     def row(self) -> dict[str, object]:
         return {
@@ -135,6 +141,7 @@ class Written:
             "skipped": self.skipped,
             "note": self.note,
             "failed": self.failed,
+            "kind": self.kind,
         }
 
 
@@ -161,15 +168,22 @@ def check_publisher(store: str) -> None:
 
 
 def remove_packs(wheel: str) -> list[str]:
-    """Removes every pack published for `wheel` (whatever the interpreter); the caller holds the
-    store's lock. Returns the paths removed."""
+    """Removes every pack published for `wheel` (whatever the interpreter) and its published
+    unpacked copy; the caller holds the store's lock. Returns the paths removed."""
     store, name = os.path.split(os.path.abspath(wheel))
+    removed = []
+    copy = os.path.join(store, UNPACKED_DIR, name)
+    if os.path.isdir(copy):
+        # Moved aside first, so no process finds half a copy.
+        aside = os.path.join(store, UNPACKED_DIR, f".{name}.{os.getpid()}.removing")
+        os.rename(copy, aside)
+        shutil.rmtree(aside, ignore_errors=True)
+        removed.append(copy)
     code_dir = os.path.join(store, CODE_DIR)
     try:
         names = os.listdir(code_dir)
     except OSError:
-        return []
-    removed = []
+        return removed
     for entry in names:
         if entry.startswith(f"{name}.") and entry.endswith(PACK_SUFFIX):
             path = os.path.join(code_dir, entry)
@@ -303,6 +317,20 @@ def _make_readable_dirs(store: str, code_dir: str) -> None:
         os.chmod(path, 0o755)
 
 
+def publish_copy(wheel: str) -> Written | None:
+    """Publishes the unpacked copy of `wheel` beside it when the wheel is served unpacked by
+    default (its packages open their own files by path) and has no native member: every node
+    then reads that copy instead of writing one into each user's private cache. `None` for a
+    wheel served from its archive (or with native members, materialised on each node)."""
+    wheel = os.path.abspath(wheel)
+    try:
+        with _drop.locked(os.path.dirname(wheel)):
+            copy = _native.publish_unpacked(wheel)
+    except (OSError, ValueError, ImportError) as exc:
+        return Written(wheel, "", "", failed=f"cannot publish its unpacked copy: {exc}")
+    return None if copy is None else Written(wheel, "", copy, kind="unpacked copy")
+
+
 def publish(
     wheels: Sequence[str], pythons: Sequence[str], levels: Sequence[int], force: bool = False
 ) -> list[Written]:
@@ -321,7 +349,11 @@ def publish(
                 servers.append(server)
         out: list[Written] = []
         for wheel in wheels:
-            out.extend(compile_wheel(wheel, servers, levels, force))
+            rows = compile_wheel(wheel, servers, levels, force)
+            out.extend(rows)
+            copy = None if any(r.failed for r in rows) else publish_copy(wheel)
+            if copy is not None:
+                out.append(copy)
         return out
     finally:
         for server in servers:

@@ -1,7 +1,8 @@
 //! The private per-user cache: its directory policy, atomic writes, compiled bytecode (one
 //! code pack per wheel) and the thread that writes it, code packs (one wheel's compiled code in
 //! one file, private or published beside a store's wheels), the published packs a process finds,
-//! materialised native extensions, and remembered activations.
+//! materialised native extensions, the unpacked copies a store publishes, and remembered
+//! activations.
 
 pub mod activation;
 mod atomic;
@@ -10,6 +11,7 @@ mod dir;
 mod native;
 mod pack;
 mod published;
+pub mod unpacked;
 mod writer;
 
 pub use atomic::{read_small, write_atomic};

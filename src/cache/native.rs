@@ -120,47 +120,15 @@ impl NativeCache {
     /// cache, trusted like the bytecode cache; native members are still checked against
     /// `RECORD` before they are loaded.
     pub fn unpack(&self, archive: &Archive) -> Result<PathBuf, NativeError> {
-        let wheel = archive.path().to_path_buf();
-        let dir = self.wheel_dir(&wheel);
+        let dir = self.wheel_dir(archive.path());
         let marker = dir.join(UNPACKED_MARKER);
-        let fingerprint = format!("{:016x}\n", members_fingerprint(archive));
+        let fingerprint = fingerprint_text(archive);
         if read_small(&marker).is_ok_and(|m| m == fingerprint) {
             return Ok(dir);
         }
-        let excluded = |name: &str| {
-            name.split_once(".data/").is_some_and(|(head, rest)| {
-                !head.contains('/')
-                    && ["scripts/", "headers/", "data/"]
-                        .iter()
-                        .any(|d| rest.starts_with(d))
-            })
-        };
-        let mut collected = HashSet::new();
-        for member in archive
-            .members()
-            .iter()
-            .filter(|m| !m.is_dir && !excluded(&m.name))
-        {
-            let member_err = |reason: String| NativeError::Member {
-                wheel: wheel.clone(),
-                member: member.name.clone(),
-                reason,
-            };
-            let target = target_for(&dir, member).map_err(member_err)?;
-            let data = archive
-                .read_unmarked(&member.name)
-                .map_err(|e| member_err(e.to_string()))?;
-            collect_before_writing(&target, &mut collected);
-            write_atomic(&target, &data, false)
-                .map_err(|e| member_err(format!("cannot write {}: {e}", target.display())))?;
-            if is_native(&member.name) {
-                set_executable(&target);
-            }
-        }
-        write_atomic(&marker, fingerprint.as_bytes(), true).map_err(|e| NativeError::Wheel {
-            wheel: wheel.clone(),
-            reason: format!("cannot write {}: {e}", marker.display()),
-        })?;
+        write_tree(archive, &dir, false)?;
+        write_atomic(&marker, fingerprint.as_bytes(), true)
+            .map_err(|e| cannot_write(archive, &marker, &e))?;
         Ok(dir)
     }
 
@@ -281,11 +249,83 @@ fn collect_before_writing(target: &Path, collected: &mut HashSet<PathBuf>) {
     }
 }
 
+/// Writes every member of `archive` (but its `.data/scripts|headers|data`) under `dir`, at its
+/// member path. `shared`: for every user of a store (files 0644, folders 0755, whatever the
+/// umask), rather than for this user alone.
+pub(super) fn write_tree(archive: &Archive, dir: &Path, shared: bool) -> Result<(), NativeError> {
+    let excluded = |name: &str| {
+        name.split_once(".data/").is_some_and(|(head, rest)| {
+            !head.contains('/')
+                && ["scripts/", "headers/", "data/"]
+                    .iter()
+                    .any(|d| rest.starts_with(d))
+        })
+    };
+    let mut collected = HashSet::new();
+    for member in archive
+        .members()
+        .iter()
+        .filter(|m| !m.is_dir && !excluded(&m.name))
+    {
+        let member_err = |reason: String| NativeError::Member {
+            wheel: archive.path().to_path_buf(),
+            member: member.name.clone(),
+            reason,
+        };
+        let target = target_for(dir, member).map_err(member_err)?;
+        let data = archive
+            .read_unmarked(&member.name)
+            .map_err(|e| member_err(e.to_string()))?;
+        collect_before_writing(&target, &mut collected);
+        write_atomic(&target, &data, false)
+            .map_err(|e| member_err(format!("cannot write {}: {e}", target.display())))?;
+        if is_native(&member.name) {
+            set_executable(&target);
+        } else if shared {
+            set_mode(&target, 0o644);
+        }
+    }
+    if shared {
+        for folder in collected.iter().chain([&dir.to_path_buf()]) {
+            let mut at = folder.as_path();
+            while at.starts_with(dir) {
+                set_mode(at, 0o755);
+                match at.parent() {
+                    Some(parent) => at = parent,
+                    None => break,
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn cannot_write(archive: &Archive, path: &Path, e: &std::io::Error) -> NativeError {
+    NativeError::Wheel {
+        wheel: archive.path().to_path_buf(),
+        reason: format!("cannot write {}: {e}", path.display()),
+    }
+}
+
+/// The marker's text for `archive`: its members' fingerprint.
+pub(super) fn fingerprint_text(archive: &Archive) -> String {
+    format!("{:016x}\n", members_fingerprint(archive))
+}
+
+#[cfg(unix)]
+pub(super) fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
+}
+
+#[cfg(not(unix))]
+pub(super) fn set_mode(_path: &Path, _mode: u32) {}
+
 /// How old a temporary file must be to be collected even if its writer seems alive.
 const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// The file that marks a complete unpacked copy.
-const UNPACKED_MARKER: &str = ".wheelhook-unpacked";
+pub(super) const UNPACKED_MARKER: &str = ".wheelhook-unpacked";
 
 /// A digest of what the central directory says of every member: a changed wheel (even one
 /// replaced under the same name) gets a new copy.

@@ -98,8 +98,8 @@ impl Published {
         })
     }
 
-    /// The owner of a store directory, read once.
-    fn owner(&self, store: &Path) -> Option<u32> {
+    /// The owner of a store directory, read once per process (`None`: it cannot be read).
+    pub fn owner(&self, store: &Path) -> Option<u32> {
         if let Some(owner) = self.owners.lock().get(store) {
             return *owner;
         }

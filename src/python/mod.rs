@@ -51,6 +51,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tools::wheel_sources, m)?)?;
     m.add_function(wrap_pyfunction!(tools::encode_code_pack, m)?)?;
     m.add_function(wrap_pyfunction!(tools::code_pack_matches, m)?)?;
+    m.add_function(wrap_pyfunction!(tools::publish_unpacked, m)?)?;
     m.add_function(wrap_pyfunction!(script::parse_toml, m)?)?;
     m.add_function(wrap_pyfunction!(lock::lock_wanted, m)?)?;
     m.add_function(wrap_pyfunction!(script::python_satisfies, m)?)?;

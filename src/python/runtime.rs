@@ -14,7 +14,7 @@ use pyo3::types::{PyBytes, PyCFunction, PyDict};
 
 use crate::archive::Archive;
 use crate::cache::{
-    default_dir, interpreter_tag, open_dir, BytecodeCache, Job, NativeCache, NativeError,
+    default_dir, interpreter_tag, open_dir, unpacked, BytecodeCache, Job, NativeCache, NativeError,
     OpenPacks, Published, PublishedPack, SourceStamp, Writer, IDLE, QUEUE_CAP,
 };
 use crate::import::ActiveDist;
@@ -49,6 +49,8 @@ pub struct Runtime {
     cache_dir: OnceLock<Option<PathBuf>>,
     /// Where each active wheel's native members were materialised, by wheel path.
     native_dirs: Mutex<HashMap<PathBuf, PathBuf>>,
+    /// Wheels whose published unpacked copy was refused (and warned about) in this process.
+    refused_copies: Mutex<std::collections::HashSet<PathBuf>>,
     /// This process's own directory for native code when the cache is refused (made once).
     private_root: OnceCell<PathBuf>,
     /// Whether the writer's exit and fork hooks are registered (with the first entry queued),
@@ -84,6 +86,7 @@ impl Runtime {
             code_cache: OnceLock::new(),
             cache_dir: OnceLock::new(),
             native_dirs: Mutex::new(HashMap::new()),
+            refused_copies: Mutex::new(std::collections::HashSet::new()),
             private_root: OnceCell::new(),
             hooked: AtomicBool::new(false),
             compiled: AtomicU64::new(0),
@@ -152,8 +155,29 @@ impl Runtime {
         Ok(dir)
     }
 
-    /// Unpacks a wheel (once; reused while it matches the archive) and returns the directory.
+    /// The unpacked copy of a wheel: the one its store publishes, when it matches and is
+    /// trusted, else one in the private cache (written once; reused while it matches the
+    /// archive). A published copy that is not trusted is ignored with one warning.
     pub fn unpack_dir(&self, py: Python<'_>, archive: &Archive) -> Result<PathBuf, NativeError> {
+        match py.detach(|| unpacked::find(archive, |store| self.published.owner(store))) {
+            Ok(Some(dir)) => return Ok(dir),
+            Ok(None) => {}
+            Err(reason) => {
+                if self
+                    .refused_copies
+                    .lock_py_attached(py)
+                    .insert(archive.path().to_path_buf())
+                {
+                    warn(
+                        py,
+                        &format!(
+                            "wheelhook: ignoring the published unpacked copy of {}: {reason}",
+                            archive.path().display()
+                        ),
+                    );
+                }
+            }
+        }
         let cache = NativeCache::new(&self.native_root(py, archive.path())?);
         py.detach(|| cache.unpack(archive))
     }

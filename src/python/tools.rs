@@ -314,3 +314,15 @@ pub fn encode_code_pack<'py>(
     );
     Ok(PyBytes::new(py, &packed))
 }
+
+/// Publishes the unpacked copy of the wheel at `path` beside it in its store, for every node
+/// that mounts the store (`wheelhook compile`; the caller holds the store's lock). Returns the
+/// copy's directory, or `None` when the wheel is not one whose copy is published: not served
+/// unpacked by default, or with native members (materialised on each node).
+#[pyfunction]
+pub fn publish_unpacked(py: Python<'_>, path: PathBuf) -> PyResult<Option<String>> {
+    let archive = Archive::open(&path)?;
+    let published = py.detach(|| crate::cache::unpacked::publish(&archive));
+    let dir = published.map_err(Error::from)?;
+    Ok(dir.map(|d| d.to_string_lossy().into_owned()))
+}

@@ -418,3 +418,126 @@ def test_one_open_per_wheel_whatever_its_modules(
     plain_pack = [line for line in opens if "/plain-1.0-py3-none-any.whl." in line]
     assert len(kappa_pack) == 1 and "ENOENT" not in kappa_pack[0], opens
     assert len(plain_pack) == 1 and "ENOENT" in plain_pack[0], opens
+
+
+#: Reads a data file beside its own `__file__`, as pytz and jinja2 templates do: the wheel is
+#: served from an unpacked copy by default.
+LAMBDA_INIT = """\
+import os
+with open(os.path.join(os.path.dirname(__file__), "table.txt")) as f:
+    TABLE = f.read()
+"""
+LAMBDA = "lamda-1.0-py3-none-any.whl"
+LAMBDA_PROGRAM = """
+    __requires__ = ["lamda==1.0"]
+    import json
+    import wheelhook
+    import lamda
+    print(json.dumps({"file": lamda.__file__, "table": lamda.TABLE,
+                      "stats": wheelhook.finder().stats()}))
+"""
+
+
+def lamda(directory: Path, table: str = "1 2 3\n") -> Path:
+    files: dict[str, bytes | str] = {
+        "lamda/__init__.py": LAMBDA_INIT,
+        "lamda/table.txt": table,
+    }
+    return build_wheel(WheelSpec("lamda", "1.0", files), directory)
+
+
+def run_lambda(env: Env, store: Path, cache: Path) -> tuple[dict[str, Any], str]:
+    environ = {"WHEELHOOK_PATH": str(store), "WHEELHOOK_CACHE": str(cache)}
+    proc = env.run(LAMBDA_PROGRAM, env=environ)
+    return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
+
+
+def test_unpacked_copy_is_published_and_used(host: Env, store: Path, tmp_path: Path) -> None:
+    lamda(store)
+    out = compile_store(host, store)
+    copy = store / ".wheelhook" / "unpacked" / LAMBDA
+    assert f"unpacked copy: {copy}" in out.stdout
+    assert "1 unpacked copy published" in out.stderr
+    # Readable by every user of the store whatever the publisher's umask.
+    assert (copy.stat().st_mode & 0o777, (copy / "lamda").stat().st_mode & 0o777) == (0o755,) * 2
+    assert (copy / "lamda" / "table.txt").stat().st_mode & 0o777 == 0o644
+    cache = tmp_path / "cache"
+    report, stderr = run_lambda(host, store, cache)
+    assert report["file"] == str(copy / "lamda" / "__init__.py")
+    assert report["table"] == "1 2 3\n"
+    assert report["stats"]["compiled"] == 0
+    assert "wheelhook" not in stderr
+    # The node wrote no copy of its own.
+    info = json.loads(
+        host.run_args(
+            "-m", "wheelhook", "cache", "info", "--json", env={"WHEELHOOK_CACHE": str(cache)}
+        ).stdout
+    )
+    assert info["kinds"].get("native", {}).get("entries", 0) == 0, info
+    # Compiling again leaves the copy as it is; removing the wheel removes it.
+    inode = copy.stat().st_ino
+    compile_store(host, store)
+    assert copy.stat().st_ino == inode
+    host.run_args("-m", "wheelhook", "remove", "--store", str(store), "lamda==1.0")
+    assert not copy.exists()
+
+
+def copy_other_owner(copy: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("giving a folder to another user needs root")
+    os.chown(copy, 65534, 65534)
+
+
+COPY_DAMAGE = {
+    "group-writable folder": (lambda c: c.chmod(0o775), "writable by group or others (mode 775)"),
+    "world-writable marker": (
+        lambda c: (c / ".wheelhook-unpacked").chmod(0o646),
+        "writable by group or others (mode 646)",
+    ),
+    "other owner": (copy_other_owner, "owned by uid 65534, neither the store's owner"),
+}
+
+
+@pytest.mark.parametrize("damage", COPY_DAMAGE)
+def test_untrusted_unpacked_copy_is_ignored_with_one_warning(
+    host: Env, store: Path, tmp_path: Path, damage: str
+) -> None:
+    lamda(store)
+    compile_store(host, store)
+    copy = store / ".wheelhook" / "unpacked" / LAMBDA
+    spoil, reason = COPY_DAMAGE[damage]
+    spoil(copy)
+    report, stderr = run_lambda(host, store, tmp_path / "cache")
+    warnings = [line for line in stderr.splitlines() if "published unpacked copy" in line]
+    assert len(warnings) == 1 and reason in warnings[0], stderr
+    # Served from a copy in the private cache instead.
+    assert report["file"].startswith(str(tmp_path / "cache"))
+    assert report["table"] == "1 2 3\n"
+
+
+def test_stale_unpacked_copy_is_not_used(host: Env, store: Path, tmp_path: Path) -> None:
+    """A wheel replaced by hand after compile (not through drop): the copy's marker no longer
+    names its members, so each node unpacks its own, quietly."""
+    lamda(store)
+    compile_store(host, store)
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    os.replace(lamda(incoming, table="4 5 6\n"), store / LAMBDA)
+    report, stderr = run_lambda(host, store, tmp_path / "cache")
+    assert report["table"] == "4 5 6\n"
+    assert report["file"].startswith(str(tmp_path / "cache"))
+    assert "published unpacked copy" not in stderr
+
+
+def test_no_unpacked_copy_for_wheels_with_native_members(host: Env, store: Path) -> None:
+    """Native code is materialised into each node's private cache and checked before it is
+    loaded; a published copy would bypass that, so such wheels are not published unpacked."""
+    files: dict[str, bytes | str] = {
+        "mu/__init__.py": "",
+        "mu/data.txt": "x",
+        "mu/_speedups.cpython-311-x86_64-linux-gnu.so": b"\x7fELF not loaded here",
+    }
+    build_wheel(WheelSpec("mu", "1.0", files), store)
+    out = compile_store(host, store)
+    assert "0 unpacked copies published" in out.stderr
+    assert not (store / ".wheelhook" / "unpacked").exists()
