@@ -801,6 +801,10 @@ def main() -> None:
         "entry_points": figure_entry_points,
         "tool": figure_tool,
     }
+    if not args.quick:  # mounts a FUSE filesystem (root, /dev/fuse): full runs only
+        from netfs import figure_netfs
+
+        figures["netfs"] = figure_netfs
     only = set(args.only.split(",")) if args.only else {*figures, "sitewide"}
     results: dict[str, object] = {
         "quick": args.quick,
