@@ -67,7 +67,7 @@ OPCODES = {
     1: "lookup", 2: "forget", 3: "getattr", 5: "readlink", 14: "open", 15: "read",
     17: "statfs", 18: "release", 22: "getxattr", 23: "listxattr", 25: "flush", 26: "init",
     27: "opendir", 28: "readdir", 29: "releasedir", 34: "access", 36: "interrupt",
-    38: "destroy", 39: "ioctl", 42: "batch_forget",
+    38: "destroy", 39: "ioctl", 42: "batch_forget", 52: "statx",
 }  # fmt: skip
 #: The requests a network filesystem's client waits a round trip for.
 DELAYED = {"lookup", "getattr", "readlink", "open", "read", "statfs", "opendir", "readdir",
@@ -136,9 +136,7 @@ class Server:
                         MS_RDONLY | MS_NOSUID | MS_NODEV, options.encode()),
             f"mount {mountpoint}",
         )  # fmt: skip
-        self._threads = [
-            threading.Thread(target=self._serve, daemon=True) for _ in range(threads)
-        ]
+        self._threads = [threading.Thread(target=self._serve, daemon=True) for _ in range(threads)]
         for thread in self._threads:
             thread.start()
 
@@ -233,7 +231,7 @@ class Server:
         raise OSError(errno.ENOTTY, "ioctl")
 
     def _op_init(self, nodeid: int, body: bytes) -> bytes:
-        major, minor, readahead, flags = INIT_IN.unpack_from(body)
+        _, minor, readahead, flags = INIT_IN.unpack_from(body)
         want = flags & (FUSE_ASYNC_READ | FUSE_PARALLEL_DIROPS)
         return INIT_OUT.pack(7, min(minor, 31), readahead, want, 16, 12, MAX_WRITE, 1, 0, 0, 0)
 
@@ -312,8 +310,6 @@ class Server:
         return b""
 
 
-
-
 # -- the benchmark ------------------------------------------------------------------------------
 
 SYMPY = "sympy==1.13.3"
@@ -360,9 +356,10 @@ class Peers:
         wh = run.make_venv(work, "wheelhook", args.python)
         run.install_wheelhook(work, wh, wheel)
         site = run.make_venv(work, "netfs-pip", args.python)
-        pyver = "%d.%d" % tuple(json.loads(subprocess.run(
-            [wh, "-c", "import sys, json; print(json.dumps(sys.version_info[:2]))"],
-            check=True, capture_output=True, text=True).stdout))  # fmt: skip
+        pyver = subprocess.run(
+            [wh, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            check=True, capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
         return cls(work, wh, site, run.download(work, tools), args.python, pyver)
 
 
@@ -400,7 +397,9 @@ def prepare(peers: Peers, layout: Layout) -> dict[str, object]:
         run.log("installing sympy and mpmath into the served site-packages")
         run.sh(peers.site, "-m", "pip", "install", "-q", "--disable-pip-version-check",
                "--no-index", "--no-deps", "--target", site, *wheels)  # fmt: skip
-    pythons = {w: site_packages_venv(layout, w, peers.python, peers.pyver) for w in ("local", "slow")}
+    pythons = {
+        w: site_packages_venv(layout, w, peers.python, peers.pyver) for w in ("local", "slow")
+    }
     compiled = has_compile(peers.wh)
     if compiled:
         store = layout.under("local", "store-compiled")
@@ -433,12 +432,21 @@ def variants(layout: Layout, plan: dict[str, object]) -> list[tuple[str, str, Ma
     mod = {"BENCH_MODULE": "sympy"}
 
     def wh_env(where: str, store: str = "store") -> dict[str, str]:
-        return {"WHEELHOOK_PATH": layout.under(where, store), "WHEELHOOK_CACHE": layout.cache(where)}
+        return {
+            "WHEELHOOK_PATH": layout.under(where, store),
+            "WHEELHOOK_CACHE": layout.cache(where),
+        }
 
     out: list[tuple[str, str, Make]] = [
         ("start-up: wheelhook, sympy activated", "wall",
          lambda w, n: NetJob(n, wh, ["-c", "import wheelhook"],
                              run.clean_env(WHEELHOOK_REQUIRES=SYMPY, **wh_env(w)), 0)),
+        # The first start on a node, or the first after the store changed: no activation
+        # entry, so the store is listed and every wheel's metadata read.
+        ("start-up: wheelhook, first start (empty private cache)", "wall",
+         lambda w, n: NetJob(n, wh, ["-c", "import wheelhook"],
+                             run.clean_env(WHEELHOOK_REQUIRES=SYMPY, **wh_env(w)), 0,
+                             fresh_cache=True)),
         ("start-up: venv, `import site`", "wall",
          lambda w, n: NetJob(n, site[w], ["-c", "import site"], run.clean_env(), 0)),
         ("import sympy: wheelhook, warm private cache", "import",
@@ -501,6 +509,7 @@ def measure_inside(layout: Layout, plan: dict[str, object], rounds: int,
                 "ratio": {place: statistics.median(v) / local for place, v in values.items()
                           if place != "local"},
                 "requests": server.snapshot(),
+                "round_trips": sum(n for op, n in server.snapshot().items() if op in DELAYED),
             })  # fmt: skip
         served = {f"{lat * 1000:g}": total / n * 1000 for lat, (n, total) in server.waits.items()}
         return {"rows": out, "served_latency_ms": served}
