@@ -517,6 +517,17 @@ def measure_inside(layout: Layout, plan: dict[str, object], rounds: int,
         server.close()
 
 
+def unavailable() -> str | None:
+    """Why this machine cannot run the figure, or `None`."""
+    if os.geteuid() != 0:
+        return "mounting needs root"
+    if not os.path.exists("/dev/fuse"):
+        return "no /dev/fuse"
+    if shutil.which("unshare") is None:
+        return "no unshare(1) (util-linux)"
+    return None
+
+
 def figure_netfs(setup: object, config: object, rounds: int | None = None,
                  latencies: tuple[float, ...] = LATENCIES) -> dict[str, object]:  # fmt: skip
     """The figure (`bench/run.py` passes its Setup and Config): prepares on local disk, then
@@ -530,11 +541,11 @@ def figure_netfs(setup: object, config: object, rounds: int | None = None,
         run.log("netfs: `wheelhook compile` is not available; its variant is left out")
     order = {"root": peers.work.root, "plan": plan, "rounds": rounds or 11,
              "latencies": list(latencies)}  # fmt: skip
-    unshare = shutil.which("unshare")
-    if unshare is None:
-        raise RuntimeError("the netfs figure needs unshare(1) from util-linux")
+    missing = unavailable()
+    if missing:
+        raise RuntimeError(f"the netfs figure cannot run here: {missing}")
     proc = subprocess.run(
-        [unshare, "--mount", "--propagation", "private", sys.executable, __file__, "--inside"],
+        ["unshare", "--mount", "--propagation", "private", sys.executable, __file__, "--inside"],
         input=json.dumps(order), capture_output=True, text=True,
     )  # fmt: skip
     if proc.returncode != 0:

@@ -802,9 +802,13 @@ def main() -> None:
         "tool": figure_tool,
     }
     if not args.quick:  # mounts a FUSE filesystem (root, /dev/fuse): full runs only
-        from netfs import figure_netfs
+        import netfs
 
-        figures["netfs"] = figure_netfs
+        missing = netfs.unavailable()
+        if missing:
+            log(f"the netfs figure is skipped: {missing}")
+        else:
+            figures["netfs"] = netfs.figure_netfs
     only = set(args.only.split(",")) if args.only else {*figures, "sitewide"}
     results: dict[str, object] = {
         "quick": args.quick,
