@@ -510,6 +510,8 @@ def measure_inside(layout: Layout, plan: dict[str, object], rounds: int,
                           if place != "local"},
                 "requests": server.snapshot(),
                 "round_trips": sum(n for op, n in server.snapshot().items() if op in DELAYED),
+                # What the import child says of itself (modules compiled, for one).
+                "child": headline.outputs[-1],
             })  # fmt: skip
         served = {f"{lat * 1000:g}": total / n * 1000 for lat, (n, total) in server.waits.items()}
         return {"rows": out, "served_latency_ms": served}

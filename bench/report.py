@@ -251,9 +251,18 @@ def _netfs(n: dict[str, Any]) -> list[str]:
     headline = f"{n['latencies_ms'][0]:g}"
     lats = [f"{lat:g}" for lat in sorted(n["latencies_ms"])]
     served = n["served_latency_ms"]
+    alone = n.get("machine")
     out = [
         "### A simulated network filesystem: the store and site-packages behind added latency",
         "",
+    ]
+    if alone:  # measured by `bench/netfs.py` alone, after the run above
+        out += [
+            f"Measured alone: commit {alone['commit']}, {alone['date']}, load average at the "
+            f"end {alone['load']}.",
+            "",
+        ]
+    out += [
         "The store and site-packages served by a FUSE passthrough that waits a latency before "
         "answering each metadata request and read (names and attributes never cached, file "
         "data kept in the page cache; see `bench/netfs.py`), against the same directory on "
@@ -271,7 +280,9 @@ def _netfs(n: dict[str, Any]) -> list[str]:
         req = row["requests"]
         detail = ", ".join(f"{k} {v}" for k, v in sorted(req.items(), key=lambda kv: -kv[1]))
         cells = [f"{_ms(row['ms'][lat])}: **{row['ratio'][lat]:.2f}x**" for lat in lats]
-        out.append(f"| {row['variant']} | {_ms(row['ms']['local'])} | " + " | ".join(cells)
+        compiled = row.get("child", {}).get("compiled")
+        variant = row["variant"] + ("" if compiled is None else f" ({compiled} compiled)")
+        out.append(f"| {variant} | {_ms(row['ms']['local'])} | " + " | ".join(cells)
                    + f" | {row['round_trips']} ({detail}) |")  # fmt: skip
     if not n["compile"]:
         out += ["", "Published code (`wheelhook compile`): not available in this build."]
