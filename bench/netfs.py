@@ -589,11 +589,14 @@ def main() -> None:
     out_dir = os.path.join(HERE, "results")
     json_path = os.path.join(out_dir, "latest.json")
     with open(json_path) as f:
-        results = json.load(f)
+        text = f.read()
+    results = json.loads(text)
     result["machine"] = run.machine(peers)  # type: ignore[arg-type]
     results["netfs"] = result
-    with open(json_path, "w") as f:
-        json.dump(results, f, indent=1)
+    second = text.split("\n", 2)[1] if text.count("\n") > 1 else ""
+    with open(json_path, "w") as f:  # in the file's own indentation: a diff of one key
+        json.dump(results, f, indent=len(second) - len(second.lstrip()) or 1)
+        f.write("\n" if text.endswith("\n") else "")
     with open(os.path.join(out_dir, "latest.md"), "w") as f:
         f.write(run.write_report(results))
     run.log(f"wrote the netfs figure into {json_path} and latest.md")
