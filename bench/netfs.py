@@ -2,7 +2,8 @@
 adds a latency to every metadata operation and every read, against the same on local disk.
 
 Usage: python bench/netfs.py [--wheel WHEELHOOK.whl] [--rounds N] [--latency MS]...
-(alone: writes the figure into bench/results/latest.*; `bench/run.py` runs it in a full run.)
+`bench/run.py` runs it in a full run; alone, it adds the figure to the last full run's
+results (bench/results/latest.json and latest.md). It needs root, /dev/fuse and unshare(1).
 
 The filesystem is a small FUSE server speaking the kernel protocol over /dev/fuse itself (no
 libfuse, no binding, no fusermount: the benchmark runs as root and mounts with mount(2)). It
@@ -52,7 +53,7 @@ import run  # noqa: E402
 # -- the FUSE kernel protocol (linux/fuse.h, version 7.31 features only) -----------------------
 
 IN_HEADER = struct.Struct("<IIQQIIIHH")  # len, opcode, unique, nodeid, uid, gid, pid, ext, pad
-OUT_HEADER = struct.Struct("<iiQ")  # len, error, unique
+OUT_HEADER = struct.Struct("<IiQ")  # len, error, unique
 ATTR = struct.Struct("<QQQQQQIIIIIIIIII")  # fuse_attr: 88 bytes
 ENTRY_OUT = struct.Struct("<QQQQII")  # nodeid, generation, entry/attr valid (s, ns)
 ATTR_OUT = struct.Struct("<QII")  # attr valid (s, ns), dummy
@@ -189,6 +190,9 @@ class Server:
                 error = 0 if handler else -errno.ENOSYS
             except OSError as e:
                 reply, error = None, -(e.errno or errno.EIO)
+            except Exception as e:  # a bug here must fail the request, not hang its caller
+                print(f"netfs: {name} failed: {e!r}", file=sys.stderr)
+                reply, error = None, -errno.EIO
             data = b"" if error or reply is None else reply
             try:
                 os.write(self._fd, OUT_HEADER.pack(OUT_HEADER.size + len(data), error, unique)
