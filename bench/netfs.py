@@ -340,12 +340,12 @@ class Layout:
 
 
 class Peers:
-    """What the figure measures with: the wheelhook venv, a venv with pip to install into the
-    served site-packages, the sympy and mpmath wheels, the interpreter and its version."""
+    """What the figure measures with: the wheelhook venv (its pip also installs the served
+    site-packages), the sympy and mpmath wheels, the interpreter and its version."""
 
-    def __init__(self, work: run.Work, wh: str, site: str, downloads: dict[str, str],
-                 python: str, pyver: str) -> None:  # fmt: skip
-        self.work, self.wh, self.site, self.downloads = work, wh, site, downloads
+    def __init__(self, work: run.Work, wh: str, downloads: dict[str, str], python: str,
+                 pyver: str) -> None:  # fmt: skip
+        self.work, self.wh, self.downloads = work, wh, downloads
         self.python, self.pyver = python, pyver
 
     @classmethod
@@ -359,12 +359,11 @@ class Peers:
         wheel = run.wheelhook_wheel(work, args.wheel, tools)
         wh = run.make_venv(work, "wheelhook", args.python)
         run.install_wheelhook(work, wh, wheel)
-        site = run.make_venv(work, "netfs-pip", args.python)
         pyver = subprocess.run(
             [wh, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
             check=True, capture_output=True, text=True,
         ).stdout.strip()  # fmt: skip
-        return cls(work, wh, site, run.download(work, tools), args.python, pyver)
+        return cls(work, wh, run.download(work, tools), args.python, pyver)
 
 
 def site_packages_venv(layout: Layout, where: str, python: str, pyver: str) -> str:
@@ -399,7 +398,7 @@ def prepare(peers: Peers, layout: Layout) -> dict[str, object]:
     if not os.path.isdir(os.path.join(site, "sympy")):
         shutil.rmtree(site, ignore_errors=True)
         run.log("installing sympy and mpmath into the served site-packages")
-        run.sh(peers.site, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+        run.sh(peers.wh, "-m", "pip", "install", "-q", "--disable-pip-version-check",
                "--no-index", "--no-deps", "--target", site, *wheels)  # fmt: skip
     pythons = {
         w: site_packages_venv(layout, w, peers.python, peers.pyver) for w in ("local", "slow")
@@ -446,7 +445,8 @@ def variants(layout: Layout, plan: dict[str, object]) -> list[tuple[str, str, Ma
          lambda w, n: NetJob(n, wh, ["-c", "import wheelhook"],
                              run.clean_env(WHEELHOOK_REQUIRES=SYMPY, **wh_env(w)), 0)),
         # The first start on a node, or the first after the store changed: no activation
-        # entry, so the store is listed and every wheel's metadata read.
+        # entry, so the store is listed, every wheel's metadata read, and the wheels served
+        # from unpacked copies (sympy and mpmath are) unpacked into the private cache.
         ("start-up: wheelhook, first start (empty private cache)", "wall",
          lambda w, n: NetJob(n, wh, ["-c", "import wheelhook"],
                              run.clean_env(WHEELHOOK_REQUIRES=SYMPY, **wh_env(w)), 0,
@@ -539,7 +539,7 @@ def figure_netfs(setup: object, config: object, rounds: int | None = None,
     """The figure (`bench/run.py` passes its Setup and Config): prepares on local disk, then
     measures in a private mount namespace, so the mount cannot outlive the measuring process."""
     peers = setup if isinstance(setup, Peers) else Peers(
-        setup.work, setup.wh, setup.site, setup.downloads, setup.args_python, setup.pyver,  # type: ignore[attr-defined]
+        setup.work, setup.wh, setup.downloads, setup.args_python, setup.pyver,  # type: ignore[attr-defined]
     )  # fmt: skip
     layout = Layout(peers.work.root)
     plan = prepare(peers, layout)
