@@ -230,6 +230,8 @@ def write_report(r: dict[str, Any]) -> str:
             f"{_verdict(t['added_median_ms'] <= 5)}.",
             "",
         ]
+    if "netfs" in r:
+        out += _netfs(r["netfs"])
     if "site_wide" in r:
         sw = r["site_wide"]
         out += [
@@ -291,3 +293,56 @@ def _syscalls(sc: dict[str, Any]) -> list[str]:
             cells.append(f"{total:,} / {row['counts']['store'][family]}")
         out.append(f"| {row['set']} | {row['case']} | " + " | ".join(cells) + " |")
     return [*out, ""]
+def _netfs(n: dict[str, Any]) -> list[str]:
+    """The simulated network filesystem: each variant on local disk and through the mount."""
+    headline = f"{n['latencies_ms'][0]:g}"
+    lats = [f"{lat:g}" for lat in sorted(n["latencies_ms"])]
+    served = n["served_latency_ms"]
+    alone = n.get("machine")
+    out = [
+        "### A simulated network filesystem: the store and site-packages behind added latency",
+        "",
+    ]
+    if alone:  # measured by `bench/netfs.py` alone, after the run above
+        out += [
+            f"Measured alone: commit {alone['commit']}, {alone['date']}, load average at the "
+            f"end {alone['load']}.",
+            "",
+        ]
+    out += [
+        "The store and site-packages served by a FUSE passthrough that waits a latency before "
+        "answering each metadata request and read (names and attributes never cached, file "
+        "data kept in the page cache; see `bench/netfs.py`), against the same directory on "
+        "local disk; the interpreter, its standard library and the private cache stay local. "
+        "Latency asked for (as served: mean sleep) "
+        + ", ".join(f"{lat} ms ({served.get(lat, 0):.2f})" for lat in lats)
+        + f"; {n['rounds']} rounds. Start-ups time the whole process, imports the import of "
+        "sympy alone; ms, and the ratio of medians to the same variant on local disk:",
+        "",
+        "| variant | local ms | " + " | ".join(f"{lat} ms latency" for lat in lats)
+        + " | FUSE requests in one run: round trips (all, by kind) |",
+        "|---|---|" + "---|" * len(lats) + "---|",
+    ]  # fmt: skip
+    for row in n["rows"]:
+        req = row["requests"]
+        detail = ", ".join(f"{k} {v}" for k, v in sorted(req.items(), key=lambda kv: -kv[1]))
+        cells = [f"{_ms(row['ms'][lat])}: **{row['ratio'][lat]:.2f}x**" for lat in lats]
+        compiled = row.get("child", {}).get("compiled")
+        variant = row["variant"] + ("" if compiled is None else f" ({compiled} compiled)")
+        out.append(f"| {variant} | {_ms(row['ms']['local'])} | " + " | ".join(cells)
+                   + f" | {row['round_trips']} ({detail}) |")  # fmt: skip
+    if not n["compile"]:
+        out += ["", "Published code (`wheelhook compile`): not available in this build."]
+    wh = [
+        r
+        for r in n["rows"]
+        if r["variant"].startswith(("start-up: wheelhook", "import sympy: wheelhook"))
+    ]
+    worst = max(r["ratio"][headline] for r in wh)
+    out += [
+        "",
+        f"Target: wheelhook within 1.5x of its own local time at {headline} ms: worst "
+        f"{worst:.2f}x, {_verdict(worst <= 1.5)}.",
+        "",
+    ]
+    return out

@@ -833,6 +833,14 @@ def main() -> None:
     }
     if not args.quick:  # counts under strace: a measurement, not part of the smoke run
         figures["syscalls"] = figure_syscalls
+    if not args.quick:  # mounts a FUSE filesystem (root, /dev/fuse): full runs only
+        import netfs
+
+        missing = netfs.unavailable()
+        if missing:
+            log(f"the netfs figure is skipped: {missing}")
+        else:
+            figures["netfs"] = netfs.figure_netfs
     only = set(args.only.split(",")) if args.only else {*figures, "sitewide"}
     results: dict[str, object] = {
         "quick": args.quick,
