@@ -47,6 +47,9 @@ const RECORD_LEN: usize = 52;
 /// The extension of a pack file.
 pub const EXTENSION: &str = "whcp";
 
+/// Everything a store's owner publishes lives in this folder of the store.
+pub const PUBLISHED_ROOT: &str = ".wheelhook";
+
 /// The packs a store's owner publishes live in this folder of the store.
 pub const PUBLISHED_DIR: &str = ".wheelhook/code";
 

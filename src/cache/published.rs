@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use super::pack::{published_path, Pack, PackError, Trust};
+use super::pack::{published_path, Pack, PackError, Trust, PUBLISHED_ROOT};
 
 /// What one wheel's published pack is, once looked up.
 #[derive(Debug, Clone)]
@@ -44,6 +44,10 @@ pub struct Published {
     packs: Mutex<HashMap<PathBuf, Slot>>,
     /// Store directory -> its owner's uid (`None`: it cannot be read, so nothing is trusted).
     owners: Mutex<HashMap<PathBuf, Option<u32>>>,
+    /// Store directory -> whether it has a `.wheelhook` folder, where everything a store's
+    /// owner publishes lives: a store without one costs one lookup per process, not one per
+    /// wheel and kind of thing published (a round trip each on a network filesystem).
+    publishing: Mutex<HashMap<PathBuf, bool>>,
 }
 
 impl Published {
@@ -54,6 +58,7 @@ impl Published {
             tag,
             packs: Mutex::new(HashMap::new()),
             owners: Mutex::new(HashMap::new()),
+            publishing: Mutex::new(HashMap::new()),
         }
     }
 
@@ -91,11 +96,25 @@ impl Published {
             return Ok(None);
         };
         let store = wheel.parent().unwrap_or(Path::new("."));
+        if !self.publishes(store) {
+            return Ok(None);
+        }
         Pack::open_trusting(&path, &self.magic, || {
             self.owner(store)
                 .map(Trust::Publisher)
                 .ok_or_else(|| format!("the owner of {} cannot be read", store.display()))
         })
+    }
+
+    /// Whether the store directory `store` holds anything its owner published (its
+    /// `.wheelhook` folder exists), looked up once per process.
+    pub fn publishes(&self, store: &Path) -> bool {
+        if let Some(known) = self.publishing.lock().get(store) {
+            return *known;
+        }
+        let found = store.join(PUBLISHED_ROOT).is_dir();
+        self.publishing.lock().insert(store.to_path_buf(), found);
+        found
     }
 
     /// The owner of a store directory, read once per process (`None`: it cannot be read).

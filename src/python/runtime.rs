@@ -159,7 +159,14 @@ impl Runtime {
     /// trusted, else one in the private cache (written once; reused while it matches the
     /// archive). A published copy that is not trusted is ignored with one warning.
     pub fn unpack_dir(&self, py: Python<'_>, archive: &Archive) -> Result<PathBuf, NativeError> {
-        match py.detach(|| unpacked::find(archive, |store| self.published.owner(store))) {
+        let store = archive.path().parent().unwrap_or(std::path::Path::new("."));
+        let published = || {
+            if !self.published.publishes(store) {
+                return Ok(None);
+            }
+            unpacked::find(archive, |store| self.published.owner(store))
+        };
+        match py.detach(published) {
             Ok(Some(dir)) => return Ok(dir),
             Ok(None) => {}
             Err(reason) => {

@@ -422,13 +422,13 @@ def test_one_open_per_wheel_whatever_its_modules(
 
 #: Reads a data file beside its own `__file__`, as pytz and jinja2 templates do: the wheel is
 #: served from an unpacked copy by default.
-LAMBDA_INIT = """\
+LAMDA_INIT = """\
 import os
 with open(os.path.join(os.path.dirname(__file__), "table.txt")) as f:
     TABLE = f.read()
 """
-LAMBDA = "lamda-1.0-py3-none-any.whl"
-LAMBDA_PROGRAM = """
+LAMDA = "lamda-1.0-py3-none-any.whl"
+LAMDA_PROGRAM = """
     __requires__ = ["lamda==1.0"]
     import json
     import wheelhook
@@ -440,7 +440,7 @@ LAMBDA_PROGRAM = """
 
 def lamda(directory: Path, table: str = "1 2 3\n") -> Path:
     files: dict[str, bytes | str] = {
-        "lamda/__init__.py": LAMBDA_INIT,
+        "lamda/__init__.py": LAMDA_INIT,
         "lamda/table.txt": table,
     }
     return build_wheel(WheelSpec("lamda", "1.0", files), directory)
@@ -448,14 +448,14 @@ def lamda(directory: Path, table: str = "1 2 3\n") -> Path:
 
 def run_lambda(env: Env, store: Path, cache: Path) -> tuple[dict[str, Any], str]:
     environ = {"WHEELHOOK_PATH": str(store), "WHEELHOOK_CACHE": str(cache)}
-    proc = env.run(LAMBDA_PROGRAM, env=environ)
+    proc = env.run(LAMDA_PROGRAM, env=environ)
     return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
 
 
 def test_unpacked_copy_is_published_and_used(host: Env, store: Path, tmp_path: Path) -> None:
     lamda(store)
     out = compile_store(host, store)
-    copy = store / ".wheelhook" / "unpacked" / LAMBDA
+    copy = store / ".wheelhook" / "unpacked" / LAMDA
     assert f"unpacked copy: {copy}" in out.stdout
     assert "1 unpacked copy published" in out.stderr
     # Readable by every user of the store whatever the publisher's umask.
@@ -504,7 +504,7 @@ def test_untrusted_unpacked_copy_is_ignored_with_one_warning(
 ) -> None:
     lamda(store)
     compile_store(host, store)
-    copy = store / ".wheelhook" / "unpacked" / LAMBDA
+    copy = store / ".wheelhook" / "unpacked" / LAMDA
     spoil, reason = COPY_DAMAGE[damage]
     spoil(copy)
     report, stderr = run_lambda(host, store, tmp_path / "cache")
@@ -522,7 +522,7 @@ def test_stale_unpacked_copy_is_not_used(host: Env, store: Path, tmp_path: Path)
     compile_store(host, store)
     incoming = tmp_path / "incoming"
     incoming.mkdir()
-    os.replace(lamda(incoming, table="4 5 6\n"), store / LAMBDA)
+    os.replace(lamda(incoming, table="4 5 6\n"), store / LAMDA)
     report, stderr = run_lambda(host, store, tmp_path / "cache")
     assert report["table"] == "4 5 6\n"
     assert report["file"].startswith(str(tmp_path / "cache"))

@@ -128,7 +128,8 @@ def test_store_calls_do_not_grow_with_the_modules(tmp_path: Path) -> None:
     assert private[5] == private[50], private
     assert 0 < sum(private[5].values()) <= 12, private[5]
     # A warm start: the store directory's stamp, the wheel opened and examined once, and one
-    # failed open of the code pack the store's owner did not publish for it.
+    # failed stat of the folder where a store's owner publishes code (once per store, whatever
+    # the number of wheels).
     warm = store[5, "warm"]
     assert warm["getdents"] == 0, "a remembered activation does not list the store"
-    assert warm["open"] == 2 and sum(warm.values()) <= 5, warm
+    assert warm["open"] == 1 and sum(warm.values()) <= 4, warm
