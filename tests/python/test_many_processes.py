@@ -4,13 +4,16 @@ the cache they leave is sound, and no temporary file is left behind."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 from typing import Any
 
-from helpers import Env, WheelSpec, build_wheel, child_environ
+from helpers import Env, WheelSpec, build_wheel, child_environ, pypi_wheel
 
 PROCESSES = 64
 MODULES = 200
@@ -129,3 +132,53 @@ def test_one_shared_private_cache(host: Env, store: Path, tmp_path: Path) -> Non
     assert again == {**again, "compiled": 0, "cache_hits": MODULES + 1}
     assert temp_files(cache) == []
     assert temp_files(store) == []
+
+
+#: Each process loads a native extension whose bundled libraries (pillow.libs: libjpeg...) are
+#: materialised beside it, and reads data files by path from a wheel served unpacked (pytz).
+NATIVE_CHILD = """
+import hashlib, io, json, os, sys
+import wheelhook
+ready, go = int(sys.argv[1]), int(sys.argv[2])
+os.write(ready, b"r")
+os.read(go, 1)
+wheelhook.require("pillow==10.4.0", "pytz==2024.2")
+from PIL import Image
+import pytz
+buf = io.BytesIO()
+Image.new("RGB", (4, 3), (200, 10, 30)).save(buf, "JPEG")
+zone = os.path.join(os.path.dirname(pytz.__file__), "zoneinfo", "Europe", "Paris")
+with open(zone, "rb") as f:
+    digest = hashlib.sha256(f.read()).hexdigest()
+print(json.dumps({"jpeg": buf.getvalue()[:2].hex(), "zone": digest,
+                  "paris": str(pytz.timezone("Europe/Paris")),
+                  "core": Image.core.__file__, "pytz": pytz.__file__}))
+"""
+
+
+def test_native_code_and_unpacked_copies_shared(host: Env, store: Path, tmp_path: Path) -> None:
+    """64 processes of one user materialise the same native extension and its bundled
+    libraries, and unpack the same wheel, into one empty private cache at the same instant:
+    each loads a whole, verified copy (none sees another's half-written file), and the files
+    they leave are those of one copy, with no temporary file."""
+    for pin in ("pillow==10.4.0", "pytz==2024.2"):
+        shutil.copy(pypi_wheel(pin), store)
+    script = tmp_path / "child.py"
+    script.write_text(NATIVE_CHILD)
+    cache = tmp_path / "shared-cache"
+    env = {"WHEELHOOK_PATH": str(store), "WHEELHOOK_CACHE": str(cache)}
+    results = start_at_once(host, script, [env] * PROCESSES)
+    zone = hashlib.sha256(
+        zipfile.ZipFile(pypi_wheel("pytz==2024.2")).read("pytz/zoneinfo/Europe/Paris")
+    ).hexdigest()
+    assert {r["jpeg"] for r in results} == {"ffd8"}
+    assert {(r["zone"], r["paris"]) for r in results} == {(zone, "Europe/Paris")}
+    assert len({r["core"] for r in results}) == 1 and results[0]["core"].startswith(str(cache))
+    assert len({r["pytz"] for r in results}) == 1 and results[0]["pytz"].startswith(str(cache))
+    assert temp_files(cache) == []
+    # A later process finds both copies whole and writes nothing.
+    before = {p: p.stat().st_mtime_ns for p in cache.rglob("*") if p.is_file()}
+    late = start_at_once(host, script, [env])[0]
+    assert late == results[0]
+    written = {p for p in cache.rglob("*") if p.is_file() and before.get(p) != p.stat().st_mtime_ns}
+    assert all("activations" in p.parts for p in written), written
