@@ -16,7 +16,9 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
 
 from wheelhook import _drop, _native
 from wheelhook._files import atomic_write, collect_stale
@@ -33,8 +35,8 @@ CODE_DIR, PACK_SUFFIX = os.path.join(".wheelhook", "code"), ".whcp"
 #: files by path, and have no native member), one folder per wheel, named as the wheel.
 UNPACKED_DIR = os.path.join(".wheelhook", "unpacked")
 
-#: The compile server, run by the target interpreter with `-I -S -c`: it says its magic number
-#: and cache tag, then answers each request (optimisation level, file name, source) with the
+#: The compile server, run by the target interpreter with `-I -S -c`: it says its magic number,
+#: cache tag and version, then answers each request (optimisation level, file name, source) with the
 #: marshalled code object (`C`) or the compile error (`E`). Frames are a kind byte and a
 #: little-endian 8-byte length.
 SERVER = r"""
@@ -44,7 +46,8 @@ r, w = sys.stdin.buffer, sys.stdout.buffer
 def send(kind, data):
     w.write(kind + len(data).to_bytes(8, "little") + data)
     w.flush()
-send(b"M", MAGIC_NUMBER + (sys.implementation.cache_tag or "").encode())
+tag = sys.implementation.cache_tag or ""
+send(b"M", MAGIC_NUMBER + ("%s\n%d.%d.%d" % ((tag,) + tuple(sys.version_info[:3]))).encode())
 while True:
     head = r.read(13)
     if len(head) < 13:
@@ -83,7 +86,8 @@ class CompileServer:
         # An interpreter with no cache tag is named by its magic number, as the extension
         # names it (`interpreter_tag`).
         self.magic = hello[:4]
-        self.cache_tag = hello[4:].decode() or f"magic-{self.magic.hex()}"
+        tag, _, self.version = hello[4:].decode().partition("\n")
+        self.cache_tag = tag or f"magic-{self.magic.hex()}"
 
     def _receive(self) -> tuple[bytes, bytes]:
         assert self._proc.stdout is not None  # opened with a pipe
@@ -218,6 +222,38 @@ def runs_on(wheel: str, cache_tag: str) -> bool:
     return False
 
 
+def requires_python(wheel: str) -> str | None:
+    """The wheel's `Requires-Python`, read from its METADATA; None when it has none or the
+    wheel cannot be read that way (compile then judges it by its tags alone)."""
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            found = [
+                n
+                for n in archive.namelist()
+                if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+            ]
+            if len(found) != 1:
+                return None
+            headers = BytesHeaderParser().parsebytes(archive.read(found[0]))
+    except (OSError, zipfile.BadZipFile):
+        return None
+    value = headers.get("Requires-Python")
+    return str(value).strip() if value else None
+
+
+def python_allows(wheel: str, version: str) -> bool:
+    """Whether an interpreter of `version` (`3.9.18`) may install `wheel` by its
+    `Requires-Python`, as pip judges it: code is not compiled for an interpreter the wheel
+    excludes. True when either is unknown or the specifier does not parse."""
+    spec = requires_python(wheel)
+    if not spec or not version:
+        return True
+    try:
+        return _native.specifier_contains(spec, version)
+    except ValueError:
+        return True
+
+
 def _identity(path: str) -> tuple[int, int, int, int]:
     st = os.stat(path)
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
@@ -250,6 +286,8 @@ def compile_wheel(
             out.append(written)
             if not runs_on(wheel, server.cache_tag):
                 written.note = "not for this interpreter (its tags)"
+            elif not python_allows(wheel, server.version):
+                written.note = "not for this interpreter (its Requires-Python)"
             elif not force and up_to_date(wheel, written.pack, server.magic):
                 written.note = "up to date"
             else:

@@ -177,6 +177,21 @@ def test_wheel_for_another_python_is_not_compiled(host: Env, store: Path) -> Non
     assert pack(store, abi3.name).exists()
 
 
+def test_wheel_whose_requires_python_excludes_the_interpreter_is_not_compiled(
+    host: Env, store: Path
+) -> None:
+    later = f">={sys.version_info[0]}.{sys.version_info[1] + 1}"
+    files: dict[str, bytes | str] = {"later.py": "X = 1\n"}
+    wheel = build_wheel(WheelSpec("later", "1.0", files, requires_python=later), store)
+    files = {"now.py": "X = 1\n"}
+    here = build_wheel(WheelSpec("now", "1.0", files, requires_python=">=3.8"), store)
+    rows = json.loads(compile_store(host, store, "--json").stdout)
+    notes = {Path(r["wheel"]).name: r["note"] for r in rows}
+    assert notes == {wheel.name: "not for this interpreter (its Requires-Python)", here.name: ""}
+    assert not pack(store, wheel.name).exists()
+    assert pack(store, here.name).exists()
+
+
 def test_unreadable_wheel_is_reported_and_the_others_compiled(host: Env, published: Path) -> None:
     broken = published / "broken-1.0-py3-none-any.whl"
     broken.write_bytes(b"not a zip archive")
