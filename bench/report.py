@@ -293,6 +293,8 @@ def _syscalls(sc: dict[str, Any]) -> list[str]:
             cells.append(f"{total:,} / {row['counts']['store'][family]}")
         out.append(f"| {row['set']} | {row['case']} | " + " | ".join(cells) + " |")
     return [*out, ""]
+
+
 def _netfs(n: dict[str, Any]) -> list[str]:
     """The simulated network filesystem: each variant on local disk and through the mount."""
     headline = f"{n['latencies_ms'][0]:g}"
