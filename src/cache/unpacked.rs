@@ -54,9 +54,9 @@ pub fn publish(archive: &Archive) -> Result<Option<PathBuf>, NativeError> {
     };
     make_shared_dirs(wheel.parent().expect("in a store"), parent)
         .map_err(|e| io("create", parent, e))?;
+    collect_orphans(parent);
     let name = dest.file_name().and_then(|n| n.to_str()).unwrap_or("copy");
     let building = parent.join(format!(".{name}.{}.tmp", std::process::id()));
-    let _ = std::fs::remove_dir_all(&building);
     let result = (|| {
         write_tree(archive, &building, true)?;
         let marker = building.join(UNPACKED_MARKER);
@@ -69,6 +69,20 @@ pub fn publish(archive: &Archive) -> Result<Option<PathBuf>, NativeError> {
         let _ = std::fs::remove_dir_all(&building);
     }
     result.map(|()| Some(dest))
+}
+
+/// Removes what killed publishers left in `dir` (copies being built, copies moved aside): every
+/// entry whose name starts with a dot. The caller holds the store's lock, which every writer of
+/// a store takes, so none of them belongs to a live writer.
+fn collect_orphans(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().as_encoded_bytes().starts_with(b".") {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Renames the complete copy `building` to `dest`, moving a previous copy aside first (a folder

@@ -493,6 +493,15 @@ def test_unpacked_copy_is_published_and_used(host: Env, store: Path, tmp_path: P
     inode = copy.stat().st_ino
     compile_store(host, store)
     assert copy.stat().st_ino == inode
+    # What a killed publisher left (a copy half built, one moved aside) goes with the next
+    # copy published.
+    orphans = [copy.parent / f".{LAMDA}.99999.tmp", copy.parent / f".{LAMDA}.99999.old"]
+    for orphan in orphans:
+        (orphan / "lamda").mkdir(parents=True)
+    lamda(store, table="7 8 9\n")  # the same name, new contents: the copy is rebuilt
+    compile_store(host, store)
+    assert not any(o.exists() for o in orphans)
+    assert (copy / "lamda" / "table.txt").read_text() == "7 8 9\n"
     host.run_args("-m", "wheelhook", "remove", "--store", str(store), "lamda==1.0")
     assert not copy.exists()
 
