@@ -251,7 +251,7 @@ fn collect_before_writing(target: &Path, collected: &mut HashSet<PathBuf>) {
 
 /// Writes every member of `archive` (but its `.data/scripts|headers|data`) under `dir`, at its
 /// member path. `shared`: for every user of a store (files 0644, folders 0755, whatever the
-/// umask), rather than for this user alone.
+/// umask, each file fsynced), rather than for this user alone.
 pub(super) fn write_tree(archive: &Archive, dir: &Path, shared: bool) -> Result<(), NativeError> {
     let excluded = |name: &str| {
         name.split_once(".data/").is_some_and(|(head, rest)| {
@@ -277,7 +277,9 @@ pub(super) fn write_tree(archive: &Archive, dir: &Path, shared: bool) -> Result<
             .read_unmarked(&member.name)
             .map_err(|e| member_err(e.to_string()))?;
         collect_before_writing(&target, &mut collected);
-        write_atomic(&target, &data, false)
+        // A shared copy is written to a store, durably, as everything written to a store is:
+        // its marker is fsynced last, and must never outlive a file that a crash lost.
+        write_atomic(&target, &data, shared)
             .map_err(|e| member_err(format!("cannot write {}: {e}", target.display())))?;
         if is_native(&member.name) {
             set_executable(&target);
