@@ -368,40 +368,48 @@ fn u64_at(data: &[u8], at: usize) -> u64 {
 
 /// A pack is executed only when it is a regular file that `trust`'s user (or, for a published
 /// pack, root) owns and that neither group nor others may write.
-#[cfg(unix)]
 fn check_trust(path: &Path, meta: &std::fs::Metadata, trust: Trust) -> Result<(), PackError> {
-    use std::os::unix::fs::MetadataExt;
-    let untrusted = |reason: String| PackError::Untrusted {
+    let reason = if meta.is_file() {
+        owner_and_mode(meta, trust)
+    } else {
+        Err("not a regular file".into())
+    };
+    reason.map_err(|reason| PackError::Untrusted {
         path: path.to_path_buf(),
         reason,
-    };
-    if !meta.is_file() {
-        return Err(untrusted("not a regular file".into()));
-    }
+    })
+}
+
+/// The rule for anything executed or served from a cache or a store: `trust`'s user (or, for
+/// what a store publishes, root) owns it, and neither group nor others may write it. The reason
+/// when it does not hold. Ex) `writable by group or others (mode 664)`
+#[cfg(unix)]
+pub(super) fn owner_and_mode(meta: &std::fs::Metadata, trust: Trust) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
     let owner_ok = match trust {
         Trust::Owner(uid) => meta.uid() == uid,
         Trust::Publisher(uid) => meta.uid() == uid || meta.uid() == 0,
     };
     if !owner_ok {
-        return Err(untrusted(match trust {
+        return Err(match trust {
             Trust::Owner(uid) => format!("owned by uid {}, not by uid {uid}", meta.uid()),
             Trust::Publisher(uid) => format!(
                 "owned by uid {}, neither the store's owner (uid {uid}) nor root",
                 meta.uid()
             ),
-        }));
+        });
     }
     if meta.mode() & 0o022 != 0 {
-        return Err(untrusted(format!(
+        return Err(format!(
             "writable by group or others (mode {:o})",
             meta.mode() & 0o777
-        )));
+        ));
     }
     Ok(())
 }
 
 #[cfg(not(unix))]
-fn check_trust(_path: &Path, _meta: &std::fs::Metadata, _trust: Trust) -> Result<(), PackError> {
+pub(super) fn owner_and_mode(_meta: &std::fs::Metadata, _trust: Trust) -> Result<(), String> {
     Ok(())
 }
 

@@ -15,7 +15,9 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use super::atomic::read_small;
 use super::native::{fingerprint_text, set_mode, write_tree, NativeError, UNPACKED_MARKER};
+use super::pack::{owner_and_mode, Trust};
 use crate::archive::Archive;
 use crate::wheel::is_native;
 
@@ -44,7 +46,7 @@ pub fn publish(archive: &Archive) -> Result<Option<PathBuf>, NativeError> {
         return Ok(None);
     };
     let fingerprint = fingerprint_text(archive);
-    if read_marker(&dest.join(UNPACKED_MARKER)).is_ok_and(|m| m == fingerprint) {
+    if read_small(&dest.join(UNPACKED_MARKER)).is_ok_and(|m| m == fingerprint) {
         return Ok(Some(dest));
     }
     let parent = dest.parent().expect("under the store");
@@ -157,19 +159,10 @@ pub fn find(
     Ok((read.is_ok() && text == fingerprint_text(archive)).then_some(dir))
 }
 
-fn read_marker(path: &Path) -> std::io::Result<String> {
-    let mut text = String::new();
-    std::fs::File::open(path)?
-        .take(64)
-        .read_to_string(&mut text)?;
-    Ok(text)
-}
-
-/// A published folder or marker is used only when the store's owner or root owns it and neither
-/// group nor others may write it (a symlink is not followed: it is refused).
-#[cfg(unix)]
+/// A published folder or marker is used only when it is what it should be (a folder, a regular
+/// file; a symlink is refused) and passes the rule for what a store publishes
+/// ([`owner_and_mode`]).
 fn check_shared(path: &Path, meta: &std::fs::Metadata, owner: u32) -> Result<(), String> {
-    use std::os::unix::fs::MetadataExt;
     let kind_ok = if path.ends_with(UNPACKED_MARKER) {
         meta.is_file()
     } else {
@@ -181,24 +174,6 @@ fn check_shared(path: &Path, meta: &std::fs::Metadata, owner: u32) -> Result<(),
             path.display()
         ));
     }
-    if meta.uid() != owner && meta.uid() != 0 {
-        return Err(format!(
-            "{} is owned by uid {}, neither the store's owner (uid {owner}) nor root",
-            path.display(),
-            meta.uid()
-        ));
-    }
-    if meta.mode() & 0o022 != 0 {
-        return Err(format!(
-            "{} is writable by group or others (mode {:o})",
-            path.display(),
-            meta.mode() & 0o777
-        ));
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_shared(_path: &Path, _meta: &std::fs::Metadata, _owner: u32) -> Result<(), String> {
-    Ok(())
+    owner_and_mode(meta, Trust::Publisher(owner))
+        .map_err(|reason| format!("{} is {reason}", path.display()))
 }
