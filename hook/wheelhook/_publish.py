@@ -241,11 +241,10 @@ def requires_python(wheel: str) -> str | None:
     return str(value).strip() if value else None
 
 
-def python_allows(wheel: str, version: str) -> bool:
-    """Whether an interpreter of `version` (`3.9.18`) may install `wheel` by its
-    `Requires-Python`, as pip judges it: code is not compiled for an interpreter the wheel
-    excludes. True when either is unknown or the specifier does not parse."""
-    spec = requires_python(wheel)
+def python_allows(spec: str | None, version: str) -> bool:
+    """Whether an interpreter of `version` (`3.9.18`) may install a wheel whose
+    `Requires-Python` is `spec`, as pip judges it: code is not compiled for an interpreter the
+    wheel excludes. True when either is unknown or the specifier does not parse."""
     if not spec or not version:
         return True
     try:
@@ -280,13 +279,14 @@ def compile_wheel(
     wheel = os.path.abspath(wheel)
     out: list[Written] = []
     todo: list[tuple[Written, CompileServer, int]] = []
+    spec = requires_python(wheel)  # read once, for every server and level
     for server in servers:
         for level in levels:
             written = Written(wheel, server.cache_tag, pack_path(wheel, server.cache_tag, level))
             out.append(written)
             if not runs_on(wheel, server.cache_tag):
                 written.note = "not for this interpreter (its tags)"
-            elif not python_allows(wheel, server.version):
+            elif not python_allows(spec, server.version):
                 written.note = "not for this interpreter (its Requires-Python)"
             elif not force and up_to_date(wheel, written.pack, server.magic):
                 written.note = "up to date"

@@ -293,20 +293,23 @@ def wheelhook(*args: str, **env: str) -> dict[str, Any]:
     return {"argv": [sys.executable, "-m", "wheelhook", *args], "env": env}
 
 
-@pytest.fixture(params=READERS, ids=lambda m: m.name)
-def reader(request: pytest.FixtureRequest, tmp_path: Path) -> Scene:
+def scene(request: pytest.FixtureRequest, tmp_path: Path) -> Scene:
+    """The scene of the mechanism a fixture is parametrised with, or a skip saying why it is
+    not available here."""
     mechanism: Mechanism = request.param
     if mechanism.skip:
         pytest.skip(mechanism.skip)
     return Scene(tmp_path, mechanism)
+
+
+@pytest.fixture(params=READERS, ids=lambda m: m.name)
+def reader(request: pytest.FixtureRequest, tmp_path: Path) -> Scene:
+    return scene(request, tmp_path)
 
 
 @pytest.fixture(params=MECHANISMS, ids=lambda m: m.name)
 def writer(request: pytest.FixtureRequest, tmp_path: Path) -> Scene:
-    mechanism: Mechanism = request.param
-    if mechanism.skip:
-        pytest.skip(mechanism.skip)
-    return Scene(tmp_path, mechanism)
+    return scene(request, tmp_path)
 
 
 def test_imports_read_the_store_and_write_only_the_private_cache(reader: Scene) -> None:
